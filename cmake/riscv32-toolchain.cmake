@@ -1,0 +1,10 @@
+# Bare-metal RV32IMC + Zicsr with Debian's stock riscv64-unknown-elf-gcc and picolibc.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR riscv32)
+set(CMAKE_C_COMPILER riscv64-unknown-elf-gcc)
+set(CMAKE_ASM_COMPILER riscv64-unknown-elf-gcc)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(SALVO_RV_FLAGS "-march=rv32imc_zicsr_zifencei -mabi=ilp32 --specs=picolibc.specs")
+set(CMAKE_C_FLAGS_INIT "${SALVO_RV_FLAGS}")
+set(CMAKE_ASM_FLAGS_INIT "${SALVO_RV_FLAGS}")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostartfiles")

@@ -1,0 +1,174 @@
+// ChipConfig: the plain-data description of one chip variant, filled from
+// configs/chips/*.yaml by emulator/config (the schema lives there, validated in one place).
+// The hardware models read only this struct; defaults here are never used at run time
+// because the schema supplies every value, but they document the reference chip.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace salvo {
+
+struct NeuronConfig {
+  int per_half = 256;
+  double dt_us = 0.1;            // integration step of the analog core
+  bool adaptation = false;       // AdEx adaptation current on by default for every neuron
+  bool exponential = false;      // AdEx exponential term on by default for every neuron
+  double c_mem_pF = 2.2;         // membrane capacitance (6-bit selectable on the chip)
+  int c_mem_bits = 6;
+  // Operating point the host maps to parameter-memory codes (the "typical targets").
+  double tau_mem_us = 10.0;
+  double tau_syn_exc_us = 5.0;
+  double tau_syn_inh_us = 5.0;
+  double t_ref_us = 2.0;
+  double v_leak_mV = 600.0;
+  double v_reset_mV = 620.0;
+  double v_threshold_mV = 800.0;
+  double v_exp_mV = 780.0;       // AdEx V_T
+  double delta_t_mV = 10.0;      // AdEx slope factor
+  double adapt_a_nS = 0.0;       // AdEx subthreshold adaptation
+  double adapt_b_nA = 0.0;       // AdEx spike-triggered adaptation
+  double tau_adapt_us = 100.0;
+  double v_min_mV = 0.0;         // supply rails clamp the membrane
+  double v_max_mV = 1200.0;
+};
+
+struct ParameterMemoryConfig {
+  int voltage_cells_per_neuron = 8;
+  int current_cells_per_neuron = 16;
+  int code_bits = 10;
+  int code_max = 1022;
+  double voltage_full_scale_mV = 1200.0;
+  double current_full_scale_nA = 1000.0;
+};
+
+struct SynapseConfig {
+  int rows_per_half = 256;
+  int weight_bits = 6;
+  int label_bits = 6;
+  double i_lsb_nA = 0.4;          // synaptic current amplitude per weight LSB
+};
+
+struct DriverConfig {
+  int per_half = 128;
+  int rows_per_driver = 2;
+};
+
+struct SensorConfig {
+  double tau_us = 5.0;
+  double tau_min_us = 2.0;
+  double tau_max_us = 30.0;
+  double amplitude_lsb = 0.5;     // per pair, in CADC LSB equivalents
+  int trim_bits = 2;
+  double trim_step_tau = 0.1;     // relative change per trim step
+  double trim_step_amplitude = 0.1;
+  double baseline_lsb = 220.0;    // accumulator rest value as read by the CADC
+  double range_lsb = 220.0;       // how far below baseline the capacitor can be pulled
+  double drift_lsb_per_ms = 0.0;  // slow leak back towards baseline
+  double reset_time_us = 1.0;
+};
+
+struct CadcConfig {
+  int bits = 8;
+  double sample_rate_msps = 1.85;
+  int channels_per_column = 2;
+};
+
+struct MadcConfig {
+  int bits = 10;
+  double sample_rate_msps = 10.0;
+  double v_full_scale_mV = 1200.0;
+};
+
+struct RateCounterConfig {
+  int bits = 8;
+};
+
+struct RoutingConfig {
+  int label_bits = 16;
+  int neuron_outputs = 8;
+  int background_inputs = 8;
+  int host_inputs = 1;
+};
+
+struct BusConfig {
+  int count = 4;
+  double throughput_mevents_per_s = 125.0;
+  int fifo_depth = 64;
+  double latency_us = 0.5;
+  double clock_mhz = 125.0;       // spike timestamps are resolved to this clock
+};
+
+struct BackgroundConfig {
+  int sources = 8;
+  double max_rate_mevents_per_s = 125.0;
+};
+
+struct ProcessorConfig {
+  double clock_mhz = 250.0;
+  int memory_kib = 16;
+  int memory_max_kib = 256;
+  double quantum_us = 1.0;        // how far the processor may run ahead of the kernel
+  std::uint64_t watchdog_instructions = 2'000'000'000ULL;
+};
+
+struct HostLinkConfig {
+  double playback_rate_mevents_per_s = 125.0;
+  double record_rate_mevents_per_s = 125.0;
+};
+
+// Relative (σ/mean) or absolute (σ in the named unit) spreads of the fixed-pattern
+// mismatch, each multiplied by `scale` (0 = an ideal chip).
+struct MismatchConfig {
+  double scale = 1.0;
+  double tau_mem = 0.20;
+  double tau_syn = 0.15;
+  double v_leak_mV = 20.0;
+  double v_reset_mV = 15.0;
+  double v_threshold_mV = 25.0;
+  double syn_gain = 0.10;
+  double weight_dac = 0.03;
+  double sensor_amplitude = 0.20;
+  double sensor_tau = 0.15;
+  double cadc_offset_lsb = 15.0;
+  double capmem_gain = 0.02;
+  double capmem_offset_mV = 5.0;
+  // The spread after calibration as a fraction of the uncalibrated one (the bars from the
+  // real system); used when an experiment asks for a calibrated chip.
+  bool calibrated = false;
+};
+
+struct NoiseConfig {
+  double membrane_mV_rms = 1.0;
+  double membrane_tau_us = 1.0;   // correlation time of the OU noise current
+  double sensor_readout_lsb = 1.0;
+};
+
+struct ChipConfig {
+  std::string name = "reference";
+  std::string source_file;        // the YAML it came from (for messages)
+  int halves = 2;
+  NeuronConfig neurons;
+  ParameterMemoryConfig parameter_memory;
+  SynapseConfig synapses;
+  DriverConfig drivers;
+  SensorConfig sensors;
+  CadcConfig cadc;
+  MadcConfig madc;
+  RateCounterConfig rate_counters;
+  RoutingConfig routing;
+  BusConfig buses;
+  BackgroundConfig background;
+  ProcessorConfig processor;
+  HostLinkConfig host_link;
+  MismatchConfig mismatch;
+  NoiseConfig noise;
+
+  int neurons_total() const { return halves * neurons.per_half; }
+  int rows_total() const { return halves * synapses.rows_per_half; }
+  long synapses_total() const {
+    return static_cast<long>(halves) * synapses.rows_per_half * neurons.per_half;
+  }
+};
+
+}  // namespace salvo

@@ -1,0 +1,1 @@
+#include "hw/common/error.hpp"
