@@ -5,18 +5,6 @@
 
 namespace salvo::cli {
 
-int cmd_ppu_run(const Args&) {
-  std::fprintf(stderr, "salvo ppu-run: not yet available\n");
-  return 2;
-}
-int cmd_sweep(const Args&) {
-  std::fprintf(stderr, "salvo sweep: not yet available\n");
-  return 2;
-}
-int cmd_report(const Args&) {
-  std::fprintf(stderr, "salvo report: not yet available\n");
-  return 2;
-}
 int cmd_run(const Args&) {
   std::fprintf(stderr, "salvo run: not yet available\n");
   return 2;
