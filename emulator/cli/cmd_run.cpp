@@ -1,0 +1,104 @@
+// `salvo run`: one experiment on one emulated chip instance.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "emulator/cli/cli_util.hpp"
+#include "emulator/cli/commands.hpp"
+#include "emulator/config/config.hpp"
+#include "emulator/experiments/registry.hpp"
+#include "emulator/experiments/run_context.hpp"
+#include "emulator/output/run_output.hpp"
+#include "hw/common/error.hpp"
+
+namespace salvo::cli {
+
+namespace po = boost::program_options;
+
+int cmd_run(const Args& args) {
+  po::options_description desc(
+      "usage: salvo run [--chip FILE] [--experiment FILE] [--seed N] [--out DIR] [--set KEY=VALUE]...\n\n"
+      "Runs one experiment on one emulated chip instance. With no options: the default\n"
+      "experiment on configs/chips/reference.yaml. Results go to --out (default out/<experiment>).\n\n"
+      "options");
+  std::string chip_file, experiment_file, out_dir;
+  std::uint64_t seed = 1;
+  std::vector<std::string> sets;
+  desc.add_options()("help,h", "this help")
+      ("chip", po::value(&chip_file), "chip variant YAML (default configs/chips/reference.yaml)")
+      ("experiment", po::value(&experiment_file), "experiment YAML (default: the default experiment)")
+      ("seed", po::value(&seed), "chip-instance and noise seed (default 1)")
+      ("out", po::value(&out_dir), "output directory")
+      ("set", po::value(&sets)->composing(), "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)");
+  po::variables_map vm = parse_options("run", desc, args);
+  if (vm.count("help")) {
+    std::cout << desc << "\nexperiments:\n";
+    for (const auto& e : experiments::all()) std::cout << fmt::format("  {:14} {}\n", e.name, e.summary);
+    return 0;
+  }
+  if (chip_file.empty()) chip_file = config::default_chip_file();
+  if (experiment_file.empty()) experiment_file = config::default_experiment_file();
+  const auto cfg = config::load(chip_file, experiment_file, sets, seed);
+  const std::string name = cfg.experiment["name"].as<std::string>();
+  if (out_dir.empty()) out_dir = "out/" + name;
+  output::fs::create_directories(out_dir);
+  output::fs::remove(output::fs::path(out_dir) / "summary.json");
+  output::write_file_atomic(output::fs::path(out_dir) / "config.yaml", config::to_yaml(cfg));
+
+  const double duration = cfg.experiment["duration_us"].as<double>();
+  output::Progress progress(name, duration, "µs");
+  experiments::RunContext ctx(cfg, out_dir, progress);
+  spdlog::info("run: experiment '{}' on chip '{}' (seed {}), output in {}", name,
+               cfg.chip_config.name, seed, out_dir);
+  const auto t0 = std::chrono::steady_clock::now();
+  int exit_code = 0;
+  std::string failure;
+  try {
+    experiments::find(name)->make()->run(ctx);
+  } catch (const RunFailure& e) {
+    exit_code = e.exit_code();
+    failure = e.what();
+  }
+  progress.finish();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  nlohmann::json summary = {
+      {"salvo_version", SALVO_VERSION},
+      {"status", exit_code == 0 ? "ok" : "failed"},
+      {"chip", {{"name", cfg.chip_config.name}, {"file", cfg.chip_file},
+                {"neurons", cfg.chip_config.neurons_total()},
+                {"synapses", cfg.chip_config.synapses_total()},
+                {"mismatch_scale", cfg.chip_config.mismatch.scale}}},
+      {"experiment", {{"name", name}, {"file", cfg.experiment_file}}},
+      {"seed", seed},
+      {"emulated_time_us", ctx.stats.emulated_time_us},
+      {"wall_time_s", wall},
+      {"spikes", ctx.stats.spikes},
+      {"bus", {{"events", ctx.stats.bus_events}, {"dropped", ctx.stats.bus_dropped}}},
+      {"ppu", {{"instructions", ctx.stats.ppu_instructions}, {"cycles", ctx.stats.ppu_cycles},
+               {"busy_fraction", ctx.stats.ppu_busy_fraction}}},
+      {"metrics", ctx.metrics},
+  };
+  for (const auto& [k, v] : ctx.extra.items()) summary[k] = v;
+  if (!failure.empty()) summary["failure"] = failure;
+  output::write_json_atomic(output::fs::path(out_dir) / "summary.json", summary);
+  const std::string note = output::render_plots(out_dir);
+  if (!note.empty()) spdlog::warn("{}", note);
+
+  std::printf("%s on %s (seed %llu): %.1f µs emulated in %.2f s wall", name.c_str(),
+              cfg.chip_config.name.c_str(), static_cast<unsigned long long>(seed),
+              ctx.stats.emulated_time_us, wall);
+  if (ctx.stats.emulated_time_us > 0)
+    std::printf(" (%.3f s wall per ms)", wall / (ctx.stats.emulated_time_us / 1000.0));
+  std::printf("\n");
+  for (const auto& line : ctx.summary_lines) std::printf("  %s\n", line.c_str());
+  std::printf("  results: %s\n", out_dir.c_str());
+  if (exit_code != 0) std::fprintf(stderr, "salvo: %s\n", failure.c_str());
+  return exit_code;
+}
+
+}  // namespace salvo::cli

@@ -1,0 +1,371 @@
+#include "emulator/config/schema.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "hw/common/error.hpp"
+
+namespace salvo::config {
+
+const SchemaNode* SchemaNode::child(const std::string& key) const {
+  for (const auto& [name, node] : children)
+    if (name == key) return &node;
+  return nullptr;
+}
+
+namespace {
+
+std::string fmt_number(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15)
+    return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{}", v);
+}
+
+std::string range_text(const SchemaNode& s) {
+  const bool is_int = s.kind == Kind::kInt;
+  const std::string kind = is_int ? "an integer" : "a number";
+  if (s.min && s.max) return fmt::format("{} in [{}, {}]", kind, fmt_number(*s.min), fmt_number(*s.max));
+  if (s.min) return fmt::format("{} >= {}", kind, fmt_number(*s.min));
+  if (s.max) return fmt::format("{} <= {}", kind, fmt_number(*s.max));
+  return kind;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+std::string join_path(const std::string& a, const std::string& b) {
+  return a.empty() ? b : a + "." + b;
+}
+
+bool is_overridden(const std::string& path, const Origin& origin) {
+  for (const auto& o : origin.overridden)
+    if (path == o || path.rfind(o + ".", 0) == 0 || o.rfind(path + ".", 0) == 0) return true;
+  return false;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+YAML::Node scalar(const SchemaNode& s, const YAML::Node& in, const std::string& path,
+                  const Origin& origin) {
+  if (!in.IsScalar()) {
+    const char* what = in.IsMap() ? "a map" : in.IsSequence() ? "a list" : "empty";
+    switch (s.kind) {
+      case Kind::kEnum: fail_at(in, path, origin, fmt::format("expected one value, got {}", what), join(s.allowed));
+      case Kind::kBool: fail_at(in, path, origin, fmt::format("expected true or false, got {}", what), "true, false");
+      case Kind::kString: fail_at(in, path, origin, fmt::format("expected a string, got {}", what));
+      default: fail_at(in, path, origin, fmt::format("expected {}, got {}", range_text(s), what), range_text(s));
+    }
+  }
+  const std::string text = in.Scalar();
+  switch (s.kind) {
+    case Kind::kBool: {
+      if (text == "true" || text == "false") return YAML::Node(text == "true");
+      fail_at(in, path, origin, fmt::format("'{}' is not a boolean", text), "true, false");
+    }
+    case Kind::kString: return YAML::Node(text);
+    case Kind::kEnum: {
+      if (std::find(s.allowed.begin(), s.allowed.end(), text) != s.allowed.end()) return YAML::Node(text);
+      const std::string close = suggest(text, s.allowed);
+      fail_at(in, path, origin,
+              fmt::format("'{}' is not allowed{}", text, close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
+              join(s.allowed));
+    }
+    case Kind::kInt:
+    case Kind::kFloat: {
+      double v = 0;
+      try {
+        size_t used = 0;
+        v = std::stod(text, &used);
+        if (used != text.size()) throw std::invalid_argument(text);
+      } catch (const std::exception&) {
+        fail_at(in, path, origin, fmt::format("'{}' is not a number", text), range_text(s));
+      }
+      if (!std::isfinite(v)) fail_at(in, path, origin, fmt::format("'{}' is not finite", text), range_text(s));
+      if (s.kind == Kind::kInt && v != std::floor(v))
+        fail_at(in, path, origin, fmt::format("'{}' is not an integer", text), range_text(s));
+      if ((s.min && v < *s.min) || (s.max && v > *s.max))
+        fail_at(in, path, origin, fmt::format("{} is out of range", text), range_text(s));
+      // Shortest text that reads back to the same double: resolved configs round-trip exactly.
+      return YAML::Node(fmt_number(v));
+    }
+    default: break;
+  }
+  throw InternalError("scalar(): not a scalar kind");
+}
+
+}  // namespace
+
+SchemaNode Float(double def, std::optional<double> min, std::optional<double> max, std::string doc) {
+  SchemaNode s;
+  s.kind = Kind::kFloat;
+  s.default_text = fmt_number(def);
+  s.min = min;
+  s.max = max;
+  s.doc = std::move(doc);
+  return s;
+}
+
+SchemaNode Int(long def, std::optional<long> min, std::optional<long> max, std::string doc) {
+  SchemaNode s;
+  s.kind = Kind::kInt;
+  s.default_text = std::to_string(def);
+  if (min) s.min = static_cast<double>(*min);
+  if (max) s.max = static_cast<double>(*max);
+  s.doc = std::move(doc);
+  return s;
+}
+
+SchemaNode Bool(bool def, std::string doc) {
+  SchemaNode s;
+  s.kind = Kind::kBool;
+  s.default_text = def ? "true" : "false";
+  s.doc = std::move(doc);
+  return s;
+}
+
+SchemaNode String(std::string def, std::string doc) {
+  SchemaNode s;
+  s.kind = Kind::kString;
+  s.default_text = std::move(def);
+  s.doc = std::move(doc);
+  return s;
+}
+
+SchemaNode Enum(std::string def, std::vector<std::string> allowed, std::string doc) {
+  SchemaNode s;
+  s.kind = Kind::kEnum;
+  s.default_text = std::move(def);
+  s.allowed = std::move(allowed);
+  s.doc = std::move(doc);
+  return s;
+}
+
+SchemaNode Required(SchemaNode node) {
+  node.required = true;
+  return node;
+}
+
+SchemaNode Map(std::vector<std::pair<std::string, SchemaNode>> children, std::string doc) {
+  SchemaNode s;
+  s.kind = Kind::kMap;
+  s.children = std::move(children);
+  s.doc = std::move(doc);
+  return s;
+}
+
+SchemaNode List(SchemaNode element, std::string default_yaml, std::string doc) {
+  SchemaNode s;
+  s.kind = Kind::kList;
+  s.element = std::make_shared<SchemaNode>(std::move(element));
+  s.default_text = std::move(default_yaml);
+  s.doc = std::move(doc);
+  return s;
+}
+
+void fail_at(const YAML::Node& node, const std::string& path, const Origin& origin,
+             const std::string& problem, const std::string& allowed) {
+  std::string where;
+  if (is_overridden(path, origin)) {
+    where = "--set";
+  } else {
+    const YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
+    if (mark.is_null())
+      where = origin.file;
+    else
+      where = fmt::format("{}:{}:{}", origin.file, mark.line + 1, mark.column + 1);
+  }
+  std::string msg = fmt::format("{}: {}: {}", where, path.empty() ? "(top level)" : path, problem);
+  if (!allowed.empty()) msg += fmt::format(" (allowed: {})", allowed);
+  throw UserError(msg);
+}
+
+std::string suggest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::max<size_t>(3, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    // A candidate that contains the word (or vice versa) is a good hint too.
+    if (c.find(word) != std::string::npos || word.find(c) != std::string::npos) d = std::min<size_t>(d, 2);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std::string& path,
+                    const Origin& origin) {
+  switch (schema.kind) {
+    case Kind::kMap: {
+      // A missing key arrives as an invalid node: only IsDefined() is safe to ask then.
+      const bool is_map = input.IsDefined() && input.IsMap();
+      if (input.IsDefined() && !input.IsNull() && !is_map)
+        fail_at(input, path, origin, "expected a map of keys");
+      std::vector<std::string> names;
+      for (const auto& [name, child] : schema.children) names.push_back(name);
+      if (is_map) {
+        for (const auto& kv : input) {
+          const std::string key = kv.first.as<std::string>();
+          if (!schema.child(key)) {
+            const std::string close = suggest(key, names);
+            fail_at(kv.first, join_path(path, key), origin,
+                    "unknown key" + (close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
+                    join(names));
+          }
+        }
+      }
+      YAML::Node out(YAML::NodeType::Map);
+      for (const auto& [name, child] : schema.children) {
+        const YAML::Node sub = is_map ? input[name] : YAML::Node();
+        out[name] = validate(sub, child, join_path(path, name), origin);
+      }
+      return out;
+    }
+    case Kind::kList: {
+      YAML::Node src = input;
+      if (!input.IsDefined() || input.IsNull()) {
+        if (schema.required) fail_at(input, path, origin, "missing required list");
+        src = YAML::Load(schema.default_text.empty() ? "[]" : schema.default_text);
+      }
+      if (!src.IsSequence()) fail_at(src, path, origin, "expected a list");
+      YAML::Node out(YAML::NodeType::Sequence);
+      for (size_t i = 0; i < src.size(); ++i)
+        out.push_back(validate(src[i], *schema.element, fmt::format("{}.{}", path, i), origin));
+      return out;
+    }
+    default: {
+      if (!input.IsDefined() || input.IsNull()) {
+        if (schema.required) fail_at(input, path, origin, "missing required key", schema.kind == Kind::kEnum ? join(schema.allowed) : "");
+        return scalar(schema, YAML::Load(schema.default_text), path, origin);
+      }
+      return scalar(schema, input, path, origin);
+    }
+  }
+}
+
+void apply_override(YAML::Node& root, const std::string& path, const std::string& value) {
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string p; std::getline(ss, p, '.');) {
+    if (p.empty()) throw UserError(fmt::format("--set {}={}: empty key component (allowed: dotted keys such as chip.mismatch.scale)", path, value));
+    parts.push_back(p);
+  }
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw UserError(fmt::format("--set {}={}: value is not valid YAML ({})", path, value, e.msg));
+  }
+  // yaml-cpp nodes are handles: walk with fresh handles so assignment rebinds the child.
+  std::vector<YAML::Node> chain{root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node cur = chain.back();
+    const std::string& p = parts[i];
+    YAML::Node next;
+    if (cur.IsSequence()) {
+      size_t idx = 0;
+      try {
+        idx = std::stoul(p);
+      } catch (const std::exception&) {
+        throw UserError(fmt::format("--set {}: '{}' must be a list index (allowed: 0..{})", path, p, cur.size() ? cur.size() - 1 : 0));
+      }
+      if (idx >= cur.size())
+        throw UserError(fmt::format("--set {}: list index {} out of range (allowed: 0..{})", path, idx, cur.size() ? cur.size() - 1 : 0));
+      next = cur[idx];
+    } else {
+      if (!cur.IsMap() && !cur.IsNull() && cur.IsDefined())
+        throw UserError(fmt::format("--set {}: '{}' is not a map", path, parts[i == 0 ? 0 : i - 1]));
+      if (!cur[p].IsDefined() || cur[p].IsNull()) cur[p] = YAML::Node(YAML::NodeType::Map);
+      next = cur[p];
+    }
+    chain.push_back(next);
+  }
+  YAML::Node parent = chain.back();
+  const std::string& last = parts.back();
+  if (parent.IsSequence()) {
+    size_t idx = 0;
+    try {
+      idx = std::stoul(last);
+    } catch (const std::exception&) {
+      throw UserError(fmt::format("--set {}: '{}' must be a list index", path, last));
+    }
+    if (idx >= parent.size())
+      throw UserError(fmt::format("--set {}: list index {} out of range (allowed: 0..{})", path, idx, parent.size() ? parent.size() - 1 : 0));
+    parent[idx] = parsed;
+  } else {
+    parent[last] = parsed;
+  }
+}
+
+YAML::Node find(const YAML::Node& root, const std::string& path) {
+  if (path.empty()) return root;
+  YAML::Node cur = root;
+  std::stringstream ss(path);
+  for (std::string p; std::getline(ss, p, '.');) {
+    if (cur.IsMap()) {
+      if (!cur[p]) return YAML::Node(YAML::NodeType::Undefined);
+      cur = cur[p];
+    } else if (cur.IsSequence()) {
+      size_t idx = 0;
+      try {
+        idx = std::stoul(p);
+      } catch (const std::exception&) {
+        return YAML::Node(YAML::NodeType::Undefined);
+      }
+      if (idx >= cur.size()) return YAML::Node(YAML::NodeType::Undefined);
+      cur = cur[idx];
+    } else {
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+  }
+  return cur;
+}
+
+namespace {
+
+void markdown_rows(const SchemaNode& s, const std::string& path, std::string& out) {
+  if (s.kind == Kind::kMap) {
+    for (const auto& [name, child] : s.children) markdown_rows(child, join_path(path, name), out);
+    return;
+  }
+  std::string type, allowed, def;
+  switch (s.kind) {
+    case Kind::kFloat: type = "number"; allowed = range_text(s); break;
+    case Kind::kInt: type = "integer"; allowed = range_text(s); break;
+    case Kind::kBool: type = "bool"; allowed = "true, false"; break;
+    case Kind::kString: type = "string"; break;
+    case Kind::kEnum: type = "enum"; allowed = join(s.allowed, ", "); break;
+    case Kind::kList: type = "list"; allowed = "see below"; break;
+    default: break;
+  }
+  def = s.required ? "(required)" : "`" + s.default_text + "`";
+  out += fmt::format("| `{}` | {} | {} | {} | {} |\n", path, type, def, allowed, s.doc);
+  if (s.kind == Kind::kList && s.element) markdown_rows(*s.element, path + ".N", out);
+}
+
+}  // namespace
+
+std::string to_markdown(const SchemaNode& schema, const std::string& prefix) {
+  std::string out = "| key | type | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n";
+  markdown_rows(schema, prefix, out);
+  return out;
+}
+
+}  // namespace salvo::config

@@ -1,0 +1,34 @@
+#include "emulator/experiments/registry.hpp"
+
+#include "emulator/experiments/playback.hpp"
+
+namespace salvo::experiments {
+
+using namespace config;
+
+std::vector<std::pair<std::string, SchemaNode>> common_keys(const std::string& name,
+                                                            double default_duration_us) {
+  return {
+      {"name", Required(Enum(name, names(), "which experiment this file configures"))},
+      {"duration_us", Float(default_duration_us, 0.001, 1e9, "emulated (hardware) time to run")},
+  };
+}
+
+const std::vector<ExperimentInfo>& all() {
+  static const std::vector<ExperimentInfo> list = {
+      playback_info(),
+  };
+  return list;
+}
+
+std::vector<std::string> names() { return {"playback"}; }
+
+const ExperimentInfo* find(const std::string& name) {
+  for (const auto& e : all())
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+std::string default_experiment() { return "playback-demo"; }
+
+}  // namespace salvo::experiments

@@ -1,0 +1,30 @@
+// The plasticity processor's view of the chip: address regions and the chip-window
+// register layout (offsets from kChipWindowBase). firmware/libppu/include/ppu/chip_regs.h
+// mirrors these numbers for C firmware; docs/memory-map.md lists them.
+#pragma once
+
+#include <cstdint>
+
+namespace salvo::memory_map {
+
+constexpr std::uint32_t kSramBase = 0x8000'0000;
+constexpr std::uint32_t kPeripheralBase = 0x1000'0000;
+constexpr std::uint32_t kChipWindowBase = 0x4000'0000;
+constexpr std::uint32_t kChipWindowSize = 0x4000'0000;
+
+// Chip window (per processor: its own chip half).
+constexpr std::uint32_t kWeights = 0x0000'0000;       // + row*256 + col, byte, 6-bit
+constexpr std::uint32_t kLabels = 0x0001'0000;        // + row*256 + col, byte, 6-bit
+constexpr std::uint32_t kCadcCtrl = 0x0002'0000;      // write: [15:0] row, bit 16 membrane mode
+constexpr std::uint32_t kCadcStatus = 0x0002'0004;    // bit 0 busy
+constexpr std::uint32_t kSensorReset = 0x0002'0008;   // write row, 0xFFFF = all rows
+constexpr std::uint32_t kCadcCausal = 0x0002'1000;    // + col, byte
+constexpr std::uint32_t kCadcAcausal = 0x0002'1400;   // + col, byte
+constexpr std::uint32_t kParameters = 0x0003'0000;    // + neuron*64 + cell*2, halfword
+constexpr std::uint32_t kRateCounters = 0x0004'0000;  // + neuron, byte; write resets it
+constexpr std::uint32_t kRateCounterResetAll = 0x0004'1000;
+constexpr std::uint32_t kRowConfig = 0x0005'0000;     // + row*4, bit 0 sign (1 = inhibitory)
+constexpr std::uint32_t kRowStride = 256;
+constexpr std::uint32_t kNeuronParamStride = 64;
+
+}  // namespace salvo::memory_map
