@@ -1,0 +1,339 @@
+#include "hw/analog/correlation_sensors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "hw/common/error.hpp"
+
+namespace salvo {
+
+CorrelationSensorParams CorrelationSensorParams::from_config(const ChipConfig& chip) {
+  CorrelationSensorParams p;
+  p.rows = chip.synapses.rows_per_half;
+  p.columns = chip.neurons.per_half;
+  const SensorConfig& s = chip.sensors;
+  p.tau_us = s.tau_us;
+  p.tau_min_us = s.tau_min_us;
+  p.tau_max_us = s.tau_max_us;
+  p.amplitude_lsb = s.amplitude_lsb;
+  p.trim_bits = s.trim_bits;
+  p.trim_step_tau = s.trim_step_tau;
+  p.trim_step_amplitude = s.trim_step_amplitude;
+  p.baseline_lsb = s.baseline_lsb;
+  p.range_lsb = s.range_lsb;
+  p.drift_lsb_per_ms = s.drift_lsb_per_ms;
+  p.reset_time_us = s.reset_time_us;
+  p.sigma_amplitude = chip.mismatch.sensor_amplitude * chip.mismatch.scale;
+  p.sigma_tau = chip.mismatch.sensor_tau * chip.mismatch.scale;
+  p.readout_noise_lsb = chip.noise.sensor_readout_lsb;
+  return p;
+}
+
+void CorrelationSensorParams::validate() const {
+  auto bad = [](const std::string& key, const std::string& allowed) {
+    throw UserError("chip config: " + key + " must be " + allowed);
+  };
+  if (rows < 1) bad("chip.synapses.rows_per_half", ">= 1");
+  if (columns < 1) bad("chip.neurons.per_half", ">= 1");
+  if (!(tau_min_us > 0.0)) bad("chip.sensors.tau_min_us", "> 0");
+  if (!(tau_max_us >= tau_min_us)) bad("chip.sensors.tau_max_us", ">= chip.sensors.tau_min_us");
+  if (!(tau_us >= tau_min_us && tau_us <= tau_max_us))
+    bad("chip.sensors.tau_us", "within [tau_min_us, tau_max_us]");
+  if (!(amplitude_lsb >= 0.0)) bad("chip.sensors.amplitude_lsb", ">= 0");
+  if (trim_bits < 1 || trim_bits > 8) bad("chip.sensors.trim_bits", "in 1..8");
+  const double half_codes = static_cast<double>(1 << (trim_bits - 1));
+  if (!(trim_step_tau >= 0.0 && trim_step_tau * half_codes < 1.0))
+    bad("chip.sensors.trim_step_tau", ">= 0 and < 1/2^(trim_bits-1)");
+  if (!(trim_step_amplitude >= 0.0 && trim_step_amplitude * half_codes < 1.0))
+    bad("chip.sensors.trim_step_amplitude", ">= 0 and < 1/2^(trim_bits-1)");
+  if (!(range_lsb >= 0.0)) bad("chip.sensors.range_lsb", ">= 0");
+  if (!(drift_lsb_per_ms >= 0.0)) bad("chip.sensors.drift_lsb_per_ms", ">= 0");
+  if (!(drift_tau_ms >= 0.0)) bad("chip.sensors.drift_tau_ms", ">= 0 (0 = no exponential drift)");
+  if (!(sigma_amplitude >= 0.0)) bad("chip.mismatch.sensor_amplitude", ">= 0");
+  if (!(sigma_tau >= 0.0)) bad("chip.mismatch.sensor_tau", ">= 0");
+  if (!(readout_noise_lsb >= 0.0)) bad("chip.noise.sensor_readout_lsb", ">= 0");
+}
+
+CorrelationSensors::CorrelationSensors(const CorrelationSensorParams& params, std::uint64_t seed,
+                                       int half)
+    : p_(params),
+      rows_(params.rows),
+      cols_(params.columns),
+      drift_on_(params.drift_lsb_per_ms > 0.0 || params.drift_tau_ms > 0.0),
+      drift_rate_lsb_per_us_(params.drift_lsb_per_ms * 1e-3),
+      drift_tau_us_(params.drift_tau_ms * 1e3),
+      range_(static_cast<float>(params.range_lsb)),
+      noise_engine_(make_engine(seed, Stream::kSensorNoise, static_cast<std::uint64_t>(half))) {
+  p_.validate();
+  if (half < 0) throw InternalError("CorrelationSensors: negative half index");
+  const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);
+  acausal_acc_.assign(n, 0.0f);
+  acausal_amp_.assign(n, 0.0f);
+  acausal_neg_inv_tau_.assign(n, 0.0f);
+  causal_acc_.assign(n, 0.0f);
+  causal_amp_.assign(n, 0.0f);
+  causal_neg_inv_tau_.assign(n, 0.0f);
+  if (drift_on_) {
+    acausal_touch_us_.assign(n, 0.0);
+    causal_touch_us_.assign(n, 0.0);
+  }
+  last_pre_us_.assign(static_cast<std::size_t>(rows_), kNever);
+  last_post_us_.assign(static_cast<std::size_t>(cols_), kNever);
+  amp_trim_.assign(n, static_cast<std::uint8_t>(nominal_trim_code()));
+  tau_trim_.assign(n, static_cast<std::uint8_t>(nominal_trim_code()));
+  enable_.assign(n, 1);
+
+  // One engine per drawn quantity so switching one spread off (σ = 0; draw_normal still
+  // consumes the engine) or adding a quantity never shifts the others.
+  const double sigma[4] = {p_.sigma_amplitude, p_.sigma_tau, p_.sigma_amplitude, p_.sigma_tau};
+  std::vector<float>* dest[4] = {&amp_mm_[0], &tau_mm_[0], &amp_mm_[1], &tau_mm_[1]};
+  for (int q = 0; q < 4; ++q) {
+    Engine eng = make_engine(seed, Stream::kSensorMismatch,
+                             4 * static_cast<std::uint64_t>(half) + static_cast<std::uint64_t>(q));
+    std::vector<float>& v = *dest[q];
+    v.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      // A factor below 0 would invert the circuit; it is clipped (a > 5σ event at 20 %).
+      v[i] = static_cast<float>(std::max(0.0, 1.0 + draw_normal(eng, sigma[q])));
+    }
+  }
+  for (int r = 0; r < rows_; ++r)
+    for (int c = 0; c < cols_; ++c) refresh_synapse(r, c);
+}
+
+double CorrelationSensors::amplitude_lsb(SensorChannel ch, int row, int col) const {
+  check_row(row);
+  check_col(col);
+  const std::size_t i = idx_rc(row, col);
+  const int k = static_cast<int>(amp_trim_[i]) - nominal_trim_code();
+  return p_.amplitude_lsb * static_cast<double>(amp_mm_[static_cast<int>(ch)][i]) *
+         (1.0 + p_.trim_step_amplitude * k);
+}
+
+double CorrelationSensors::tau_us(SensorChannel ch, int row, int col) const {
+  check_row(row);
+  check_col(col);
+  const std::size_t i = idx_rc(row, col);
+  const int k = static_cast<int>(tau_trim_[i]) - nominal_trim_code();
+  const double tau = p_.tau_us * static_cast<double>(tau_mm_[static_cast<int>(ch)][i]) *
+                     (1.0 + p_.trim_step_tau * k);
+  return std::clamp(tau, p_.tau_min_us, p_.tau_max_us);
+}
+
+double CorrelationSensors::amplitude_mismatch(SensorChannel ch, int row, int col) const {
+  check_row(row);
+  check_col(col);
+  return amp_mm_[static_cast<int>(ch)][idx_rc(row, col)];
+}
+
+double CorrelationSensors::tau_mismatch(SensorChannel ch, int row, int col) const {
+  check_row(row);
+  check_col(col);
+  return tau_mm_[static_cast<int>(ch)][idx_rc(row, col)];
+}
+
+void CorrelationSensors::refresh_synapse(int row, int col) {
+  const std::size_t rc = idx_rc(row, col);
+  const std::size_t cr = idx_cr(row, col);
+  const bool on = enable_[rc] != 0;
+  causal_amp_[cr] = on ? static_cast<float>(amplitude_lsb(SensorChannel::kCausal, row, col)) : 0.0f;
+  causal_neg_inv_tau_[cr] = static_cast<float>(-1.0 / tau_us(SensorChannel::kCausal, row, col));
+  acausal_amp_[rc] =
+      on ? static_cast<float>(amplitude_lsb(SensorChannel::kAcausal, row, col)) : 0.0f;
+  acausal_neg_inv_tau_[rc] = static_cast<float>(-1.0 / tau_us(SensorChannel::kAcausal, row, col));
+}
+
+void CorrelationSensors::check_row(int row) const {
+  if (row < 0 || row >= rows_)
+    throw InternalError("CorrelationSensors: row " + std::to_string(row) + " outside 0.." +
+                        std::to_string(rows_ - 1));
+}
+
+void CorrelationSensors::check_col(int col) const {
+  if (col < 0 || col >= cols_)
+    throw InternalError("CorrelationSensors: column " + std::to_string(col) + " outside 0.." +
+                        std::to_string(cols_ - 1));
+}
+
+void CorrelationSensors::check_time(double t_us) {
+  if (!(t_us >= t_latest_us_))
+    throw InternalError("CorrelationSensors: event at t=" + std::to_string(t_us) +
+                        " us after one at t=" + std::to_string(t_latest_us_) +
+                        " us (events must come in time order)");
+  t_latest_us_ = t_us;
+}
+
+double CorrelationSensors::drifted(double acc, double dt_us) const {
+  if (!(dt_us > 0.0) || acc <= 0.0) return acc;
+  double x;
+  if (drift_tau_us_ > 0.0) {
+    // dx/dt = −x/τ − r  →  x(t) = (x0 + rτ)·e^(−t/τ) − rτ
+    const double rt = drift_rate_lsb_per_us_ * drift_tau_us_;
+    x = (acc + rt) * std::exp(-dt_us / drift_tau_us_) - rt;
+  } else {
+    x = acc - drift_rate_lsb_per_us_ * dt_us;
+  }
+  return x > 0.0 ? x : 0.0;
+}
+
+void CorrelationSensors::on_pre(int row, double t_us) {
+  check_row(row);
+  check_time(t_us);
+  const std::size_t r = static_cast<std::size_t>(row);
+  const double t_prev_pre = last_pre_us_[r];
+  last_pre_us_[r] = t_us;
+  const std::size_t base = r * static_cast<std::size_t>(cols_);
+  float* __restrict acc = acausal_acc_.data() + base;
+  const float* __restrict amp = acausal_amp_.data() + base;
+  const float* __restrict nit = acausal_neg_inv_tau_.data() + base;
+  const double* __restrict post = last_post_us_.data();
+  const float range = range_;
+  const int n = cols_;
+  if (!drift_on_) {
+    for (int c = 0; c < n; ++c) {
+      // Acausal pair: column c's last post came after this row's previous pre and before now
+      // (Δt = 0 adds nothing, as the reference code's kernel is 0 there).
+      const double tp = post[c];
+      const float pair = (tp > t_prev_pre && tp < t_us) ? 1.0f : 0.0f;
+      const float dt = static_cast<float>(t_us - tp);
+      const float inc = pair * amp[c] * detail::exp_nonpositive(dt * nit[c]);
+      const float v = acc[c] + inc;
+      acc[c] = v < range ? v : range;
+    }
+  } else {
+    double* touch = acausal_touch_us_.data() + base;
+    for (int c = 0; c < n; ++c) {
+      const double tp = post[c];
+      if (!(tp > t_prev_pre && tp < t_us) || amp[c] == 0.0f) continue;
+      const float inc = amp[c] * detail::exp_nonpositive(static_cast<float>(t_us - tp) * nit[c]);
+      const double v = drifted(acc[c], t_us - touch[c]) + inc;
+      acc[c] = static_cast<float>(std::min(v, static_cast<double>(range)));
+      touch[c] = t_us;
+    }
+  }
+}
+
+void CorrelationSensors::on_post(int col, double t_us) {
+  check_col(col);
+  check_time(t_us);
+  const std::size_t c = static_cast<std::size_t>(col);
+  const double t_prev_post = last_post_us_[c];
+  last_post_us_[c] = t_us;
+  const std::size_t base = c * static_cast<std::size_t>(rows_);
+  float* __restrict acc = causal_acc_.data() + base;
+  const float* __restrict amp = causal_amp_.data() + base;
+  const float* __restrict nit = causal_neg_inv_tau_.data() + base;
+  const double* __restrict pre = last_pre_us_.data();
+  const float range = range_;
+  const int n = rows_;
+  if (!drift_on_) {
+    for (int r = 0; r < n; ++r) {
+      // Causal pair: row r's last pre came after this column's previous post, strictly before now.
+      const double tp = pre[r];
+      const float pair = (tp > t_prev_post && tp < t_us) ? 1.0f : 0.0f;
+      const float dt = static_cast<float>(t_us - tp);
+      const float inc = pair * amp[r] * detail::exp_nonpositive(dt * nit[r]);
+      const float v = acc[r] + inc;
+      acc[r] = v < range ? v : range;
+    }
+  } else {
+    double* touch = causal_touch_us_.data() + base;
+    for (int r = 0; r < n; ++r) {
+      const double tp = pre[r];
+      if (!(tp > t_prev_post && tp < t_us) || amp[r] == 0.0f) continue;
+      const float inc = amp[r] * detail::exp_nonpositive(static_cast<float>(t_us - tp) * nit[r]);
+      const double v = drifted(acc[r], t_us - touch[r]) + inc;
+      acc[r] = static_cast<float>(std::min(v, static_cast<double>(range)));
+      touch[r] = t_us;
+    }
+  }
+}
+
+double CorrelationSensors::accumulated_lsb(SensorChannel ch, int row, int col, double t_us) const {
+  check_row(row);
+  check_col(col);
+  if (ch == SensorChannel::kCausal) {
+    const std::size_t i = idx_cr(row, col);
+    const double a = causal_acc_[i];
+    return drift_on_ ? drifted(a, t_us - causal_touch_us_[i]) : a;
+  }
+  const std::size_t i = idx_rc(row, col);
+  const double a = acausal_acc_[i];
+  return drift_on_ ? drifted(a, t_us - acausal_touch_us_[i]) : a;
+}
+
+void CorrelationSensors::read_row(int row, double t_us, float* causal_lsb, float* acausal_lsb) {
+  check_row(row);
+  const double sigma = p_.readout_noise_lsb;
+  // Fixed draw order (all causal columns, then all acausal) keeps runs reproducible.
+  for (int c = 0; c < cols_; ++c) {
+    const double noise = draw_normal(noise_engine_, sigma);
+    causal_lsb[c] = static_cast<float>(analog_lsb(SensorChannel::kCausal, row, c, t_us) + noise);
+  }
+  for (int c = 0; c < cols_; ++c) {
+    const double noise = draw_normal(noise_engine_, sigma);
+    acausal_lsb[c] = static_cast<float>(analog_lsb(SensorChannel::kAcausal, row, c, t_us) + noise);
+  }
+}
+
+void CorrelationSensors::reset_row(int row, double t_us) {
+  check_row(row);
+  for (int c = 0; c < cols_; ++c) {
+    causal_acc_[idx_cr(row, c)] = 0.0f;
+    acausal_acc_[idx_rc(row, c)] = 0.0f;
+    if (drift_on_) {
+      causal_touch_us_[idx_cr(row, c)] = t_us;
+      acausal_touch_us_[idx_rc(row, c)] = t_us;
+    }
+  }
+}
+
+void CorrelationSensors::reset_all(double t_us) {
+  std::fill(causal_acc_.begin(), causal_acc_.end(), 0.0f);
+  std::fill(acausal_acc_.begin(), acausal_acc_.end(), 0.0f);
+  if (drift_on_) {
+    std::fill(causal_touch_us_.begin(), causal_touch_us_.end(), t_us);
+    std::fill(acausal_touch_us_.begin(), acausal_touch_us_.end(), t_us);
+  }
+}
+
+void CorrelationSensors::set_enable(int row, int col, bool on) {
+  check_row(row);
+  check_col(col);
+  enable_[idx_rc(row, col)] = on ? 1 : 0;
+  refresh_synapse(row, col);
+}
+
+bool CorrelationSensors::enabled(int row, int col) const {
+  check_row(row);
+  check_col(col);
+  return enable_[idx_rc(row, col)] != 0;
+}
+
+void CorrelationSensors::set_trim(int row, int col, int amplitude_code, int tau_code) {
+  check_row(row);
+  check_col(col);
+  const int max_code = (1 << p_.trim_bits) - 1;
+  if (amplitude_code < 0 || amplitude_code > max_code || tau_code < 0 || tau_code > max_code)
+    throw UserError("correlation sensor trim code must be in 0.." + std::to_string(max_code) +
+                    " (got amplitude " + std::to_string(amplitude_code) + ", tau " +
+                    std::to_string(tau_code) + ")");
+  amp_trim_[idx_rc(row, col)] = static_cast<std::uint8_t>(amplitude_code);
+  tau_trim_[idx_rc(row, col)] = static_cast<std::uint8_t>(tau_code);
+  refresh_synapse(row, col);
+}
+
+int CorrelationSensors::amplitude_trim(int row, int col) const {
+  check_row(row);
+  check_col(col);
+  return amp_trim_[idx_rc(row, col)];
+}
+
+int CorrelationSensors::tau_trim(int row, int col) const {
+  check_row(row);
+  check_col(col);
+  return tau_trim_[idx_rc(row, col)];
+}
+
+}  // namespace salvo
