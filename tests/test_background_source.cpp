@@ -1,0 +1,119 @@
+// BackgroundSource: Poisson rate and CV within statistical bounds, exact regular intervals,
+// windowing independence and seeding.
+#include "hw/routing/background_source.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "hw/common/error.hpp"
+
+namespace salvo {
+namespace {
+
+using Mode = BackgroundSource::Mode;
+
+TEST(BackgroundSource, PoissonRateAndCv) {
+  BackgroundSource s(BackgroundSourceParams{}, 42, 0);
+  const double rate_hz = 2e6;  // 2 events per µs of hardware time
+  const double duration_us = 20000.0;
+  s.configure(Mode::kPoisson, rate_hz, 0x1234, 0.0);
+  EventList out;
+  s.generate_until(duration_us, out);
+  const double expected = rate_hz * duration_us * 1e-6;  // 40 000
+  const double n = static_cast<double>(out.size());
+  EXPECT_NEAR(n, expected, 4.0 * std::sqrt(expected));  // 4 σ of a Poisson count
+  double sum = 0.0, sum2 = 0.0;
+  for (std::size_t k = 1; k < out.size(); ++k) {
+    const double isi = out[k].t_us - out[k - 1].t_us;
+    ASSERT_GT(isi, 0.0);
+    sum += isi;
+    sum2 += isi * isi;
+    ASSERT_EQ(out[k].label, 0x1234);
+  }
+  const double m = sum / (n - 1);
+  const double cv = std::sqrt(sum2 / (n - 1) - m * m) / m;
+  // Standard error of the CV of n exponential intervals is ~1/sqrt(n) = 0.005.
+  EXPECT_NEAR(cv, 1.0, 0.025);
+  EXPECT_NEAR(m, 0.5, 4.0 * 0.5 / std::sqrt(n));
+  EXPECT_GT(out.front().t_us, 0.0);
+  EXPECT_LE(out.back().t_us, duration_us);
+}
+
+TEST(BackgroundSource, RegularIntervalsAreExactWithPhase) {
+  BackgroundSource s(BackgroundSourceParams{}, 1, 3);
+  s.configure(Mode::kRegular, 125e6, 7, 10.0, 0.003);  // the maximum rate: 8 ns period
+  EventList out;
+  s.generate_until(10.0 + 0.003 + 0.008 * 1000 + 1e-9, out);
+  ASSERT_EQ(out.size(), 1001u);
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    EXPECT_EQ(out[k].t_us, 10.003 + static_cast<double>(k) * (1e6 / 125e6)) << k;
+    EXPECT_EQ(out[k].label, 7);
+  }
+}
+
+TEST(BackgroundSource, WindowingDoesNotChangeTheSpikeTrain) {
+  for (Mode mode : {Mode::kRegular, Mode::kPoisson}) {
+    BackgroundSource a(BackgroundSourceParams{}, 5, 1), b(BackgroundSourceParams{}, 5, 1);
+    a.configure(mode, 3e6, 1);
+    b.configure(mode, 3e6, 1);
+    EventList whole, pieces;
+    a.generate_until(100.0, whole);
+    for (double t = 0.37; t < 100.0; t += 0.37) {
+      const std::size_t before = pieces.size();
+      b.generate_until(t, pieces);
+      for (std::size_t k = before; k < pieces.size(); ++k) ASSERT_LE(pieces[k].t_us, t);
+      EXPECT_GT(b.next_spike_us(), t);
+    }
+    b.generate_until(100.0, pieces);
+    EXPECT_EQ(whole, pieces);
+    EXPECT_EQ(a.emitted(), whole.size());
+  }
+}
+
+TEST(BackgroundSource, SeedsAreReproducibleAndIndependent) {
+  auto train = [](std::uint64_t seed, int id) {
+    BackgroundSource s(BackgroundSourceParams{}, seed, id);
+    s.configure(Mode::kPoisson, 1e6, 0);
+    EventList out;
+    s.generate_until(50.0, out);
+    return out;
+  };
+  EXPECT_EQ(train(9, 2), train(9, 2));
+  EXPECT_NE(train(9, 2), train(10, 2));
+  EXPECT_NE(train(9, 2), train(9, 3));
+}
+
+TEST(BackgroundSource, OffAndReconfigure) {
+  BackgroundSource s(BackgroundSourceParams{}, 1, 0);
+  EventList out;
+  s.generate_until(1e6, out);  // off by default
+  EXPECT_TRUE(out.empty());
+  s.configure(Mode::kRegular, 1e6, 2, 5.0);
+  s.generate_until(7.0, out);
+  EXPECT_EQ(out.size(), 3u);  // 5, 6, 7
+  s.configure(Mode::kRegular, 0.0, 2, 7.0);
+  s.generate_until(100.0, out);
+  EXPECT_EQ(out.size(), 3u);
+  EXPECT_TRUE(std::isinf(s.next_spike_us()));
+}
+
+TEST(BackgroundSource, RejectsRatesAboveTheChipMaximum) {
+  ChipConfig cfg;
+  BackgroundSource s(BackgroundSourceParams::from_config(cfg), 1, 6);
+  EXPECT_NO_THROW(s.configure(Mode::kPoisson, 125e6, 0));
+  try {
+    s.configure(Mode::kPoisson, 126e6, 0);
+    ADD_FAILURE();
+  } catch (const UserError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("background source 6"), std::string::npos) << what;
+    EXPECT_NE(what.find("background.max_rate_mevents_per_s"), std::string::npos) << what;
+  }
+  EXPECT_THROW(s.configure(Mode::kRegular, -1.0, 0), UserError);
+  EXPECT_THROW(s.configure(Mode::kRegular, 1e6, 0, 0.0, -0.5), UserError);
+}
+
+}  // namespace
+}  // namespace salvo
