@@ -64,10 +64,10 @@ TEST(Crossbar, MaskAndCompareMatchesTheDefinition) {
   for (int i = 0; i < x.inputs(); ++i)
     for (int k = 0; k < 2000; ++k) {
       const auto label = static_cast<std::uint16_t>(u16());
-      std::uint32_t expected = 0;
+      std::uint64_t expected = 0;
       for (int b = 0; b < x.buses(); ++b) {
         const auto n = x.node(i, b);
-        if (n.enabled && (label & n.mask) == n.target) expected |= 1u << b;
+        if (n.enabled && (label & n.mask) == n.target) expected |= std::uint64_t{1} << b;
       }
       ASSERT_EQ(x.route(i, label), expected) << "input " << i << " label " << label;
     }
@@ -88,6 +88,15 @@ TEST(Crossbar, NeuronSpikeCarriesItsLabelThroughItsOutput) {
   EXPECT_EQ(x.route_neuron_spike(300, &label), 0u);
 }
 
+TEST(Crossbar, SixtyFourBusesFitTheMask) {
+  CrossbarParams p;
+  p.buses = 64;
+  Crossbar x(p);
+  x.set_node(x.host_input(), 63, true, 0, 0);
+  x.set_node(x.host_input(), 0, true, 0, 0);
+  EXPECT_EQ(x.route(x.host_input(), 5), (std::uint64_t{1} << 63) | 1u);
+}
+
 TEST(Crossbar, RejectsOutOfRangeValues) {
   Crossbar x(CrossbarParams{});
   auto expect_msg = [](auto f, const std::string& fragment) {
@@ -105,8 +114,8 @@ TEST(Crossbar, RejectsOutOfRangeValues) {
   expect_msg([&] { x.set_neuron_label(0, 70000); }, "label 70000 of neuron 0");
   expect_msg([&] { x.route(-1, 0); }, "input -1 out of range");
   CrossbarParams p;
-  p.buses = 33;
-  expect_msg([&] { Crossbar y(p); }, "buses.count = 33; allowed 1..32");
+  p.buses = 65;
+  expect_msg([&] { Crossbar y(p); }, "buses.count = 65; allowed 1..64");
 }
 
 }  // namespace

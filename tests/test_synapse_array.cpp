@@ -126,6 +126,28 @@ TEST(SynapseArray, MatchesDefinitionForAllLabelsWithMaskedDrivers) {
   }
 }
 
+TEST(SynapseArray, DeliverToRowMatchesTheDefinition) {
+  SynapseArray a(mini(37, 0.03), 7);
+  randomise(a, 4);
+  for (int r = 0; r < a.rows(); ++r) {
+    std::vector<float> exc(37, 0.0f), inh(37, 0.0f);
+    a.deliver_to_row(r, 5, exc.data(), inh.data());
+    // Reference: the definition for this row alone.
+    const bool inhibitory = a.row_sign(r) == SynapseArray::RowSign::kInhibitory;
+    std::vector<double> e(37, 0.0), i(37, 0.0);
+    for (int c = 0; c < 37; ++c) {
+      if (a.label(r, c) != 5) continue;
+      (inhibitory ? i : e)[static_cast<std::size_t>(c)] +=
+          (inhibitory ? -1.0 : 1.0) * a.weight(r, c) * 0.4 * (1.0 + a.dac_mismatch(r, c));
+    }
+    for (std::size_t c = 0; c < 37; ++c) {
+      ASSERT_NEAR(exc[c], e[c], 1e-5) << r << " " << c;
+      ASSERT_NEAR(inh[c], i[c], 1e-5) << r << " " << c;
+    }
+  }
+  EXPECT_THROW(a.deliver_to_row(0, 64, nullptr, nullptr), UserError);
+}
+
 TEST(SynapseArray, HintBitsAreIgnored) {
   SynapseArray a(mini(), 1);
   randomise(a, 5);

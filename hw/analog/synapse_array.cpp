@@ -344,6 +344,18 @@ int SynapseArray::deliver(std::uint16_t label, float* exc_acc, float* inh_acc,
   return end - begin;
 }
 
+void SynapseArray::deliver_to_row(int row, int synapse_address, float* exc_acc, float* inh_acc) {
+  check_row(row, "delivery to");
+  if (synapse_address < 0 || synapse_address > label_max_) {
+    throw UserError(where(half_) + ": synapse address " + std::to_string(synapse_address) +
+                    " out of range; allowed 0.." + std::to_string(label_max_));
+  }
+  const std::size_t offset = static_cast<std::size_t>(row) * columns_;
+  float* acc = row_sign_[static_cast<std::size_t>(row)] == RowSign::kInhibitory ? inh_acc : exc_acc;
+  add_matching_columns(labels_.data() + offset, amplitude_.data() + offset, acc, columns_,
+                       static_cast<std::uint8_t>(synapse_address));
+}
+
 double SynapseArray::dac_mismatch(int row, int column) const {
   check_row(row, "mismatch of");
   check_column(column, "mismatch of");

@@ -81,7 +81,10 @@ class SynapseArray {
   // `columns()` floats in nA. The indices of the rows reached are appended to rows_hit in
   // ascending order; returns how many were appended.
   int deliver(std::uint16_t label, float* exc_acc, float* inh_acc, std::vector<int>& rows_hit);
-  // Rows reached by `label` (driver compare only), ascending; no accumulation.
+  // One row alone, bypassing the drivers (host playback addressed to a row, tests): adds
+  // the row's matching synapses for `synapse_address` exactly as deliver() does.
+  void deliver_to_row(int row, int synapse_address, float* exc_acc, float* inh_acc);
+  // Rows reached by `label` (driver compare only), appended in ascending order.
   void rows_for_label(std::uint16_t label, std::vector<int>& rows) const;
 
   // --- Oracle: the true drawn and derived values ---------------------------------------

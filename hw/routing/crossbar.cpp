@@ -27,7 +27,7 @@ Crossbar::Crossbar(const CrossbarParams& params) : params_(params) {
   if (params.background_inputs < 0)
     bad("routing.background_inputs", params.background_inputs, ">= 0");
   if (params.host_inputs < 0) bad("routing.host_inputs", params.host_inputs, ">= 0");
-  if (params.buses < 1 || params.buses > 32) bad("buses.count", params.buses, "1..32");
+  if (params.buses < 1 || params.buses > 64) bad("buses.count", params.buses, "1..64");
 
   nodes_.assign(static_cast<std::size_t>(inputs()) * params.buses, Node{});
   const int n = neurons();
@@ -123,7 +123,7 @@ void Crossbar::disable_all() {
   for (auto& n : nodes_) n = Node{};
 }
 
-std::uint32_t Crossbar::route_neuron_spike(int neuron, std::uint16_t* label) const {
+std::uint64_t Crossbar::route_neuron_spike(int neuron, std::uint16_t* label) const {
   check_neuron(neuron);
   const auto n = static_cast<std::size_t>(neuron);
   *label = neuron_label_[n];

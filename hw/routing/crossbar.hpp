@@ -18,7 +18,7 @@ struct CrossbarParams {
   int neuron_outputs = 8;      // routing.neuron_outputs (per chip)
   int background_inputs = 8;   // routing.background_inputs
   int host_inputs = 1;         // routing.host_inputs
-  int buses = 4;               // buses.count (at most 32: route() returns a bit mask)
+  int buses = 4;               // buses.count (at most 64: route() returns a bit mask)
 
   static CrossbarParams from_config(const ChipConfig& cfg);
 };
@@ -61,17 +61,17 @@ class Crossbar {
 
   // Bit b set iff an event with `label` from `input` is forwarded to bus b.
   // A target bit outside the mask never matches (as on the chip), so such a node passes nothing.
-  std::uint32_t route(int input, std::uint16_t label) const {
+  std::uint64_t route(int input, std::uint16_t label) const {
     if (input < 0 || input >= inputs()) check_input(input, "route from");
     const Node* n = nodes_.data() + static_cast<std::size_t>(input) * params_.buses;
-    std::uint32_t out = 0;
+    std::uint64_t out = 0;
     for (int b = 0; b < params_.buses; ++b) {
-      out |= static_cast<std::uint32_t>(n[b].enabled && (label & n[b].mask) == n[b].target) << b;
+      out |= static_cast<std::uint64_t>(n[b].enabled && (label & n[b].mask) == n[b].target) << b;
     }
     return out;
   }
   // A spike of neuron n: its label (returned in *label) routed from its neuron output.
-  std::uint32_t route_neuron_spike(int neuron, std::uint16_t* label) const;
+  std::uint64_t route_neuron_spike(int neuron, std::uint16_t* label) const;
 
   const CrossbarParams& params() const { return params_; }
 
