@@ -1,14 +1,19 @@
 // Synapse visits per second: one row event reaching N columns counts N visits (the figure
 // the issue asks for). Reference geometry 256 x 256 with random weights and labels, events
 // spread over all drivers, so the array (320 KiB per half) streams through the caches the
-// way a real run does.
+// way a real run does. The routing blocks on the same event path (background source,
+// crossbar, event bus) are measured here too, in events per second.
 #include <benchmark/benchmark.h>
 
+#include <boost/random/exponential_distribution.hpp>
 #include <vector>
 
 #include "hw/analog/synapse_array.hpp"
 #include "hw/common/rng.hpp"
+#include "hw/routing/background_source.hpp"
+#include "hw/routing/crossbar.hpp"
 #include "hw/routing/event.hpp"
+#include "hw/routing/event_bus.hpp"
 
 namespace {
 
@@ -81,5 +86,63 @@ void BM_SynapseDeliverAllRows(benchmark::State& state) {
   state.SetItemsProcessed(visits);
 }
 BENCHMARK(BM_SynapseDeliverAllRows);
+
+// Poisson background generation at 1 MEvent/s, events per second of wall time.
+void BM_BackgroundPoisson(benchmark::State& state) {
+  salvo::BackgroundSource s(salvo::BackgroundSourceParams{}, 1, 0);
+  s.configure(salvo::BackgroundSource::Mode::kPoisson, 1e6, 3);
+  salvo::EventList out;
+  out.reserve(256);
+  double t = 0.0;
+  std::int64_t events = 0;
+  for (auto _ : state) {
+    out.clear();
+    t += 100.0;  // ~100 events per call
+    s.generate_until(t, out);
+    events += static_cast<std::int64_t>(out.size());
+  }
+  state.SetItemsProcessed(events);
+}
+BENCHMARK(BM_BackgroundPoisson);
+
+// Crossbar decision for one event (17 inputs x 4 buses, reference chip).
+void BM_CrossbarRoute(benchmark::State& state) {
+  salvo::Crossbar x(salvo::CrossbarParams{});
+  for (int i = 0; i < x.inputs(); ++i)
+    for (int b = 0; b < x.buses(); ++b) x.set_node(i, b, true, 0xC000, b << 14);
+  const auto labels = make_labels(4096);
+  std::size_t i = 0;
+  std::uint64_t acc = 0;
+  for (auto _ : state) {
+    acc += x.route(static_cast<int>(i % 17), labels[i & 4095]);
+    ++i;
+  }
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CrossbarRoute);
+
+// One event through a bus (offer + pop) at 80 % load with Poisson arrivals.
+void BM_EventBusOfferPop(benchmark::State& state) {
+  salvo::EventBus bus(salvo::EventBusParams{});
+  salvo::Engine eng = salvo::make_engine(9, salvo::Stream::kExperiment, 0);
+  std::vector<double> gaps(4096);
+  for (auto& g : gaps)
+    g = -std::log(1.0 - salvo::draw_uniform01(eng)) * bus.service_time_us() / 0.8;
+  salvo::EventList out;
+  out.reserve(1024);
+  double t = 0.0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    t += gaps[i & 4095];
+    bus.offer(t, static_cast<std::uint16_t>(i));
+    if ((++i & 255) == 0) {
+      out.clear();
+      bus.pop_until(t, out);
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EventBusOfferPop);
 
 }  // namespace

@@ -55,8 +55,8 @@ void reference_deliver(const SynapseArray& a, std::uint16_t label, std::vector<d
       const bool inhibitory = a.row_sign(r) == SynapseArray::RowSign::kInhibitory;
       for (int c = 0; c < a.columns(); ++c) {
         if (a.label(r, c) != address) continue;
-        const double i_nA = (inhibitory ? -1.0 : 1.0) * a.weight(r, c) * 0.4 *
-                            std::max(0.0, 1.0 + a.dac_mismatch(r, c));
+        // Magnitudes into both inputs: the neuron subtracts its inhibitory input.
+        const double i_nA = a.weight(r, c) * 0.4 * std::max(0.0, 1.0 + a.dac_mismatch(r, c));
         (inhibitory ? inh : exc)[static_cast<std::size_t>(c)] += i_nA;
       }
     }
@@ -138,7 +138,7 @@ TEST(SynapseArray, DeliverToRowMatchesTheDefinition) {
     for (int c = 0; c < 37; ++c) {
       if (a.label(r, c) != 5) continue;
       (inhibitory ? i : e)[static_cast<std::size_t>(c)] +=
-          (inhibitory ? -1.0 : 1.0) * a.weight(r, c) * 0.4 * (1.0 + a.dac_mismatch(r, c));
+          a.weight(r, c) * 0.4 * (1.0 + a.dac_mismatch(r, c));
     }
     for (std::size_t c = 0; c < 37; ++c) {
       ASSERT_NEAR(exc[c], e[c], 1e-5) << r << " " << c;
@@ -160,7 +160,7 @@ TEST(SynapseArray, HintBitsAreIgnored) {
   EXPECT_EQ(i0, i1);
 }
 
-TEST(SynapseArray, InhibitoryRowAddsNegativeCurrentToInhibitoryInput) {
+TEST(SynapseArray, InhibitoryRowFeedsTheInhibitoryInput) {
   SynapseArray a(mini(), 1);
   a.set_weight(0, 4, 10);
   a.set_weight(1, 4, 20);
@@ -170,10 +170,13 @@ TEST(SynapseArray, InhibitoryRowAddsNegativeCurrentToInhibitoryInput) {
   std::vector<int> rows;
   a.deliver(make_label(0, 0), exc.data(), inh.data(), rows);
   EXPECT_FLOAT_EQ(exc[4], 10 * 0.4f);
-  EXPECT_FLOAT_EQ(inh[4], -20 * 0.4f);
-  // Switching the sign back recomputes the row.
+  EXPECT_FLOAT_EQ(inh[4], 20 * 0.4f);  // a magnitude: the neuron subtracts this input
+  // Switching the sign back moves the row to the excitatory input.
   a.set_row_sign(1, SynapseArray::RowSign::kExcitatory);
   EXPECT_DOUBLE_EQ(a.amplitude_nA(1, 4), 20 * 0.4f);
+  a.deliver(make_label(0, 0), exc.data(), inh.data(), rows);
+  EXPECT_FLOAT_EQ(exc[4], 40 * 0.4f);
+  EXPECT_FLOAT_EQ(inh[4], 20 * 0.4f);
 }
 
 TEST(SynapseArray, AccumulatesAcrossEvents) {

@@ -166,9 +166,7 @@ void SynapseArray::check_driver(int driver, const char* what) const {
 
 void SynapseArray::update_amplitude(int row, int column) {
   const std::size_t i = static_cast<std::size_t>(row) * columns_ + column;
-  const float sign =
-      row_sign_[static_cast<std::size_t>(row)] == RowSign::kInhibitory ? -1.0f : 1.0f;
-  amplitude_[i] = sign * static_cast<float>(weights_[i]) * i_lsb_nA_ * dac_gain_[i];
+  amplitude_[i] = static_cast<float>(weights_[i]) * i_lsb_nA_ * dac_gain_[i];
 }
 
 void SynapseArray::update_row_amplitudes(int row) {
@@ -216,8 +214,8 @@ void SynapseArray::set_row_sign(int row, RowSign sign) {
     throw UserError(where(half_) + ": sign of row " + std::to_string(row) +
                     " invalid; allowed excitatory or inhibitory");
   }
+  // The stored amplitudes are magnitudes: the sign only picks the accumulator.
   row_sign_[static_cast<std::size_t>(row)] = sign;
-  update_row_amplitudes(row);
 }
 
 SynapseArray::RowSign SynapseArray::row_sign(int row) const {
@@ -365,7 +363,8 @@ double SynapseArray::dac_mismatch(int row, int column) const {
 double SynapseArray::amplitude_nA(int row, int column) const {
   check_row(row, "amplitude of");
   check_column(column, "amplitude of");
-  return amplitude_[static_cast<std::size_t>(row) * columns_ + column];
+  const double magnitude = amplitude_[static_cast<std::size_t>(row) * columns_ + column];
+  return row_sign_[static_cast<std::size_t>(row)] == RowSign::kInhibitory ? -magnitude : magnitude;
 }
 
 }  // namespace salvo

@@ -76,10 +76,10 @@ class SynapseArray {
 
   // --- Event delivery (hot path) ---------------------------------------------------------
   // Every row reached by `label` adds, to each column whose synapse label equals
-  // synapse_address_of(label), its amplitude_nA (positive for excitatory rows, into
-  // exc_acc; negative for inhibitory rows, into inh_acc). Both accumulators hold
-  // `columns()` floats in nA. The indices of the rows reached are appended to rows_hit in
-  // ascending order; returns how many were appended.
+  // synapse_address_of(label), the current magnitude w · i_lsb_nA · max(0, 1 + δ) (>= 0)
+  // to exc_acc for excitatory rows, to inh_acc for inhibitory rows (the neuron subtracts
+  // its inhibitory input). Both accumulators hold `columns()` floats in nA. The indices of the rows
+  // reached are appended to rows_hit in ascending order; returns how many were appended.
   int deliver(std::uint16_t label, float* exc_acc, float* inh_acc, std::vector<int>& rows_hit);
   // One row alone, bypassing the drivers (host playback addressed to a row, tests): adds
   // the row's matching synapses for `synapse_address` exactly as deliver() does.
@@ -90,7 +90,8 @@ class SynapseArray {
   // --- Oracle: the true drawn and derived values ---------------------------------------
   // Relative weight-DAC gain error δ of one synapse (amplitude ∝ 1 + δ, clamped at 0).
   double dac_mismatch(int row, int column) const;
-  // Signed current jump of one synapse in nA: sign · w · i_lsb_nA · max(0, 1 + δ).
+  // Signed effect of one synapse in nA: ±w · i_lsb_nA · max(0, 1 + δ), negative on an
+  // inhibitory row (deliver() adds the magnitude to the inhibitory accumulator).
   double amplitude_nA(int row, int column) const;
   const SynapseArrayParams& params() const { return params_; }
 
@@ -113,7 +114,7 @@ class SynapseArray {
   std::vector<std::uint8_t> labels_;
   std::vector<float> dac_gain_;   // max(0, 1 + δ)
   std::vector<float> dac_delta_;  // δ as drawn (oracle)
-  std::vector<float> amplitude_;  // signed current jump per synapse, nA
+  std::vector<float> amplitude_;  // current magnitude per synapse, nA (sign is per row)
 
   std::vector<RowSign> row_sign_;
   std::vector<std::uint16_t> driver_select_, driver_mask_;
