@@ -1,0 +1,703 @@
+#include "hw/analog/neuron_array.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include <boost/math/quadrature/gauss.hpp>
+#include <boost/random/normal_distribution.hpp>
+
+#include "hw/common/error.hpp"
+
+namespace salvo {
+
+namespace {
+
+// The common path is written with GCC/Clang vector extensions (kLanes doubles, the SSE2 /
+// NEON width): auto-vectorisation at -O2 keeps its FP selects as branches under
+// -ftrapping-math, and explicit vectors keep it portable and predictable.
+constexpr int kLanes = 2;
+typedef double Vd __attribute__((vector_size(kLanes * sizeof(double))));
+inline Vd load(const double* p) {
+  Vd x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+typedef std::int64_t Vi __attribute__((vector_size(kLanes * sizeof(std::int64_t))));
+inline void store(double* p, Vd x) { std::memcpy(p, &x, sizeof x); }
+inline Vi loadi(const std::int64_t* p) {
+  Vi x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int kMaxTaylorTerms = 40;
+// A neuron whose reset is above its threshold and that has no refractory period would
+// spike forever inside one step; it is held at reset after this many.
+constexpr int kMaxSpikesPerStep = 64;
+// Taylor pieces are at most this long in units of the fastest rate: terms fall by >= 2x.
+constexpr double kTaylorPiece = 0.5;
+constexpr int kMaxRk4Substeps = 1000;
+constexpr double kMaxExpArgument = 80.0;  // keeps exp() finite; the rails clamp V anyway
+
+enum : std::uint8_t { kExponential = 1, kAdaptation = 2 };
+
+double rate_of(double tau_us) { return std::isinf(tau_us) ? 0.0 : 1.0 / tau_us; }
+
+// (1 - exp(-x)) / x, 1 at x = 0, accurate for small x.
+double phi(double x) { return x == 0.0 ? 1.0 : -std::expm1(-x) / x; }
+
+double max_abs(const double* y) {
+  double m = 0.0;
+  for (int j = 0; j < 5; ++j) m = std::max(m, std::fabs(y[j]));
+  return m;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// The linear part y' = A y + c, y = (V, w, I_exc, I_inh, I_noise).
+
+namespace {
+
+struct LinearView {
+  double g_m, inv_c, adapt, a_w, g_w, g_e, g_i, g_n;
+};
+
+inline void apply_a(const LinearView& L, const double* y, double* out) {
+  out[0] = -L.g_m * y[0] - L.adapt * L.inv_c * y[1] + L.inv_c * (y[2] - y[3] + y[4]);
+  out[1] = L.a_w * y[0] - L.g_w * y[1];
+  out[2] = -L.g_e * y[2];
+  out[3] = -L.g_i * y[3];
+  out[4] = -L.g_n * y[4];
+}
+
+// The exact solution over one short piece as its Taylor polynomial y(s) = sum_j e[j] s^j,
+// truncated where the terms fall below round-off: exact to machine precision for any
+// (also degenerate, e.g. tau_mem == tau_syn) set of time constants.
+struct TaylorPiece {
+  int terms = 0;
+  double e[kMaxTaylorTerms + 1][5];
+
+  void build(const LinearView& L, const double* c, const double* y0, double h) {
+    for (int j = 0; j < 5; ++j) e[0][j] = y0[j];
+    apply_a(L, y0, e[1]);
+    for (int j = 0; j < 5; ++j) e[1][j] += c[j];
+    const double ref = std::max({max_abs(y0), max_abs(e[1]) * h, 1e-300});
+    double hk = h;
+    terms = 2;
+    for (int k = 2; k <= kMaxTaylorTerms; ++k) {
+      if (max_abs(e[k - 1]) * hk <= 1e-17 * ref) break;
+      apply_a(L, e[k - 1], e[k]);
+      const double inv_k = 1.0 / k;
+      for (int j = 0; j < 5; ++j) e[k][j] *= inv_k;
+      hk *= h;
+      terms = k + 1;
+    }
+  }
+  void eval(double s, double* y) const {
+    for (int j = 0; j < 5; ++j) {
+      double acc = e[terms - 1][j];
+      for (int k = terms - 2; k >= 0; --k) acc = acc * s + e[k][j];
+      y[j] = acc;
+    }
+  }
+  double v(double s) const {
+    double acc = e[terms - 1][0];
+    for (int k = terms - 2; k >= 0; --k) acc = acc * s + e[k][0];
+    return acc;
+  }
+  double dv(double s) const {
+    double acc = (terms - 1) * e[terms - 1][0];
+    for (int k = terms - 2; k >= 1; --k) acc = acc * s + k * e[k][0];
+    return acc;
+  }
+};
+
+int pieces_for(double h, double rate_bound) {
+  const double x = h * rate_bound / kTaylorPiece;
+  return x <= 1.0 ? 1 : static_cast<int>(std::ceil(std::min(x, 1e9)));
+}
+
+void propagate(const LinearView& L, double rate_bound, const double* c, double* y, double h) {
+  const int pieces = pieces_for(h, rate_bound);
+  const double hp = h / pieces;
+  TaylorPiece T;
+  for (int p = 0; p < pieces; ++p) {
+    T.build(L, c, y, hp);
+    T.eval(hp, y);
+  }
+}
+
+// Root of f on [lo, hi] with f(lo) < 0 <= f(hi): Newton steps kept inside the bracket,
+// bisection where Newton would leave it. f_df(s, &df) returns f(s) and sets df = f'(s).
+template <class F>
+double find_crossing(F f_df, double lo, double hi, double f_lo, double f_hi) {
+  double s = lo + (hi - lo) * (-f_lo) / (f_hi - f_lo);
+  if (!(s > lo && s < hi)) s = 0.5 * (lo + hi);
+  for (int it = 0; it < 100; ++it) {
+    double df = 0.0;
+    const double f = f_df(s, &df);
+    if (f >= 0.0) {
+      hi = s;
+    } else {
+      lo = s;
+    }
+    if (f == 0.0) return s;
+    if (df > 0.0) {
+      // Converged when the Newton correction is below 1e-12 µs: far below any use of a
+      // spike time and well above the round-off of f.
+      const double next = s - f / df;
+      if (std::fabs(next - s) <= 1e-12) return std::min(std::max(next, lo), hi);
+      if (next > lo && next < hi) {
+        s = next;
+        continue;
+      }
+    }
+    const double next = 0.5 * (lo + hi);
+    if (hi - lo <= 1e-12) return next;
+    s = next;
+  }
+  return s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+
+NeuronArray::NeuronArray(int neurons, double dt_us, std::uint64_t seed)
+    : NeuronArray(std::vector<NeuronCircuitParams>(neurons < 0 ? 0 : neurons), dt_us, seed) {
+  if (neurons < 0) throw UserError("NeuronArray: neuron count must be >= 0");
+}
+
+NeuronArray::NeuronArray(const std::vector<NeuronCircuitParams>& params, double dt_us,
+                         std::uint64_t seed)
+    : dt_us_(dt_us), seed_(seed), noise_engine_(make_engine(seed, Stream::kMembraneNoise)) {
+  if (!(dt_us > 0.0) || !std::isfinite(dt_us)) {
+    throw UserError("neurons.dt_us = " + std::to_string(dt_us) + ": must be a positive time");
+  }
+  init(params);
+}
+
+int NeuronArray::idx(int neuron) const {
+  if (neuron < 0 || neuron >= n_) {
+    throw InternalError("NeuronArray: neuron " + std::to_string(neuron) + " out of range 0.." +
+                        std::to_string(n_ - 1));
+  }
+  return neuron;
+}
+
+void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
+  n_ = static_cast<int>(params.size());
+  n_pad_ = (n_ + kBlock - 1) / kBlock * kBlock;
+  const std::size_t np = static_cast<std::size_t>(n_pad_);
+  const std::size_t nb = np / kBlock;
+  params_ = params;
+  noise_.assign(np, MembraneNoiseCoefficients{});
+  lin_.assign(np, Linear{});
+  cur_.assign(nb, StateBlock{});
+  nxt_.assign(nb, StateBlock{});
+  CoefBlock inert{};
+  for (int j = 0; j < kBlock; ++j) {
+    inert.vth[j] = kInf;  // padding never spikes and is never clamped
+    inert.vmin[j] = -kInf;
+    inert.vmax[j] = kInf;
+  }
+  coef_.assign(nb, inert);
+  refr_.assign(np, -kInf);
+  exc_in_.assign(np, 0.0);
+  inh_in_.assign(np, 0.0);
+  xi_.assign(np, 0.0);
+  kappa_.assign(np, 0.0);
+  block_flag_.assign(nb, 0);
+  kind_.assign(np, 0);
+  for (int i = 0; i < n_; ++i) derive(i);
+  reset();
+}
+
+void NeuronArray::set_params(int neuron, const NeuronCircuitParams& p) {
+  const int i = idx(neuron);
+  const NeuronCircuitParams old = params_[i];
+  params_[i] = p;
+  try {
+    derive(i);
+  } catch (...) {
+    params_[i] = old;
+    derive(i);
+    throw;
+  }
+}
+
+namespace {
+
+void check(bool ok, int neuron, const char* what) {
+  if (!ok) {
+    throw UserError("neuron " + std::to_string(neuron) + ": " + what);
+  }
+}
+
+}  // namespace
+
+void NeuronArray::derive(int i) {
+  const NeuronCircuitParams& p = params_[i];
+  auto positive_tau = [](double t) { return t > 0.0; };  // +inf allowed, NaN rejected
+  check(p.c_mem_pF > 0.0 && std::isfinite(p.c_mem_pF), i, "c_mem_pF must be > 0");
+  check(positive_tau(p.tau_mem_us), i, "tau_mem_us must be > 0");
+  check(positive_tau(p.tau_syn_exc_us), i, "tau_syn_exc_us must be > 0");
+  check(positive_tau(p.tau_syn_inh_us), i, "tau_syn_inh_us must be > 0");
+  check(p.t_ref_us >= 0.0, i, "t_ref_us must be >= 0");
+  check(std::isfinite(p.v_leak_mV) && std::isfinite(p.v_reset_mV) &&
+            !std::isnan(p.v_threshold_mV) && std::isfinite(p.v_exp_mV),
+        i, "potentials must be finite");
+  check(p.v_min_mV < p.v_max_mV, i, "v_min_mV must be below v_max_mV");
+  check(!p.exponential || (p.delta_t_mV >= 0.0 && std::isfinite(p.delta_t_mV)), i,
+        "delta_t_mV must be >= 0");
+  check(!p.adaptation || (p.adapt_a_nS >= 0.0 && std::isfinite(p.adapt_a_nS)), i,
+        "adapt_a_nS must be >= 0");
+  check(!p.adaptation || std::isfinite(p.adapt_b_nA), i, "adapt_b_nA must be finite");
+  check(!p.adaptation || positive_tau(p.tau_adapt_us), i, "tau_adapt_us must be > 0");
+  check(std::isfinite(p.syn_gain_exc) && std::isfinite(p.syn_gain_inh), i,
+        "synaptic gains must be finite");
+  check(std::isfinite(p.i_offset_nA), i, "i_offset_nA must be finite");
+  check(p.noise_v_rms_mV >= 0.0 && std::isfinite(p.noise_v_rms_mV), i,
+        "noise_v_rms_mV must be >= 0");
+  check(p.noise_v_rms_mV == 0.0 || (p.noise_tau_us > 0.0 && std::isfinite(p.noise_tau_us)), i,
+        "noise_tau_us must be a positive finite time");
+
+  Linear& L = lin_[i];
+  L.g_m = rate_of(p.tau_mem_us);
+  L.inv_c = 1.0 / p.c_mem_pF;
+  L.adapt = p.adaptation ? 1.0 : 0.0;
+  L.g_w = p.adaptation ? rate_of(p.tau_adapt_us) : 0.0;
+  L.a_w = p.adaptation ? 1e-3 * p.adapt_a_nS * L.g_w : 0.0;  // nS·mV = pA -> nA
+  L.g_e = rate_of(p.tau_syn_exc_us);
+  L.g_i = rate_of(p.tau_syn_inh_us);
+  L.g_n = p.noise_v_rms_mV > 0.0 ? rate_of(p.noise_tau_us) : 0.0;
+  L.rate_bound =
+      std::max({L.g_m + L.g_w, std::sqrt(L.g_m * L.g_w + L.inv_c * L.a_w), L.g_e, L.g_i, L.g_n});
+  const bool exponential = p.exponential && p.delta_t_mV > 0.0;
+  kind_[i] = static_cast<std::uint8_t>((exponential ? kExponential : 0) |
+                                       (p.adaptation ? kAdaptation : 0));
+
+  const LinearView view{L.g_m, L.inv_c, L.adapt, L.a_w, L.g_w, L.g_e, L.g_i, L.g_n};
+  const double h = dt_us_;
+  const double zero[5] = {0, 0, 0, 0, 0};
+  double col[5][5];
+  for (int j = 0; j < 5; ++j) {
+    double y[5] = {0, 0, 0, 0, 0};
+    y[j] = 1.0;
+    propagate(view, L.rate_bound, zero, y, h);
+    for (int r = 0; r < 5; ++r) col[j][r] = y[r];
+  }
+  CoefBlock& cb = coef_[i / kBlock];
+  const int j = i % kBlock;
+  cb.pvv[j] = col[0][0];
+  cb.pvw[j] = col[1][0];
+  cb.pve[j] = col[2][0];
+  cb.pvi[j] = col[3][0];
+  cb.pvn[j] = col[4][0];
+  cb.pwv[j] = col[0][1];
+  cb.pww[j] = col[1][1];
+  cb.pwe[j] = col[2][1];
+  cb.pwi[j] = col[3][1];
+  cb.pwn[j] = col[4][1];
+  cb.de[j] = std::exp(-L.g_e * h);
+  cb.di[j] = std::exp(-L.g_i * h);
+  {
+    double c[5];
+    constants(i, 0.0, c);
+    double y[5] = {0, 0, 0, 0, 0};
+    propagate(view, L.rate_bound, c, y, h);
+    cb.kv[j] = y[0];
+    cb.kw[j] = y[1];
+  }
+  double r_v = 0.0, r_w = 0.0;  // response to a unit constant current over one step
+  {
+    const double c[5] = {L.inv_c, 0, 0, 0, 0};
+    double y[5] = {0, 0, 0, 0, 0};
+    propagate(view, L.rate_bound, c, y, h);
+    r_v = y[0];
+    r_w = y[1];
+  }
+
+  // Membrane noise: exact OU update of the current; the membrane gets the regression of its
+  // in-step response on the innovation (one normal draw per neuron and step).
+  MembraneNoiseCoefficients& nc = noise_[i];
+  nc = MembraneNoiseCoefficients{};
+  if (p.noise_v_rms_mV > 0.0) {
+    const double g_m = L.g_m, g_n = L.g_n, c_pF = p.c_mem_pF;
+    nc.sigma_i_nA = noise_current_for_v_rms(p.noise_v_rms_mV, c_pF, p.tau_mem_us, p.noise_tau_us);
+    nc.decay = std::exp(-g_n * h);
+    const double var_i = nc.sigma_i_nA * nc.sigma_i_nA * -std::expm1(-2.0 * g_n * h);
+    const double diffusion = 2.0 * nc.sigma_i_nA * nc.sigma_i_nA * g_n;  // s^2 of dI = s dW
+    const double a = std::min(g_m, g_n), b = std::max(g_m, g_n);
+    // g(r): membrane response at lag r to a unit current impulse filtered by the OU decay.
+    auto g = [a, b](double r) { return std::exp(-a * r) * r * phi((b - a) * r); };
+    using Gauss = boost::math::quadrature::gauss<double, 20>;
+    const double cov =
+        diffusion / c_pF *
+        Gauss::integrate([&](double r) { return std::exp(-g_n * r) * g(r); }, 0.0, h);
+    const double var_v =
+        diffusion / (c_pF * c_pF) * Gauss::integrate([&](double r) { return g(r) * g(r); }, 0.0, h);
+    nc.innovation_nA = std::sqrt(var_i);
+    nc.v_share_mV = nc.innovation_nA > 0.0 ? cov / nc.innovation_nA : 0.0;
+    nc.v_residual_mV2 = std::max(0.0, var_v - nc.v_share_mV * nc.v_share_mV);
+  }
+  const double r_lif = h * phi(L.g_m * h) * L.inv_c;
+  kappa_[i] = nc.v_share_mV / r_lif;
+  cb.nv[j] = kappa_[i] * r_v;
+  cb.nw[j] = kappa_[i] * r_w;
+  cb.qn[j] = nc.innovation_nA;
+  cb.dn[j] = nc.decay;
+  cb.ge[j] = p.syn_gain_exc;
+  cb.gi[j] = p.syn_gain_inh;
+  cb.vr[j] = p.v_reset_mV;
+  cb.vth[j] = p.v_threshold_mV;
+  cb.vmin[j] = p.v_min_mV;
+  cb.vmax[j] = p.v_max_mV;
+  cb.exp_mask[j] = exponential ? -1 : 0;
+  cb.adapt_mask[j] = p.adaptation ? -1 : 0;
+
+  noise_on_ = false;
+  any_adaptation_ = false;
+  for (int k = 0; k < n_; ++k) {
+    noise_on_ = noise_on_ || noise_[k].innovation_nA > 0.0;
+    any_adaptation_ = any_adaptation_ || params_[k].adaptation;
+  }
+}
+
+void NeuronArray::constants(int i, double i_extra_nA, double* c) const {
+  const Linear& L = lin_[i];
+  const NeuronCircuitParams& p = params_[i];
+  c[0] = L.g_m * p.v_leak_mV + L.inv_c * (p.i_offset_nA + i_extra_nA);
+  c[1] = -L.a_w * p.v_leak_mV;
+  c[2] = c[3] = c[4] = 0.0;
+}
+
+double NeuronArray::noise_current_for_v_rms(double v_rms_mV, double c_mem_pF, double tau_mem_us,
+                                            double tau_noise_us) {
+  // sigma_V^2 = sigma_I^2 / C^2 * tau_m^2 tau_n / (tau_m + tau_n), written with rates so that
+  // tau_m = infinity (no leak) gives 0 rather than NaN.
+  const double g_m = rate_of(tau_mem_us), g_n = rate_of(tau_noise_us);
+  return v_rms_mV * c_mem_pF * std::sqrt(g_m * (g_m + g_n));
+}
+
+void NeuronArray::set_rk4_rate_step(double rate_step) {
+  if (!(rate_step > 0.0 && rate_step <= 1.0)) {
+    throw UserError("NeuronArray: RK4 rate step " + std::to_string(rate_step) + " outside (0, 1]");
+  }
+  rk4_rate_step_ = rate_step;
+}
+
+NeuronState NeuronArray::state(int neuron) const {
+  const int i = idx(neuron);
+  const StateBlock& s = cur_[i / kBlock];
+  const int j = i % kBlock;
+  return NeuronState{s.v[j], s.w[j], s.ie[j], s.ii[j], s.in[j], refr_[i]};
+}
+
+void NeuronArray::set_state(int neuron, const NeuronState& st) {
+  const int i = idx(neuron);
+  StateBlock& s = cur_[i / kBlock];
+  const int j = i % kBlock;
+  s.v[j] = st.v_mV;
+  s.w[j] = st.w_nA;
+  s.ie[j] = st.i_exc_nA;
+  s.ii[j] = st.i_inh_nA;
+  s.in[j] = st.i_noise_nA;
+  refr_[i] = st.refractory_until_us;
+}
+
+void NeuronArray::reset() {
+  for (int i = 0; i < n_pad_; ++i) {
+    StateBlock& s = cur_[i / kBlock];
+    const int j = i % kBlock;
+    s.v[j] = i < n_ ? params_[i].v_leak_mV : 0.0;
+    s.w[j] = s.ie[j] = s.ii[j] = s.in[j] = 0.0;
+    exc_in_[i] = inh_in_[i] = xi_[i] = 0.0;
+    refr_[i] = -kInf;
+  }
+  noise_engine_ = make_engine(seed_, Stream::kMembraneNoise);
+}
+
+// ---------------------------------------------------------------------------------------
+// One step.
+
+void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
+  const double t0 = t_start_us;
+  const double t_end = t0 + dt_us_;
+
+  if (noise_on_) {
+    boost::random::normal_distribution<double> normal(0.0, 1.0);
+    for (int i = 0; i < n_; ++i) xi_[i] = normal(noise_engine_);
+  }
+
+  if (any_adaptation_) {
+    noise_on_ ? common_path<true, true>(t0, t_end) : common_path<true, false>(t0, t_end);
+  } else {
+    noise_on_ ? common_path<false, true>(t0, t_end) : common_path<false, false>(t0, t_end);
+  }
+
+  // Rare path: exponential term, refractoriness ending inside the step, adaptation while
+  // refractory, and every threshold crossing (spike time resolved inside the step).
+  const std::size_t first = out.size();
+  const int blocks = n_pad_ / kBlock;
+  for (int b = 0; b < blocks; ++b) {
+    if (!block_flag_[b]) continue;
+    const StateBlock& s = nxt_[b];
+    const CoefBlock& c = coef_[b];
+    for (int j = 0; j < kBlock; ++j) {
+      const int i = b * kBlock + j;
+      if (i >= n_) break;
+      const double r = refr_[i];
+      if (c.exp_mask[j] || s.v[j] >= c.vth[j] || (r > t0 && (r < t_end || c.adapt_mask[j]))) {
+        advance_slow(i, t0, xi_[i], out);
+      }
+    }
+  }
+  if (out.size() - first > 1) {
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+              [](const NeuronSpike& a, const NeuronSpike& b) {
+                return a.time_us < b.time_us || (a.time_us == b.time_us && a.neuron < b.neuron);
+              });
+  }
+  cur_.swap(nxt_);
+}
+
+// Every neuron as if linear and free (or held at reset for the whole step), exactly, with
+// the one-step propagators; flags the blocks that hold a neuron needing the rare path.
+template <bool kAdaptation, bool kNoise>
+void NeuronArray::common_path(double t0, double t_end) {
+  StateBlock* __restrict cur = cur_.data();
+  StateBlock* __restrict nxt = nxt_.data();
+  const CoefBlock* __restrict coef = coef_.data();
+  double* __restrict ein = exc_in_.data();
+  double* __restrict iin = inh_in_.data();
+  const double* __restrict xi = xi_.data();
+  const double* __restrict refr = refr_.data();
+  std::uint8_t* __restrict flag = block_flag_.data();
+  const Vd t0_v = {t0, t0};
+  const Vd t_end_v = {t_end, t_end};
+  const Vd zero_v = {0.0, 0.0};
+  const int blocks = n_pad_ / kBlock;
+  for (int b = 0; b < blocks; ++b) {
+    StateBlock& s = cur[b];
+    StateBlock& o = nxt[b];
+    const CoefBlock& c = coef[b];
+    const int base = b * kBlock;
+    Vi any = {0, 0};
+    for (int j = 0; j < kBlock; j += kLanes) {
+      const Vd e0 = load(s.ie + j) + load(c.ge + j) * load(ein + base + j);
+      const Vd h0 = load(s.ii + j) + load(c.gi + j) * load(iin + base + j);
+      store(ein + base + j, zero_v);
+      store(iin + base + j, zero_v);
+      store(s.ie + j, e0);  // the rare path starts from the state after the input jumps
+      store(s.ii + j, h0);
+      const Vd v0 = load(s.v + j), n0 = load(s.in + j);
+      Vd vl = load(c.pvv + j) * v0 + load(c.pve + j) * e0 + load(c.pvi + j) * h0 +
+              load(c.pvn + j) * n0 + load(c.kv + j);
+      Vd nn = load(c.dn + j) * n0;
+      if (kNoise) {
+        const Vd x = load(xi + base + j);
+        vl += load(c.nv + j) * x;
+        nn += load(c.qn + j) * x;
+      }
+      if (kAdaptation) {
+        const Vd w0 = load(s.w + j);
+        vl += load(c.pvw + j) * w0;
+        Vd wl = load(c.pwv + j) * v0 + load(c.pww + j) * w0 + load(c.pwe + j) * e0 +
+                load(c.pwi + j) * h0 + load(c.pwn + j) * n0 + load(c.kw + j);
+        if (kNoise) wl += load(c.nw + j) * load(xi + base + j);
+        store(o.w + j, wl);
+      } else {
+        store(o.w + j, load(s.w + j));
+      }
+      store(o.ie + j, load(c.de + j) * e0);
+      store(o.ii + j, load(c.di + j) * h0);
+      store(o.in + j, nn);
+      const Vd r = load(refr + base + j);
+      vl = r >= t_end_v ? load(c.vr + j) : vl;  // held at reset all step
+      const Vd lo = load(c.vmin + j), hi = load(c.vmax + j);
+      vl = vl < lo ? lo : vl;
+      vl = vl > hi ? hi : vl;
+      store(o.v + j, vl);
+      any |= (vl >= load(c.vth + j)) | loadi(c.exp_mask + j) |
+             ((r > t0_v) & ((r < t_end_v) | loadi(c.adapt_mask + j)));
+    }
+    flag[b] = (any[0] | any[1]) != 0;
+  }
+}
+
+void NeuronArray::advance_slow(int i, double t0, double xi, std::vector<NeuronSpike>& out) {
+  const NeuronCircuitParams& p = params_[i];
+  const int b = i / kBlock, j = i % kBlock;
+  const StateBlock& s = cur_[b];
+  double y[5] = {s.v[j], s.w[j], s.ie[j], s.ii[j], s.in[j]};
+  const double t_end = t0 + dt_us_;
+  const double i_noise_step = kappa_[i] * xi;  // in-step noise as a constant current
+  const bool exponential = (kind_[i] & kExponential) != 0;
+  double t = t0;
+  int spikes = 0;
+  while (t < t_end) {
+    if (refr_[i] > t) {
+      const double until = std::min(refr_[i], t_end);
+      refractory_segment(i, y, until - t);
+      t = until;
+      continue;
+    }
+    double s_spike = 0.0;
+    const bool spiked = exponential ? free_exponential(i, i_noise_step, y, t_end - t, &s_spike)
+                                    : free_linear(i, i_noise_step, y, t_end - t, &s_spike);
+    if (!spiked) break;
+    t = std::min(t + s_spike, t_end);
+    out.push_back(NeuronSpike{t, i});
+    y[0] = p.v_reset_mV;
+    if (p.adaptation) y[1] += p.adapt_b_nA;
+    refr_[i] = t + p.t_ref_us;
+    if (++spikes >= kMaxSpikesPerStep) {
+      refr_[i] = std::max(refr_[i], t_end);
+      refractory_segment(i, y, t_end - t);
+      break;
+    }
+  }
+  y[4] += coef_[b].qn[j] * xi;  // the exact OU innovation of this step
+  y[0] = std::min(std::max(y[0], p.v_min_mV), p.v_max_mV);
+  StateBlock& o = nxt_[b];
+  o.v[j] = y[0];
+  o.w[j] = y[1];
+  o.ie[j] = y[2];
+  o.ii[j] = y[3];
+  o.in[j] = y[4];
+}
+
+void NeuronArray::refractory_segment(int i, double* y, double r) {
+  const Linear& L = lin_[i];
+  const NeuronCircuitParams& p = params_[i];
+  y[0] = p.v_reset_mV;
+  if (p.adaptation && L.g_w > 0.0) {
+    const double w_inf = 1e-3 * p.adapt_a_nS * (p.v_reset_mV - p.v_leak_mV);
+    y[1] = w_inf + (y[1] - w_inf) * std::exp(-L.g_w * r);
+  }
+  y[2] *= std::exp(-L.g_e * r);
+  y[3] *= std::exp(-L.g_i * r);
+  y[4] *= std::exp(-L.g_n * r);
+}
+
+bool NeuronArray::free_linear(int i, double i_extra_nA, double* y, double h, double* s_spike) {
+  const Linear& L = lin_[i];
+  const double vth = params_[i].v_threshold_mV;
+  if (y[0] >= vth) {
+    *s_spike = 0.0;
+    return true;
+  }
+  const LinearView view{L.g_m, L.inv_c, L.adapt, L.a_w, L.g_w, L.g_e, L.g_i, L.g_n};
+  double c[5];
+  constants(i, i_extra_nA, c);
+  const int pieces = pieces_for(h, L.rate_bound);
+  const double hp = h / pieces;
+  TaylorPiece T;
+  double offset = 0.0;
+  for (int piece = 0; piece < pieces; ++piece) {
+    T.build(view, c, y, hp);
+    const double v_end = T.v(hp);
+    if (v_end >= vth) {
+      const double s = find_crossing(
+          [&](double x, double* df) {
+            *df = T.dv(x);
+            return T.v(x) - vth;
+          },
+          0.0, hp, y[0] - vth, v_end - vth);
+      T.eval(s, y);
+      *s_spike = offset + s;
+      return true;
+    }
+    T.eval(hp, y);
+    offset += hp;
+  }
+  return false;
+}
+
+namespace {
+
+struct ExpTerm {
+  double g_m, delta, v_t;
+};
+
+inline void rhs_exp(const LinearView& L, const ExpTerm& X, const double* c, const double* y,
+                    double* dy) {
+  apply_a(L, y, dy);
+  for (int j = 0; j < 5; ++j) dy[j] += c[j];
+  dy[0] += X.g_m * X.delta * std::exp(std::min((y[0] - X.v_t) / X.delta, kMaxExpArgument));
+}
+
+void rk4(const LinearView& L, const ExpTerm& X, const double* c, const double* y, double h,
+         double* out, const double* k1_given = nullptr) {
+  double k1[5], k2[5], k3[5], k4[5], tmp[5];
+  if (k1_given) {
+    for (int j = 0; j < 5; ++j) k1[j] = k1_given[j];
+  } else {
+    rhs_exp(L, X, c, y, k1);
+  }
+  for (int j = 0; j < 5; ++j) tmp[j] = y[j] + 0.5 * h * k1[j];
+  rhs_exp(L, X, c, tmp, k2);
+  for (int j = 0; j < 5; ++j) tmp[j] = y[j] + 0.5 * h * k2[j];
+  rhs_exp(L, X, c, tmp, k3);
+  for (int j = 0; j < 5; ++j) tmp[j] = y[j] + h * k3[j];
+  rhs_exp(L, X, c, tmp, k4);
+  for (int j = 0; j < 5; ++j) out[j] = y[j] + h / 6.0 * (k1[j] + 2.0 * (k2[j] + k3[j]) + k4[j]);
+}
+
+}  // namespace
+
+bool NeuronArray::free_exponential(int i, double i_extra_nA, double* y, double h, double* s_spike) {
+  const Linear& L = lin_[i];
+  const NeuronCircuitParams& p = params_[i];
+  const double vth = params_[i].v_threshold_mV;
+  if (y[0] >= vth) {
+    *s_spike = 0.0;
+    return true;
+  }
+  const LinearView view{L.g_m, L.inv_c, L.adapt, L.a_w, L.g_w, L.g_e, L.g_i, L.g_n};
+  const ExpTerm X{L.g_m, p.delta_t_mV, p.v_exp_mV};
+  double c[5];
+  constants(i, i_extra_nA, c);
+  double offset = 0.0;
+  int substeps = 0;
+  while (offset < h) {
+    const double remaining = h - offset;
+    // Fastest local rate: the linear bound plus the exponential term's own Jacobian.
+    const double arg = std::min((y[0] - X.v_t) / X.delta, kMaxExpArgument);
+    const double rate = L.rate_bound + L.g_m * std::exp(arg);
+    int n = static_cast<int>(std::ceil(std::min(remaining * rate / rk4_rate_step_, 1e9)));
+    n = std::max(1, std::min(n, kMaxRk4Substeps - substeps));
+    const double hs = n == 1 ? remaining : remaining / n;
+    double k1[5], y1[5];
+    rhs_exp(view, X, c, y, k1);
+    rk4(view, X, c, y, hs, y1, k1);
+    ++substeps;
+    if (y1[0] >= vth) {
+      // Crossing inside this substep: Newton on the RK4 solution from the substep start
+      // (the same one-step map the integrator uses), safeguarded by bisection.
+      const double s = find_crossing(
+          [&](double x, double* df) {
+            double yx[5], dy[5];
+            rk4(view, X, c, y, x, yx, k1);
+            rhs_exp(view, X, c, yx, dy);
+            *df = dy[0];
+            return yx[0] - vth;
+          },
+          0.0, hs, y[0] - vth, y1[0] - vth);
+      rk4(view, X, c, y, s, y1, k1);
+      for (int j = 0; j < 5; ++j) y[j] = y1[j];
+      *s_spike = offset + s;
+      return true;
+    }
+    for (int j = 0; j < 5; ++j) y[j] = y1[j];
+    y[0] = std::min(std::max(y[0], p.v_min_mV), p.v_max_mV);
+    offset = n == 1 ? h : offset + hs;
+  }
+  return false;
+}
+
+}  // namespace salvo
