@@ -1,0 +1,81 @@
+// A sweep specification: the grid (axes x conditions x seeds) of `salvo run` invocations
+// that a study needs, read from YAML and expanded into points with stable ids. The spec is
+// plain data; running it is SweepRunner's job (sweep_runner.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace salvo::sweep {
+
+// One `--set KEY=VALUE` override (VALUE as written in the spec).
+struct Override {
+  std::string key;
+  std::string value;
+};
+
+// A grid axis: one `--set` key and the values it takes.
+struct Axis {
+  std::string key;
+  std::vector<std::string> values;
+};
+
+// A named set of overrides (e.g. "sal" vs "feedback-alignment").
+struct Condition {
+  std::string name;
+  std::vector<Override> overrides;
+};
+
+struct SweepSpec {
+  std::string file;             // the spec file as given
+  std::string directory;        // its directory (relative paths in the spec resolve here)
+  std::string description;      // free text, optional
+  std::string chip_file;        // absolute, or empty: salvo run's default
+  std::string experiment_file;  // absolute, or empty: salvo run's default
+  std::vector<std::uint64_t> seeds{1};
+  std::vector<Axis> axes;
+  std::vector<Condition> conditions;  // empty: a single unnamed condition
+  std::vector<Override> set;          // overrides common to every point
+  double timeout_s = 0;               // per point; 0 = no limit
+  // argv prefix that replaces `salvo run` (placeholders {salvo} {id} {out} {seed}).
+  std::vector<std::string> run_command{"{salvo}", "run"};
+  std::vector<std::string> extra_args;  // appended after the point's own arguments
+};
+
+// One point of the sweep: one `salvo run` process.
+struct Point {
+  std::size_t index = 0;  // position in expansion order (seed-major)
+  std::string id;         // stable: derived from condition, axis values and seed only
+  std::string condition;  // "" when the spec has no conditions
+  std::vector<std::string> axis_values;  // parallel to SweepSpec::axes
+  std::uint64_t seed = 1;
+  std::vector<Override> overrides;  // composed: set, then condition, then axes
+};
+
+// Reads and validates a spec; bad input throws UserError "file:line:col: key: problem (allowed:
+// ...)".
+SweepSpec load_spec(const std::string& path);
+// Same, from YAML text (`file` names it in messages; relative paths resolve against `directory`).
+SweepSpec parse_spec(const std::string& yaml_text, const std::string& file,
+                     const std::string& directory);
+
+// All points: seeds outermost (so a partial sweep covers the whole grid early), then
+// conditions, then the cartesian product of the axes (last axis fastest).
+std::vector<Point> expand(const SweepSpec& spec);
+
+// The id of a point: "<condition>_<axis>=<value>..._s<seed>", axis parts sorted by key
+// (short key = last dotted component unless ambiguous), unsafe characters %-encoded,
+// long ids shortened with a hash. Equal parameters give equal ids whatever the spec order.
+std::string point_id(const SweepSpec& spec, const std::string& condition,
+                     const std::vector<std::string>& axis_values, std::uint64_t seed);
+
+// The child's argv (placeholders other than {salvo} already substituted; {salvo} is filled
+// in by whoever spawns it, so MPI ranks use their own executable).
+std::vector<std::string> command_line(const SweepSpec& spec, const Point& point,
+                                      const std::string& out_dir);
+
+// Replaces every "{salvo}" in argv with `salvo_exe`.
+std::vector<std::string> resolve_salvo(std::vector<std::string> argv, const std::string& salvo_exe);
+
+}  // namespace salvo::sweep

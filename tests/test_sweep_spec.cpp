@@ -1,0 +1,217 @@
+// Sweep specs: grid expansion (counts, order, ids, override composition), stable ids, the
+// child's command line, and one-line errors naming file:line:col and the key.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "emulator/sweep/sweep_spec.hpp"
+#include "hw/common/error.hpp"
+#include "tests/sweep/sweep_test_util.hpp"
+
+using namespace salvo::sweep;
+using namespace sweep_test;
+
+namespace {
+
+SweepSpec parse(const std::string& yaml) { return parse_spec(yaml, "spec.yaml", "/studies"); }
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse(yaml);
+  } catch (const salvo::UserError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const char* kGrid = R"(
+seeds: [1, 2]
+axes:
+  chip.mismatch.scale: [0, 0.5, 1.0]
+  experiment.tau_us: [2, 4]
+conditions:
+  sal: {experiment.feedback_plasticity: sal}
+  fa: {experiment.feedback_plasticity: none, experiment.eta: 0.1}
+set: {experiment.duration_us: 500, experiment.eta: 0.2}
+)";
+
+}  // namespace
+
+TEST(SweepSpec, GridIsSeedsTimesConditionsTimesAxes) {
+  const SweepSpec spec = parse(kGrid);
+  const auto points = expand(spec);
+  ASSERT_EQ(points.size(), 2u * 2u * 3u * 2u);
+  // Seed-major, then condition, then the axes with the last one fastest.
+  EXPECT_EQ(points[0].id, "sal_scale=0_tau_us=2_s1");
+  EXPECT_EQ(points[1].id, "sal_scale=0_tau_us=4_s1");
+  EXPECT_EQ(points[2].id, "sal_scale=0.5_tau_us=2_s1");
+  EXPECT_EQ(points[6].id, "fa_scale=0_tau_us=2_s1");
+  EXPECT_EQ(points[12].seed, 2u);
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    EXPECT_EQ(points[i].index, i);
+    ids.insert(points[i].id);
+  }
+  EXPECT_EQ(ids.size(), points.size());
+}
+
+TEST(SweepSpec, OverridesComposeSetThenConditionThenAxes) {
+  const auto points = expand(parse(kGrid));
+  const Point& p = points[7];  // fa, scale 0, tau 4, seed 1
+  ASSERT_EQ(p.id, "fa_scale=0_tau_us=4_s1");
+  std::map<std::string, std::string> o;
+  for (const auto& ov : p.overrides) o[ov.key] = ov.value;
+  EXPECT_EQ(o.size(), 5u);
+  EXPECT_EQ(o["experiment.duration_us"], "500");
+  EXPECT_EQ(o["experiment.eta"], "0.1");  // the condition wins over the common set
+  EXPECT_EQ(o["experiment.feedback_plasticity"], "none");
+  EXPECT_EQ(o["chip.mismatch.scale"], "0");
+  EXPECT_EQ(o["experiment.tau_us"], "4");
+}
+
+TEST(SweepSpec, IdsDependOnParametersNotOnSpecOrder) {
+  const auto a = expand(parse(kGrid));
+  const auto b = expand(parse(R"(
+seeds: [2, 1]
+axes:
+  experiment.tau_us: [4, 2]
+  chip.mismatch.scale: [1.0, 0.5, 0]
+conditions:
+  fa: {experiment.eta: 0.1, experiment.feedback_plasticity: none}
+  sal: {experiment.feedback_plasticity: sal}
+set: {experiment.eta: 0.2, experiment.duration_us: 500}
+)"));
+  ASSERT_EQ(a.size(), b.size());
+  auto as_map = [](const std::vector<Point>& pts) {
+    std::map<std::string, std::map<std::string, std::string>> m;
+    for (const auto& p : pts)
+      for (const auto& o : p.overrides) m[p.id][o.key] = o.value;
+    return m;
+  };
+  EXPECT_EQ(as_map(a), as_map(b));
+}
+
+TEST(SweepSpec, SeedsCountAndFirstAndDefaults) {
+  EXPECT_EQ(parse("seeds: {count: 3, first: 5}").seeds, (std::vector<std::uint64_t>{5, 6, 7}));
+  EXPECT_EQ(parse("seeds: {count: 2}").seeds, (std::vector<std::uint64_t>{1, 2}));
+  const SweepSpec none = parse("description: only seed 1");
+  EXPECT_EQ(none.seeds, (std::vector<std::uint64_t>{1}));
+  const auto pts = expand(none);
+  ASSERT_EQ(pts.size(), 1u);
+  EXPECT_EQ(pts[0].id, "s1");
+  EXPECT_EQ(pts[0].condition, "");
+}
+
+TEST(SweepSpec, AmbiguousShortAxisNamesUseFullKeysAndUnsafeCharactersAreEncoded) {
+  const auto pts = expand(parse(R"(
+axes:
+  chip.neuron.scale: [1]
+  experiment.input.scale: [a/b c]
+conditions:
+  "x y": {}
+)"));
+  ASSERT_EQ(pts.size(), 1u);
+  EXPECT_EQ(pts[0].id, "x%20y_chip.neuron.scale=1_experiment.input.scale=a%2Fb%20c_s1");
+}
+
+TEST(SweepSpec, CommandLineResolvesPathsAndPlaceholders) {
+  ScratchDir dir;
+  write_text(dir.path / "chip.yaml", "name: test\n");
+  fs::create_directories(dir.path / "sub");
+  write_text(dir.path / "sub" / "spec.yaml", R"(
+chip: ../chip.yaml
+seeds: [7]
+axes: {chip.mismatch.scale: [2]}
+run_command: [./wrap.sh, --tag, "{id}", "{salvo}", run]
+extra_args: [--quiet-ish, "{seed}"]
+timeout_s: 1.5
+)");
+  const SweepSpec spec = load_spec((dir.path / "sub" / "spec.yaml").string());
+  EXPECT_EQ(spec.chip_file, (dir.path / "chip.yaml").string());
+  EXPECT_DOUBLE_EQ(spec.timeout_s, 1.5);
+  const auto pts = expand(spec);
+  const auto argv = resolve_salvo(command_line(spec, pts[0], "/o/p"), "/bin/salvo");
+  const std::vector<std::string> expected = {(dir.path / "sub" / "wrap.sh").string(),
+                                             "--tag",
+                                             "scale=2_s7",
+                                             "/bin/salvo",
+                                             "run",
+                                             "--chip",
+                                             (dir.path / "chip.yaml").string(),
+                                             "--seed",
+                                             "7",
+                                             "--out",
+                                             "/o/p",
+                                             "--set",
+                                             "chip.mismatch.scale=2",
+                                             "--quiet-ish",
+                                             "7"};
+  EXPECT_EQ(argv, expected);
+}
+
+TEST(SweepSpec, DefaultRunCommandIsSalvoRun) {
+  const SweepSpec spec = parse("seeds: [3]");
+  const auto argv = resolve_salvo(command_line(spec, expand(spec)[0], "/o"), "/x/salvo");
+  EXPECT_EQ(argv, (std::vector<std::string>{"/x/salvo", "run", "--seed", "3", "--out", "/o"}));
+}
+
+TEST(SweepSpec, ErrorsNameFileLineColumnKeyAndAllowedValues) {
+  EXPECT_EQ(
+      error_of("seeds: [1]\naxis:\n  chip.x: [1]\n"),
+      "spec.yaml:2:1: axis: unknown key (allowed: description, chip, experiment, seeds, axes, "
+      "conditions, set, timeout_s, run_command, extra_args)");
+  EXPECT_EQ(error_of("axes:\n  mismatch.scale: [1]\n"),
+            "spec.yaml:2:3: axes.mismatch.scale: not a config key (allowed: chip.<key> or "
+            "experiment.<key>, as for salvo run --set)");
+  EXPECT_EQ(
+      error_of("axes:\n  chip.x: 1\n"),
+      "spec.yaml:2:11: axes.chip.x: must be a non-empty list of values (allowed: [v1, v2, ...])");
+  EXPECT_EQ(error_of("seeds: [1, 2, 1]\n"),
+            "spec.yaml:1:15: seeds: seed 1 appears twice (allowed: distinct seeds)");
+  EXPECT_EQ(error_of("seeds: [1, -2]\n"),
+            "spec.yaml:1:12: seeds: '-2' is not a seed (allowed: integers 0 ... 10^19-1)");
+  EXPECT_EQ(error_of("seeds: {count: 3, start: 2}\n"),
+            "spec.yaml:1:19: seeds.start: unknown key (allowed: count, first)");
+  EXPECT_EQ(
+      error_of("timeout_s: -1\n"),
+      "spec.yaml:1:12: timeout_s: '-1' is not a duration (allowed: seconds >= 0, 0 = no limit)");
+  EXPECT_EQ(error_of("axes: {chip.a: [1]}\nconditions:\n  c: {chip.a: 2}\n"),
+            "spec.yaml:3:15: conditions.c.chip.a: is also an axis, so a point would get two values "
+            "(allowed: keys that are not axes)");
+  EXPECT_EQ(
+      error_of("chip: missing.yaml\n"),
+      "spec.yaml:1:7: chip: no such file '/studies/missing.yaml' (allowed: a YAML file, relative "
+      "to the spec or absolute)");
+  EXPECT_EQ(error_of("seeds: [1\n"), "spec.yaml:2:1: end of sequence flow not found");
+}
+
+TEST(SweepCli, BadSpecExitsTwoWithOneLine) {
+  ScratchDir dir;
+  write_text(dir.path / "bad.yaml", "seeds: [1]\nconditions:\n  a: {mismatch: 1}\n");
+  const auto r = run(kSalvo + " sweep " + (dir.path / "bad.yaml").string() + " --out " +
+                     (dir.path / "out").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.output, "salvo: error: " + (dir.path / "bad.yaml").string() +
+                          ":3:7: conditions.a.mismatch: not a config key (allowed: chip.<key> or "
+                          "experiment.<key>, as for salvo run --set)\n");
+  EXPECT_EQ(run(kSalvo + " sweep " + (dir.path / "bad.yaml").string() + " --shard 2/2").code, 2);
+  EXPECT_EQ(run(kSalvo + " sweep").code, 2);
+  EXPECT_EQ(run(kSalvo + " report " + (dir.path / "nothing").string()).code, 2);
+}
+
+TEST(SweepCli, DryRunListsEveryPointAndItsCommand) {
+  ScratchDir dir;
+  write_text(dir.path / "s.yaml",
+             "seeds: {count: 2}\naxes: {chip.mismatch.scale: [0, 1]}\nrun_command: [/bin/echo]\n");
+  const auto r = run(kSalvo + " sweep " + (dir.path / "s.yaml").string() + " --dry-run --out " +
+                     (dir.path / "o").string() + " --shard 1/2");
+  EXPECT_EQ(r.code, 0);
+  const std::string o = (dir.path / "o" / "points").string();
+  EXPECT_EQ(r.output, "scale=1_s1 /bin/echo --seed 1 --out " + o +
+                          "/scale=1_s1 --set chip.mismatch.scale=1\n"
+                          "scale=1_s2 /bin/echo --seed 2 --out " +
+                          o +
+                          "/scale=1_s2 --set chip.mismatch.scale=1\n"
+                          "sweep: 2 points (dry run: nothing started)\n");
+  EXPECT_FALSE(fs::exists(dir.path / "o"));
+}
