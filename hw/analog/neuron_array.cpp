@@ -209,7 +209,9 @@ void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   exc_in_.assign(np, 0.0);
   inh_in_.assign(np, 0.0);
   xi_.assign(np, 0.0);
+  xi2_.assign(np, 0.0);
   kappa_.assign(np, 0.0);
+  kappa2_.assign(np, 0.0);
   block_flag_.assign(nb, 0);
   kind_.assign(np, 0);
   for (int i = 0; i < n_; ++i) derive(i);
@@ -343,11 +345,19 @@ void NeuronArray::derive(int i) {
     nc.innovation_nA = std::sqrt(var_i);
     nc.v_share_mV = nc.innovation_nA > 0.0 ? cov / nc.innovation_nA : 0.0;
     nc.v_residual_mV2 = std::max(0.0, var_v - nc.v_share_mV * nc.v_share_mV);
+    // Stationary variance the omitted part would remove: residual / (1 - exp(-2 h / tau_m)).
+    const double keep = -std::expm1(-2.0 * g_m * h);
+    nc.residual_fraction =
+        keep > 0.0 ? nc.v_residual_mV2 / (keep * p.noise_v_rms_mV * p.noise_v_rms_mV) : kInf;
+    nc.second_draw = nc.residual_fraction > kNoiseResidualLimit;
   }
   const double r_lif = h * phi(L.g_m * h) * L.inv_c;
   kappa_[i] = nc.v_share_mV / r_lif;
+  kappa2_[i] = nc.second_draw ? std::sqrt(nc.v_residual_mV2) / r_lif : 0.0;
   cb.nv[j] = kappa_[i] * r_v;
   cb.nw[j] = kappa_[i] * r_w;
+  cb.nv2[j] = kappa2_[i] * r_v;
+  cb.nw2[j] = kappa2_[i] * r_w;
   cb.qn[j] = nc.innovation_nA;
   cb.dn[j] = nc.decay;
   cb.ge[j] = p.syn_gain_exc;
@@ -360,9 +370,11 @@ void NeuronArray::derive(int i) {
   cb.adapt_mask[j] = p.adaptation ? -1 : 0;
 
   noise_on_ = false;
+  noise_second_draw_ = false;
   any_adaptation_ = false;
   for (int k = 0; k < n_; ++k) {
     noise_on_ = noise_on_ || noise_[k].innovation_nA > 0.0;
+    noise_second_draw_ = noise_second_draw_ || noise_[k].second_draw;
     any_adaptation_ = any_adaptation_ || params_[k].adaptation;
   }
 }
@@ -415,7 +427,7 @@ void NeuronArray::reset() {
     const int j = i % kBlock;
     s.v[j] = i < n_ ? params_[i].v_leak_mV : 0.0;
     s.w[j] = s.ie[j] = s.ii[j] = s.in[j] = 0.0;
-    exc_in_[i] = inh_in_[i] = xi_[i] = 0.0;
+    exc_in_[i] = inh_in_[i] = xi_[i] = xi2_[i] = 0.0;
     refr_[i] = -kInf;
   }
   noise_engine_ = make_engine(seed_, Stream::kMembraneNoise);
@@ -430,7 +442,14 @@ void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
 
   if (noise_on_) {
     boost::random::normal_distribution<double> normal(0.0, 1.0);
-    for (int i = 0; i < n_; ++i) xi_[i] = normal(noise_engine_);
+    if (noise_second_draw_) {
+      for (int i = 0; i < n_; ++i) {
+        xi_[i] = normal(noise_engine_);
+        xi2_[i] = normal(noise_engine_);
+      }
+    } else {
+      for (int i = 0; i < n_; ++i) xi_[i] = normal(noise_engine_);
+    }
   }
 
   if (any_adaptation_) {
@@ -452,7 +471,7 @@ void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
       if (i >= n_) break;
       const double r = refr_[i];
       if (c.exp_mask[j] || s.v[j] >= c.vth[j] || (r > t0 && (r < t_end || c.adapt_mask[j]))) {
-        advance_slow(i, t0, xi_[i], out);
+        advance_slow(i, t0, out);
       }
     }
   }
@@ -475,6 +494,7 @@ void NeuronArray::common_path(double t0, double t_end) {
   double* __restrict ein = exc_in_.data();
   double* __restrict iin = inh_in_.data();
   const double* __restrict xi = xi_.data();
+  const double* __restrict xi2 = xi2_.data();
   const double* __restrict refr = refr_.data();
   std::uint8_t* __restrict flag = block_flag_.data();
   const Vd t0_v = {t0, t0};
@@ -500,7 +520,7 @@ void NeuronArray::common_path(double t0, double t_end) {
       Vd nn = load(c.dn + j) * n0;
       if (kNoise) {
         const Vd x = load(xi + base + j);
-        vl += load(c.nv + j) * x;
+        vl += load(c.nv + j) * x + load(c.nv2 + j) * load(xi2 + base + j);
         nn += load(c.qn + j) * x;
       }
       if (kAdaptation) {
@@ -508,7 +528,9 @@ void NeuronArray::common_path(double t0, double t_end) {
         vl += load(c.pvw + j) * w0;
         Vd wl = load(c.pwv + j) * v0 + load(c.pww + j) * w0 + load(c.pwe + j) * e0 +
                 load(c.pwi + j) * h0 + load(c.pwn + j) * n0 + load(c.kw + j);
-        if (kNoise) wl += load(c.nw + j) * load(xi + base + j);
+        if (kNoise) {
+          wl += load(c.nw + j) * load(xi + base + j) + load(c.nw2 + j) * load(xi2 + base + j);
+        }
         store(o.w + j, wl);
       } else {
         store(o.w + j, load(s.w + j));
@@ -529,13 +551,14 @@ void NeuronArray::common_path(double t0, double t_end) {
   }
 }
 
-void NeuronArray::advance_slow(int i, double t0, double xi, std::vector<NeuronSpike>& out) {
+void NeuronArray::advance_slow(int i, double t0, std::vector<NeuronSpike>& out) {
   const NeuronCircuitParams& p = params_[i];
   const int b = i / kBlock, j = i % kBlock;
   const StateBlock& s = cur_[b];
   double y[5] = {s.v[j], s.w[j], s.ie[j], s.ii[j], s.in[j]};
   const double t_end = t0 + dt_us_;
-  const double i_noise_step = kappa_[i] * xi;  // in-step noise as a constant current
+  const double xi = xi_[i];
+  const double i_noise_step = kappa_[i] * xi + kappa2_[i] * xi2_[i];  // in-step noise current
   const bool exponential = (kind_[i] & kExponential) != 0;
   double t = t0;
   int spikes = 0;
@@ -620,32 +643,40 @@ bool NeuronArray::free_linear(int i, double i_extra_nA, double* y, double h, dou
 
 namespace {
 
-struct ExpTerm {
-  double g_m, delta, v_t;
+// The exponential-term path integrates only (V, w) with RK4; the synaptic and noise currents
+// are exponentials known in closed form and enter as forcing, exactly.
+struct VwSystem {
+  double g_m, inv_c, adapt, a_w, g_w;
+  double c_v, c_w;  // affine terms (leak, offset and in-step noise currents; adaptation)
+  double delta, v_t;
 };
 
-inline void rhs_exp(const LinearView& L, const ExpTerm& X, const double* c, const double* y,
-                    double* dy) {
-  apply_a(L, y, dy);
-  for (int j = 0; j < 5; ++j) dy[j] += c[j];
-  dy[0] += X.g_m * X.delta * std::exp(std::min((y[0] - X.v_t) / X.delta, kMaxExpArgument));
+inline double exp_term(const VwSystem& S, double v) {
+  return std::exp(std::min((v - S.v_t) / S.delta, kMaxExpArgument));
 }
 
-void rk4(const LinearView& L, const ExpTerm& X, const double* c, const double* y, double h,
-         double* out, const double* k1_given = nullptr) {
-  double k1[5], k2[5], k3[5], k4[5], tmp[5];
-  if (k1_given) {
-    for (int j = 0; j < 5; ++j) k1[j] = k1_given[j];
-  } else {
-    rhs_exp(L, X, c, y, k1);
-  }
-  for (int j = 0; j < 5; ++j) tmp[j] = y[j] + 0.5 * h * k1[j];
-  rhs_exp(L, X, c, tmp, k2);
-  for (int j = 0; j < 5; ++j) tmp[j] = y[j] + 0.5 * h * k2[j];
-  rhs_exp(L, X, c, tmp, k3);
-  for (int j = 0; j < 5; ++j) tmp[j] = y[j] + h * k3[j];
-  rhs_exp(L, X, c, tmp, k4);
-  for (int j = 0; j < 5; ++j) out[j] = y[j] + h / 6.0 * (k1[j] + 2.0 * (k2[j] + k3[j]) + k4[j]);
+// dV/dt and dw/dt at (v, w) with total synaptic current i_syn (nA) and e = exp_term(v).
+inline void rhs_vw(const VwSystem& S, double v, double w, double i_syn, double e, double* dv,
+                   double* dw) {
+  *dv = -S.g_m * v + S.g_m * S.delta * e - S.adapt * S.inv_c * w + S.inv_c * i_syn + S.c_v;
+  *dw = S.a_w * v - S.g_w * w + S.c_w;
+}
+
+// One RK4 step of size h from (v, w) given the derivative there (k1) and the synaptic
+// current at h/2 and h.
+inline void rk4_vw(const VwSystem& S, double v, double w, double ih, double i1, double h,
+                   double k1v, double k1w, double* v_out, double* w_out) {
+  double k2v, k2w, k3v, k3w, k4v, k4w;
+  double vs = v + 0.5 * h * k1v, ws = w + 0.5 * h * k1w;
+  rhs_vw(S, vs, ws, ih, exp_term(S, vs), &k2v, &k2w);
+  vs = v + 0.5 * h * k2v;
+  ws = w + 0.5 * h * k2w;
+  rhs_vw(S, vs, ws, ih, exp_term(S, vs), &k3v, &k3w);
+  vs = v + h * k3v;
+  ws = w + h * k3w;
+  rhs_vw(S, vs, ws, i1, exp_term(S, vs), &k4v, &k4w);
+  *v_out = v + h / 6.0 * (k1v + 2.0 * (k2v + k3v) + k4v);
+  *w_out = w + h / 6.0 * (k1w + 2.0 * (k2w + k3w) + k4w);
 }
 
 }  // namespace
@@ -653,48 +684,69 @@ void rk4(const LinearView& L, const ExpTerm& X, const double* c, const double* y
 bool NeuronArray::free_exponential(int i, double i_extra_nA, double* y, double h, double* s_spike) {
   const Linear& L = lin_[i];
   const NeuronCircuitParams& p = params_[i];
-  const double vth = params_[i].v_threshold_mV;
+  const double vth = p.v_threshold_mV;
   if (y[0] >= vth) {
     *s_spike = 0.0;
     return true;
   }
-  const LinearView view{L.g_m, L.inv_c, L.adapt, L.a_w, L.g_w, L.g_e, L.g_i, L.g_n};
-  const ExpTerm X{L.g_m, p.delta_t_mV, p.v_exp_mV};
   double c[5];
   constants(i, i_extra_nA, c);
+  const VwSystem S{L.g_m, L.inv_c, L.adapt, L.a_w, L.g_w, c[0], c[1], p.delta_t_mV, p.v_exp_mV};
+  // Stiffness of the (V, w) block; the currents are exact forcing and do not count.
+  const double rate_vw = std::max(L.g_m + L.g_w, std::sqrt(L.g_m * L.g_w + L.inv_c * L.a_w));
   double offset = 0.0;
   int substeps = 0;
+  double hs_cached = -1.0, de = 1.0, di = 1.0, dn = 1.0;  // current decays over hs / 2
   while (offset < h) {
     const double remaining = h - offset;
-    // Fastest local rate: the linear bound plus the exponential term's own Jacobian.
-    const double arg = std::min((y[0] - X.v_t) / X.delta, kMaxExpArgument);
-    const double rate = L.rate_bound + L.g_m * std::exp(arg);
+    const double e0 = exp_term(S, y[0]);
+    // Fastest local rate: the (V, w) block plus the exponential term's own Jacobian.
+    const double rate = rate_vw + L.g_m * e0;
     int n = static_cast<int>(std::ceil(std::min(remaining * rate / rk4_rate_step_, 1e9)));
     n = std::max(1, std::min(n, kMaxRk4Substeps - substeps));
     const double hs = n == 1 ? remaining : remaining / n;
-    double k1[5], y1[5];
-    rhs_exp(view, X, c, y, k1);
-    rk4(view, X, c, y, hs, y1, k1);
+    if (hs != hs_cached) {
+      de = std::exp(-0.5 * L.g_e * hs);
+      di = std::exp(-0.5 * L.g_i * hs);
+      dn = std::exp(-0.5 * L.g_n * hs);
+      hs_cached = hs;
+    }
+    const double i0 = y[2] - y[3] + y[4];
+    const double ih = y[2] * de - y[3] * di + y[4] * dn;
+    const double i1 = y[2] * de * de - y[3] * di * di + y[4] * dn * dn;
+    double k1v, k1w, v1, w1;
+    rhs_vw(S, y[0], y[1], i0, e0, &k1v, &k1w);
+    rk4_vw(S, y[0], y[1], ih, i1, hs, k1v, k1w, &v1, &w1);
     ++substeps;
-    if (y1[0] >= vth) {
+    if (v1 >= vth) {
       // Crossing inside this substep: Newton on the RK4 solution from the substep start
       // (the same one-step map the integrator uses), safeguarded by bisection.
+      auto at = [&](double x, double* v, double* w, double* ie, double* ii, double* in) {
+        const double he = std::exp(-0.5 * L.g_e * x), hi = std::exp(-0.5 * L.g_i * x),
+                     hn = std::exp(-0.5 * L.g_n * x);
+        *ie = y[2] * he * he;
+        *ii = y[3] * hi * hi;
+        *in = y[4] * hn * hn;
+        rk4_vw(S, y[0], y[1], y[2] * he - y[3] * hi + y[4] * hn, *ie - *ii + *in, x, k1v, k1w, v,
+               w);
+      };
       const double s = find_crossing(
           [&](double x, double* df) {
-            double yx[5], dy[5];
-            rk4(view, X, c, y, x, yx, k1);
-            rhs_exp(view, X, c, yx, dy);
-            *df = dy[0];
-            return yx[0] - vth;
+            double v, w, ie, ii, in, dw;
+            at(x, &v, &w, &ie, &ii, &in);
+            rhs_vw(S, v, w, ie - ii + in, exp_term(S, v), df, &dw);
+            return v - vth;
           },
-          0.0, hs, y[0] - vth, y1[0] - vth);
-      rk4(view, X, c, y, s, y1, k1);
-      for (int j = 0; j < 5; ++j) y[j] = y1[j];
+          0.0, hs, y[0] - vth, v1 - vth);
+      at(s, &y[0], &y[1], &y[2], &y[3], &y[4]);
       *s_spike = offset + s;
       return true;
     }
-    for (int j = 0; j < 5; ++j) y[j] = y1[j];
-    y[0] = std::min(std::max(y[0], p.v_min_mV), p.v_max_mV);
+    y[0] = std::min(std::max(v1, p.v_min_mV), p.v_max_mV);
+    y[1] = w1;
+    y[2] *= de * de;
+    y[3] *= di * di;
+    y[4] *= dn * dn;
     offset = n == 1 ? h : offset + hs;
   }
   return false;

@@ -68,7 +68,11 @@ struct MembraneNoiseCoefficients {
   double decay = 1.0;           // exp(-dt/τ_noise)
   double innovation_nA = 0.0;   // rms of the exact OU innovation over one step
   double v_share_mV = 0.0;      // V response to that innovation inside the step (regression)
-  double v_residual_mV2 = 0.0;  // variance of the in-step V response the scheme omits
+  double v_residual_mV2 = 0.0;  // variance of the in-step V response the regression misses
+  // v_residual as a fraction of the stationary sigma_V^2 it would remove; above
+  // kNoiseResidualLimit a second normal draw per step carries it (exact again).
+  double residual_fraction = 0.0;
+  bool second_draw = false;
 };
 
 class NeuronArray {
@@ -123,6 +127,7 @@ class NeuronArray {
   // h/n * (fastest local rate) <= rate step (default kRk4RateStep). The error bound it gives
   // is in docs/models/neurons.md; a smaller rate step trades speed for accuracy (error ~ step^4).
   static constexpr double kRk4RateStep = 0.1;
+  static constexpr double kNoiseResidualLimit = 1e-3;
   void set_rk4_rate_step(double rate_step);
   double rk4_rate_step() const { return rk4_rate_step_; }
 
@@ -136,8 +141,10 @@ class NeuronArray {
   // Exact one-step propagator of the linear part (rows V and w over the state and the
   // constant and noise inputs), current decays, noise innovation, and per-neuron constants.
   struct alignas(64) CoefBlock {
-    double pvv[kBlock], pvw[kBlock], pve[kBlock], pvi[kBlock], pvn[kBlock], kv[kBlock], nv[kBlock];
-    double pwv[kBlock], pww[kBlock], pwe[kBlock], pwi[kBlock], pwn[kBlock], kw[kBlock], nw[kBlock];
+    double pvv[kBlock], pvw[kBlock], pve[kBlock], pvi[kBlock], pvn[kBlock], kv[kBlock], nv[kBlock],
+        nv2[kBlock];
+    double pwv[kBlock], pww[kBlock], pwe[kBlock], pwi[kBlock], pwn[kBlock], kw[kBlock], nw[kBlock],
+        nw2[kBlock];
     double de[kBlock], di[kBlock], dn[kBlock], qn[kBlock];
     double ge[kBlock], gi[kBlock], vr[kBlock], vth[kBlock], vmin[kBlock], vmax[kBlock];
     std::int64_t exp_mask[kBlock], adapt_mask[kBlock];  // all ones when that term is on
@@ -159,7 +166,7 @@ class NeuronArray {
   void constants(int i, double i_extra_nA, double* c) const;
   template <bool kAdaptation, bool kNoise>
   void common_path(double t0, double t_end);
-  void advance_slow(int i, double t0, double xi, std::vector<NeuronSpike>& out);
+  void advance_slow(int i, double t0, std::vector<NeuronSpike>& out);
   bool free_linear(int i, double i_extra_nA, double* y, double h, double* s_spike);
   bool free_exponential(int i, double i_extra_nA, double* y, double h, double* s_spike);
   void refractory_segment(int i, double* y, double r);
@@ -174,13 +181,15 @@ class NeuronArray {
   std::vector<StateBlock> cur_, nxt_;
   std::vector<CoefBlock> coef_;
   std::vector<double> refr_;  // refractory until (µs), -inf when free
-  std::vector<double> exc_in_, inh_in_, xi_;
-  std::vector<double> kappa_;             // noise current per unit normal draw over a step
+  std::vector<double> exc_in_, inh_in_, xi_, xi2_;
+  // In-step noise as a constant current per unit normal draw (first and second draw).
+  std::vector<double> kappa_, kappa2_;
   std::vector<std::uint8_t> block_flag_;  // a neuron of the block needs the rare path
   std::vector<std::uint8_t> kind_;        // bit 0: exponential on, bit 1: adaptation on
   double rk4_rate_step_ = kRk4RateStep;
   bool any_adaptation_ = false;
   bool noise_on_ = false;
+  bool noise_second_draw_ = false;
   Engine noise_engine_;
 };
 
