@@ -18,7 +18,8 @@ BackgroundSourceParams BackgroundSourceParams::from_config(const ChipConfig& cfg
 BackgroundSource::BackgroundSource(const BackgroundSourceParams& params, std::uint64_t seed, int id)
     : params_(params),
       id_(id),
-      engine_(make_engine(seed, Stream::kBackground, static_cast<std::uint64_t>(id))) {}
+      engine_(make_engine(seed, Stream::kBackground, static_cast<std::uint64_t>(id))),
+      address_engine_(make_engine(seed, Stream::kBackground, 0x10000ULL + static_cast<std::uint64_t>(id))) {}
 
 void BackgroundSource::configure(Mode mode, double rate_hz, std::uint16_t label, double start_us,
                                  double phase_us) {
@@ -64,7 +65,13 @@ void BackgroundSource::schedule_next() {
 
 void BackgroundSource::generate_until(double t_us, EventList& out) {
   while (next_us_ <= t_us) {
-    out.push_back(Event{next_us_, label_});
+    std::uint16_t label = label_;
+    if (random_mask_) {
+      // A stream of its own, so switching addresses on does not change the spike times.
+      const auto r = static_cast<std::uint16_t>(address_engine_() & 0xFFFF);
+      label = static_cast<std::uint16_t>((label_ & ~random_mask_) | (r & random_mask_));
+    }
+    out.push_back(Event{next_us_, label});
     ++emitted_;
     schedule_next();
   }

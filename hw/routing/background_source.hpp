@@ -35,6 +35,12 @@ class BackgroundSource {
   void configure(Mode mode, double rate_hz, std::uint16_t label, double start_us = 0.0,
                  double phase_us = 0.0);
 
+  // Random address: each event's label bits under `mask` are drawn uniformly (as the chip's
+  // generators do), splitting one Poisson source into independent Poisson trains, one per
+  // address. 0 = the configured label unchanged.
+  void set_random_address_mask(std::uint16_t mask) { random_mask_ = mask; }
+  std::uint16_t random_address_mask() const { return random_mask_; }
+
   // Appends every spike with time <= t_us not emitted yet, in time order.
   void generate_until(double t_us, EventList& out);
 
@@ -56,6 +62,8 @@ class BackgroundSource {
   Mode mode_ = Mode::kRegular;
   double rate_hz_ = 0.0;
   std::uint16_t label_ = 0;
+  std::uint16_t random_mask_ = 0;
+  Engine address_engine_;
   double origin_us_ = 0.0;  // regular: time of spike 0
   double period_us_ = 0.0;
   std::uint64_t k_ = 0;  // regular: index of the next spike
