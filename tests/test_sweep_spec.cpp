@@ -215,3 +215,15 @@ TEST(SweepCli, DryRunListsEveryPointAndItsCommand) {
                           "sweep: 2 points (dry run: nothing started)\n");
   EXPECT_FALSE(fs::exists(dir.path / "o"));
 }
+
+TEST(SweepSpec, ShippedMismatchRobustnessStudy) {
+  const fs::path study = fs::path(SALVO_SOURCE_DIR) / "configs/studies/mismatch-robustness.yaml";
+  const fs::path experiment = fs::path(SALVO_SOURCE_DIR) / "configs/experiments/sal-feedback.yaml";
+  if (!fs::exists(experiment))
+    GTEST_SKIP() << "configs/experiments/sal-feedback.yaml does not exist yet";
+  const SweepSpec spec = load_spec(study.string());
+  const auto points = expand(spec);
+  EXPECT_EQ(points.size(), 5u * 2u * 10u);
+  EXPECT_EQ(points.front().id, "sal_scale=0_s1");
+  EXPECT_EQ(points.back().id, "feedback-alignment_scale=2.0_s10");
+}

@@ -707,7 +707,14 @@ int finish_sweep(const PreparedSweep& s, const RunnerStats& stats, const SweepOp
   return 0;
 }
 
+void prepare_child_environment() {
+  // One python start per point to draw a run's plots would cost more than many runs; the
+  // sweep has `salvo report`. Exporting SALVO_NO_PLOTS=0 keeps them.
+  ::setenv("SALVO_NO_PLOTS", "1", 0);
+}
+
 int run_sweep(const SweepOptions& options) {
+  prepare_child_environment();
   if (options.mpi) return run_sweep_mpi(options);
   if (options.dry_run) {
     print_dry_run(options);

@@ -156,6 +156,8 @@ struct SweepOptions {
 // failed or a systematic failure stopped it, 128+signal when interrupted.
 int run_sweep(const SweepOptions& options);
 int run_sweep_mpi(const SweepOptions& options);  // sweep_mpi.cpp
+// Sets what every point's process inherits: SALVO_NO_PLOTS=1 unless already set.
+void prepare_child_environment();
 
 // Shared by the local and MPI drivers: the spec, the output directory and its state.
 struct PreparedSweep {
