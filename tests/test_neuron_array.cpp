@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <vector>
 
@@ -451,6 +452,10 @@ void check_exponential_bound(const NeuronCircuitParams& p) {
   const double fine = self_convergence_error(p, 0.5 * NeuronArray::kRk4RateStep);
   EXPECT_LT(coarse, 1e-5);
   EXPECT_TRUE(fine < coarse / 4.0 || fine < 1e-8) << "coarse " << coarse << " fine " << fine;
+  std::printf(
+      "exponential term: |V - odeint| <= %.2g mV, |t - odeint| <= %.2g us, "
+      "self-convergence %.2g -> %.2g us\n",
+      e.v_mV, e.t_us, coarse, fine);
 }
 
 TEST(NeuronArray, AdexAgreesWithOdeintWithinTheRk4Bound) {
@@ -465,6 +470,31 @@ TEST(NeuronArray, ExponentialTermAloneMatchesOdeint) {
   NeuronCircuitParams p = adex();
   p.adaptation = false;
   check_exponential_bound(p);
+}
+
+TEST(NeuronArray, AdaptationSwitchedAtRunTime) {
+  NeuronCircuitParams p = adex();
+  p.exponential = false;
+  NeuronArray a({p, lif()}, 0.1, 1);
+  run(a, 100.0);
+  const double w = a.w_nA(0);
+  ASSERT_GT(w, 1.0);
+  NeuronCircuitParams off = p;
+  off.adaptation = false;
+  off.i_offset_nA = 0.0;
+  off.v_threshold_mV = 2000.0;
+  a.set_params(0, off);
+  NeuronState s = a.state(0);
+  s.v_mV = 700.0;
+  s.i_exc_nA = s.i_inh_nA = 0.0;
+  s.refractory_until_us = -std::numeric_limits<double>::infinity();
+  a.set_state(0, s);
+  run(a, 110.0, 100.0);
+  EXPECT_EQ(a.w_nA(0), w);  // frozen, and no longer acting on V:
+  EXPECT_NEAR(a.v_mV(0), 600.0 + 100.0 * std::exp(-10.0 / p.tau_mem_us), 1e-9);
+  a.set_params(0, p);  // on again: w decays towards a (V - E_L) from where it was
+  run(a, 110.1, 110.0);
+  EXPECT_NE(a.w_nA(0), w);
 }
 
 TEST(NeuronArray, AdexShowsSpikeFrequencyAdaptation) {

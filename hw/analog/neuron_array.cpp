@@ -213,6 +213,7 @@ void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   kappa_.assign(np, 0.0);
   kappa2_.assign(np, 0.0);
   block_flag_.assign(nb, 0);
+  block_exp_.assign(nb, 0);
   kind_.assign(np, 0);
   for (int i = 0; i < n_; ++i) derive(i);
   reset();
@@ -377,6 +378,19 @@ void NeuronArray::derive(int i) {
     noise_second_draw_ = noise_second_draw_ || noise_[k].second_draw;
     any_adaptation_ = any_adaptation_ || params_[k].adaptation;
   }
+  block_exp_[i / kBlock] = 0;
+  for (int k = i / kBlock * kBlock; k < std::min(n_, (i / kBlock + 1) * kBlock); ++k) {
+    if (kind_[k] & kExponential) block_exp_[i / kBlock] = 1;
+  }
+  if (!any_adaptation_) sync_constant_w();
+}
+
+// Without adaptation anywhere the common path leaves w alone, so both state buffers must
+// hold the same (constant) w.
+void NeuronArray::sync_constant_w() {
+  for (std::size_t b = 0; b < cur_.size(); ++b) {
+    std::copy(std::begin(cur_[b].w), std::end(cur_[b].w), std::begin(nxt_[b].w));
+  }
 }
 
 void NeuronArray::constants(int i, double i_extra_nA, double* c) const {
@@ -415,6 +429,7 @@ void NeuronArray::set_state(int neuron, const NeuronState& st) {
   const int j = i % kBlock;
   s.v[j] = st.v_mV;
   s.w[j] = st.w_nA;
+  nxt_[i / kBlock].w[j] = st.w_nA;  // see sync_constant_w
   s.ie[j] = st.i_exc_nA;
   s.ii[j] = st.i_inh_nA;
   s.in[j] = st.i_noise_nA;
@@ -427,6 +442,7 @@ void NeuronArray::reset() {
     const int j = i % kBlock;
     s.v[j] = i < n_ ? params_[i].v_leak_mV : 0.0;
     s.w[j] = s.ie[j] = s.ii[j] = s.in[j] = 0.0;
+    nxt_[i / kBlock].w[j] = 0.0;
     exc_in_[i] = inh_in_[i] = xi_[i] = xi2_[i] = 0.0;
     refr_[i] = -kInf;
   }
@@ -532,9 +548,7 @@ void NeuronArray::common_path(double t0, double t_end) {
           wl += load(c.nw + j) * load(xi + base + j) + load(c.nw2 + j) * load(xi2 + base + j);
         }
         store(o.w + j, wl);
-      } else {
-        store(o.w + j, load(s.w + j));
-      }
+      }  // else w is constant and both buffers hold it (see sync_constant_w)
       store(o.ie + j, load(c.de + j) * e0);
       store(o.ii + j, load(c.di + j) * h0);
       store(o.in + j, nn);
@@ -544,10 +558,11 @@ void NeuronArray::common_path(double t0, double t_end) {
       vl = vl < lo ? lo : vl;
       vl = vl > hi ? hi : vl;
       store(o.v + j, vl);
-      any |= (vl >= load(c.vth + j)) | loadi(c.exp_mask + j) |
-             ((r > t0_v) & ((r < t_end_v) | loadi(c.adapt_mask + j)));
+      Vi refractory_ends = (r > t0_v) & (r < t_end_v);
+      if (kAdaptation) refractory_ends |= (r > t0_v) & loadi(c.adapt_mask + j);
+      any |= (vl >= load(c.vth + j)) | refractory_ends;
     }
-    flag[b] = (any[0] | any[1]) != 0;
+    flag[b] = (any[0] | any[1]) != 0 || block_exp_[b];
   }
 }
 

@@ -162,6 +162,7 @@ class NeuronArray {
   }
   void init(const std::vector<NeuronCircuitParams>& params);
   void derive(int i);
+  void sync_constant_w();
   // Affine term c of y' = A y + c with an extra constant current (the in-step noise).
   void constants(int i, double i_extra_nA, double* c) const;
   template <bool kAdaptation, bool kNoise>
@@ -185,6 +186,7 @@ class NeuronArray {
   // In-step noise as a constant current per unit normal draw (first and second draw).
   std::vector<double> kappa_, kappa2_;
   std::vector<std::uint8_t> block_flag_;  // a neuron of the block needs the rare path
+  std::vector<std::uint8_t> block_exp_;   // a neuron of the block has the exponential term
   std::vector<std::uint8_t> kind_;        // bit 0: exponential on, bit 1: adaptation on
   double rk4_rate_step_ = kRk4RateStep;
   bool any_adaptation_ = false;

@@ -305,25 +305,29 @@ const CellMismatch& ParameterMemory::mismatch(int neuron, int cell) const {
 }
 
 int ParameterMemory::code_for_value(double value, double full_scale, const char* parameter,
-                                    double target, const std::string& cell) const {
+                                    double target, const std::string& cell, double reach_a,
+                                    double reach_b) const {
   const double x = value / full_scale * cfg_.code_max;
   if (!(x >= -0.5 && x <= cfg_.code_max + 0.5)) {
-    throw UserError(fmt::format(
-        "neurons.{} = {}: no code of parameter cell {} reaches it (needs {} of full scale, "
-        "codes 0..{} give 0..1)",
-        parameter, target, cell, value / full_scale, cfg_.code_max));
+    throw UserError(
+        fmt::format("neurons.{} = {}: no code of parameter cell {} reaches it (codes 1..{} give "
+                    "{:.4g}..{:.4g})",
+                    parameter, target, cell, cfg_.code_max, std::min(reach_a, reach_b),
+                    std::max(reach_a, reach_b)));
   }
   return std::clamp(static_cast<int>(std::lround(x)), 0, cfg_.code_max);
 }
 
 int ParameterMemory::ideal_code(VoltageCell c, double target) const {
   return code_for_value(transfer_.cell_value(c, target), cfg_.voltage_full_scale_mV,
-                        ParameterTransfer::parameter_name(c), target, salvo::cell_name(c));
+                        ParameterTransfer::parameter_name(c), target, salvo::cell_name(c),
+                        ideal_parameter(c, 1), ideal_parameter(c, cfg_.code_max));
 }
 
 int ParameterMemory::ideal_code(CurrentCell c, double target) const {
   return code_for_value(transfer_.cell_value(c, target), cfg_.current_full_scale_nA,
-                        ParameterTransfer::parameter_name(c), target, salvo::cell_name(c));
+                        ParameterTransfer::parameter_name(c), target, salvo::cell_name(c),
+                        ideal_parameter(c, 1), ideal_parameter(c, cfg_.code_max));
 }
 
 double ParameterMemory::ideal_parameter(VoltageCell c, int code) const {

@@ -146,7 +146,7 @@ class ParameterMemory {
  private:
   std::size_t at(int neuron, int cell) const;
   int code_for_value(double value, double full_scale, const char* parameter, double target,
-                     const std::string& cell) const;
+                     const std::string& cell, double reach_a, double reach_b) const;
 
   ParameterMemoryConfig cfg_;
   int neurons_ = 0;
