@@ -1,0 +1,57 @@
+# Helpers for plasticity-processor firmware. The linker script is generated per memory size
+# (taken from the chip configuration's processor.memory_kib), never hand-copied.
+include_guard(GLOBAL)
+
+set(SALVO_PPU_LD_TEMPLATE ${CMAKE_CURRENT_LIST_DIR}/../libppu/ppu.ld.in)
+
+# salvo_ppu_linker_script(<out_var> MEMORY_KIB <n> [STACK_BYTES <n>] [BASE <addr>])
+# Writes ${CMAKE_BINARY_DIR}/ld/ppu-<n>k.ld and returns its path in <out_var>.
+function(salvo_ppu_linker_script out_var)
+  cmake_parse_arguments(A "" "MEMORY_KIB;STACK_BYTES;BASE" "" ${ARGN})
+  if(NOT A_MEMORY_KIB)
+    message(FATAL_ERROR "salvo_ppu_linker_script: MEMORY_KIB is required")
+  endif()
+  if(NOT A_BASE)
+    set(A_BASE 0x80000000)
+  endif()
+  if(NOT A_STACK_BYTES)
+    # A quarter of small memories, 16 KiB of large ones.
+    math(EXPR A_STACK_BYTES "${A_MEMORY_KIB} * 1024 / 4")
+    if(A_STACK_BYTES GREATER 16384)
+      set(A_STACK_BYTES 16384)
+    endif()
+  endif()
+  set(PPU_MEMORY_KIB ${A_MEMORY_KIB})
+  set(PPU_STACK_BYTES ${A_STACK_BYTES})
+  set(PPU_SRAM_BASE ${A_BASE})
+  set(out ${CMAKE_BINARY_DIR}/ld/ppu-${A_MEMORY_KIB}k.ld)
+  configure_file(${SALVO_PPU_LD_TEMPLATE} ${out} @ONLY)
+  set(${out_var} ${out} PARENT_SCOPE)
+endfunction()
+
+# salvo_add_ppu_firmware(<name> SOURCES <files...> [MEMORY_KIB <n>] [OUTPUT_DIR <dir>] [DEBUG]
+#                        [PRINTF_FLOAT])
+# Builds <name>.elf against libppu for a processor with MEMORY_KIB KiB of SRAM (default 16).
+# printf is picolibc's integer-only variant (small enough for 16 KiB) unless PRINTF_FLOAT.
+function(salvo_add_ppu_firmware name)
+  cmake_parse_arguments(A "DEBUG;PRINTF_FLOAT" "MEMORY_KIB;OUTPUT_DIR" "SOURCES" ${ARGN})
+  if(NOT A_MEMORY_KIB)
+    set(A_MEMORY_KIB 16)
+  endif()
+  salvo_ppu_linker_script(ld MEMORY_KIB ${A_MEMORY_KIB})
+  add_executable(${name}.elf ${A_SOURCES})
+  target_link_libraries(${name}.elf PRIVATE ppu)
+  target_link_options(${name}.elf PRIVATE -T ${ld} -Wl,--gc-sections -Wl,-Map=${CMAKE_BINARY_DIR}/${name}.map)
+  if(A_PRINTF_FLOAT)
+    target_link_options(${name}.elf PRIVATE -DPICOLIBC_FLOAT_PRINTF_SCANF)
+  else()
+    target_link_options(${name}.elf PRIVATE -DPICOLIBC_INTEGER_PRINTF_SCANF)
+  endif()
+  set_target_properties(${name}.elf PROPERTIES LINK_DEPENDS ${ld})
+  if(A_DEBUG)
+    target_compile_options(${name}.elf PRIVATE -g -Og)
+  endif()
+  if(A_OUTPUT_DIR)
+    set_target_properties(${name}.elf PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${A_OUTPUT_DIR})
+  endif()
+endfunction()
