@@ -38,6 +38,20 @@ struct RamLayout {
 
 RamLayout place_ram(const ppu::ElfImage& img, const po::variables_map& vm) {
   RamLayout r;
+  for (const auto& s : img.segments()) {
+    const std::uint64_t end = std::uint64_t{s.address} + s.size;
+    if ((s.address < ppu::kPeripheralBase + ppu::periph::kBlockSize &&
+         end > ppu::kPeripheralBase) ||
+        (s.address < std::uint64_t{ppu::kChipWindowBase} + ppu::kChipWindowSize &&
+         end > ppu::kChipWindowBase))
+      throw UserError(fmt::format(
+          "{}: segment 0x{:08x}..0x{:08x} overlaps the processor's peripherals "
+          "(0x{:08x}..0x{:08x}) or chip window (0x{:08x}..0x{:08x}); link the program "
+          "for RAM at 0x{:08x}",
+          img.name(), s.address, end - 1, ppu::kPeripheralBase,
+          ppu::kPeripheralBase + ppu::periph::kBlockSize - 1, ppu::kChipWindowBase,
+          std::uint64_t{ppu::kChipWindowBase} + ppu::kChipWindowSize - 1, ppu::kSramBase));
+  }
   const std::uint32_t lo = img.lowest_address();
   r.base = lo >= ppu::kSramBase ? ppu::kSramBase : (lo & ~0xFFFFu);
   const std::uint64_t need = img.end_address() - r.base;
@@ -62,20 +76,6 @@ RamLayout place_ram(const ppu::ElfImage& img, const po::variables_map& vm) {
     throw UserError(
         fmt::format("{}: segments span 0x{:08x}..0x{:08x}; ppu-run provides at most {} MiB of RAM",
                     img.name(), r.base, img.end_address() - 1, kMaxMemoryKib / 1024));
-  for (const auto& s : img.segments()) {
-    const std::uint64_t end = std::uint64_t{s.address} + s.size;
-    if ((s.address < ppu::kPeripheralBase + ppu::periph::kBlockSize &&
-         end > ppu::kPeripheralBase) ||
-        (s.address < std::uint64_t{ppu::kChipWindowBase} + ppu::kChipWindowSize &&
-         end > ppu::kChipWindowBase))
-      throw UserError(fmt::format(
-          "{}: segment 0x{:08x}..0x{:08x} overlaps the processor's peripherals "
-          "(0x{:08x}..0x{:08x}) or chip window (0x{:08x}..0x{:08x}); link the program "
-          "for RAM at 0x{:08x}",
-          img.name(), s.address, end - 1, ppu::kPeripheralBase,
-          ppu::kPeripheralBase + ppu::periph::kBlockSize - 1, ppu::kChipWindowBase,
-          std::uint64_t{ppu::kChipWindowBase} + ppu::kChipWindowSize - 1, ppu::kSramBase));
-  }
   // RAM below a device block stops in front of it.
   for (const std::uint64_t device :
        {std::uint64_t{ppu::kPeripheralBase}, std::uint64_t{ppu::kChipWindowBase}}) {
