@@ -60,7 +60,8 @@ ProcessorPeripherals::ProcessorPeripherals(const sc_core::sc_module_name& name, 
 
   mbox_doorbell.on_write = [this](std::uint32_t) {
     mbox_status.value |= 2u;
-    doorbell_event_.notify(sc_core::SC_ZERO_TIME);
+    // The host hears the doorbell at the processor's local time, not the kernel's.
+    doorbell_event_.notify(access_delay_);
   };
   mbox_ack.on_write = [this](std::uint32_t) {
     mbox_status.value &= ~1u;
@@ -86,6 +87,7 @@ std::uint32_t ProcessorPeripherals::draw_random() {
 }
 
 void ProcessorPeripherals::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  access_delay_ = delay;
   gp.set_response_status(bank_.access(gp));
   delay += cycle_time_;  // one bus cycle
 }

@@ -123,6 +123,7 @@ class ProcessorPeripherals : public sc_core::sc_module {
   Engine rng_;
   std::string console_line_;
   std::string console_all_;
+  sc_core::sc_time access_delay_;  // annotated time of the access being served
   sc_core::sc_event doorbell_event_;
   sc_core::sc_event wake_event_;
 };
