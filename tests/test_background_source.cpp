@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "hw/common/error.hpp"
 
@@ -97,6 +98,30 @@ TEST(BackgroundSource, OffAndReconfigure) {
   s.generate_until(100.0, out);
   EXPECT_EQ(out.size(), 3u);
   EXPECT_TRUE(std::isinf(s.next_spike_us()));
+}
+
+TEST(BackgroundSource, RandomAddressBitsSplitTheTrainWithoutMovingIt) {
+  BackgroundSource plain(BackgroundSourceParams{}, 8, 2), random(BackgroundSourceParams{}, 8, 2);
+  plain.configure(Mode::kPoisson, 4e6, 0x1540);
+  random.configure(Mode::kPoisson, 4e6, 0x1540);
+  random.set_random_address_mask(0x003F);
+  EventList a, b;
+  plain.generate_until(2000.0, a);
+  random.generate_until(2000.0, b);
+  ASSERT_EQ(a.size(), b.size());
+  std::vector<int> per_address(64, 0);
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    ASSERT_EQ(a[k].t_us, b[k].t_us) << k;  // the address draw has its own stream
+    ASSERT_EQ(a[k].label, 0x1540);
+    ASSERT_EQ(b[k].label & 0xFFC0, 0x1540) << k;  // bits outside the mask kept
+    ++per_address[b[k].label & 0x3F];
+  }
+  // Uniform over 64 addresses: ~125 events each; chi-square with 63 degrees of freedom
+  // stays below 110 with probability > 0.9998.
+  const double expected = static_cast<double>(b.size()) / 64.0;
+  double chi2 = 0.0;
+  for (int n : per_address) chi2 += (n - expected) * (n - expected) / expected;
+  EXPECT_LT(chi2, 110.0);
 }
 
 TEST(BackgroundSource, RejectsRatesAboveTheChipMaximum) {

@@ -19,7 +19,8 @@ BackgroundSource::BackgroundSource(const BackgroundSourceParams& params, std::ui
     : params_(params),
       id_(id),
       engine_(make_engine(seed, Stream::kBackground, static_cast<std::uint64_t>(id))),
-      address_engine_(make_engine(seed, Stream::kBackground, 0x10000ULL + static_cast<std::uint64_t>(id))) {}
+      address_engine_(
+          make_engine(seed, Stream::kBackground, 0x10000ULL + static_cast<std::uint64_t>(id))) {}
 
 void BackgroundSource::configure(Mode mode, double rate_hz, std::uint16_t label, double start_us,
                                  double phase_us) {
