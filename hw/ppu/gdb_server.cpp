@@ -178,10 +178,10 @@ GdbServer::Read GdbServer::read_packet(std::string& packet) {
       for (unsigned char c : body) cs = (cs + c) & 0xFF;
       std::uint64_t want = 0;
       if (!parse_hex(sum, want) || want != cs) {
-        send_raw("-");
+        if (!no_ack_) send_raw("-");
         continue;
       }
-      send_raw("+");
+      if (!no_ack_) send_raw("+");
       // Undo the binary escapes (X packets): 0x7d then the byte XOR 0x20.
       packet.clear();
       for (std::size_t k = 0; k < body.size(); ++k) {
@@ -225,6 +225,7 @@ void GdbServer::send_packet(const std::string& data) {
   }
   out += fmt::format("#{:02x}", cs & 0xFF);
   send_raw(out);
+  if (no_ack_) return;
   // Wait for the acknowledgement; a '-' asks for a resend.
   for (int tries = 0; fd_ >= 0 && tries < 3; ++tries) {
     while (in_.empty())
@@ -572,6 +573,14 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
     case 'T':
       send_packet("OK");
       return false;
+    case 'Q':
+      if (p == "QStartNoAckMode") {
+        send_packet("OK");  // still acknowledged; no acks from here on
+        no_ack_ = true;
+      } else {
+        send_packet("");
+      }
+      return false;
     case 'v':
       if (p == "vCont?") {
         send_packet("vCont;c;C;s;S");
@@ -594,7 +603,7 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
       return false;
     case 'q': {
       if (p.rfind("qSupported", 0) == 0) {
-        send_packet("PacketSize=4000;qXfer:features:read+;vContSupported+");
+        send_packet("PacketSize=4000;qXfer:features:read+;vContSupported+;QStartNoAckMode+");
       } else if (p.rfind("qXfer:features:read:target.xml:", 0) == 0) {
         std::string a, b;
         std::uint64_t off = 0, len = 0;

@@ -62,6 +62,7 @@ class GdbServer : public ProcessorDebugger {
   std::string in_;            // received bytes not yet consumed
   bool interrupted_ = false;  // a Ctrl-C arrived while reading something else
   bool killed_ = false;
+  bool no_ack_ = false;  // after QStartNoAckMode
   Stop last_stop_ = Stop::kReset;
   std::map<std::uint32_t, std::vector<std::uint8_t>> breakpoints_;  // address -> original bytes
 };

@@ -1,14 +1,14 @@
 /* Start-up of plasticity-processor firmware: global pointer, stack at the top of SRAM, the
  * TLS block picolibc uses, the trap vector, zeroed .bss/.tbss, then main(); main's return
  * value ends the program through tohost as (rc << 1) | 1. */
+    /* No linker relaxation here: the assembler's debug info records code sizes as constants,
+     * and relaxed (shrunk) start-up code would make gdb attribute main's callees to _start. */
+    .option norelax
     .section .text.init, "ax", @progbits
     .globl _start
     .type _start, @function
 _start:
-    .option push
-    .option norelax
     la      gp, __global_pointer$
-    .option pop
     la      sp, __stack_top
     la      tp, __tls_base
     la      t0, ppu_trap_entry
