@@ -49,7 +49,8 @@ int cmd_run(const Args& args) {
   output::fs::remove(output::fs::path(out_dir) / "summary.json");
   output::write_file_atomic(output::fs::path(out_dir) / "config.yaml", config::to_yaml(cfg));
 
-  const double duration = cfg.experiment["duration_us"].as<double>();
+  // Experiments without a fixed duration (a measurement protocol) set the total themselves.
+  const double duration = cfg.experiment["duration_us"] ? cfg.experiment["duration_us"].as<double>() : 0.0;
   output::Progress progress(name, duration, "µs");
   experiments::RunContext ctx(cfg, out_dir, progress);
   spdlog::info("run: experiment '{}' on chip '{}' (seed {}), output in {}", name,

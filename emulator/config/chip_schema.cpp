@@ -63,6 +63,9 @@ const SchemaNode& chip_schema() {
            {"range_lsb", Float(220.0, 0.0, 255.0, "how far below the baseline the storage can be pulled")},
            {"drift_lsb_per_ms", Float(0.0, 0.0, 1e6, "slow drift of stored correlation back to the baseline")},
            {"reset_time_us", Float(1.0, 0.0, 1000.0, "time a sensor reset takes")},
+           {"post_delay_us", Float(0.5, 0.0, 100.0,
+                                   "delay of a neuron's spike reaching its column's sensors; equal to buses.latency_us "
+                                   "the two directions of a reciprocal pair are measured symmetrically")},
        }, "correlation sensors (one causal and one acausal accumulator per synapse)")},
       {"cadc", Map({
            {"bits", Int(8, 1, 16, "resolution")},
@@ -78,7 +81,7 @@ const SchemaNode& chip_schema() {
            {"bits", Int(8, 1, 32, "counter width (saturating)")},
        }, "per-neuron spike counters")},
       {"routing", Map({
-           {"label_bits", Int(16, 8, 32, "spike label width")},
+           {"label_bits", Int(16, 16, 16, "spike label width (the crossbar and synapse drivers use 16-bit labels)")},
            {"neuron_outputs", Int(8, 1, 64, "crossbar inputs from neuron blocks")},
            {"background_inputs", Int(8, 0, 64, "crossbar inputs from background sources")},
            {"host_inputs", Int(1, 0, 8, "crossbar inputs from the host link")},
@@ -225,6 +228,7 @@ ChipConfig chip_from(const YAML::Node& r, const std::string& source_file) {
   s.range_lsb = num(r, "sensors", "range_lsb");
   s.drift_lsb_per_ms = num(r, "sensors", "drift_lsb_per_ms");
   s.reset_time_us = num(r, "sensors", "reset_time_us");
+  s.post_delay_us = num(r, "sensors", "post_delay_us");
   c.cadc.bits = integer(r, "cadc", "bits");
   c.cadc.sample_rate_msps = num(r, "cadc", "sample_rate_msps");
   c.cadc.channels_per_column = integer(r, "cadc", "channels_per_column");

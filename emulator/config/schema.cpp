@@ -253,6 +253,7 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
     default: {
       if (!input.IsDefined() || input.IsNull()) {
         if (schema.required) fail_at(input, path, origin, "missing required key", schema.kind == Kind::kEnum ? join(schema.allowed) : "");
+        if (schema.kind == Kind::kString) return YAML::Node(schema.default_text);
         return scalar(schema, YAML::Load(schema.default_text), path, origin);
       }
       return scalar(schema, input, path, origin);

@@ -11,7 +11,7 @@ SchemaNode input_schema() {
       {"half", Int(0, 0, 1, "chip half whose rows receive the events")},
       {"first_row", Int(0, 0, 1023, "first synapse row driven (each row gets its own independent train)")},
       {"rows", Int(1, 1, 1024, "number of consecutive rows driven")},
-      {"address", Int(0, 0, 63, "6-bit synapse address carried by the events")},
+      {"address", Int(-1, -1, 63, "6-bit synapse address carried by the events (-1: row % drivers.rows_per_driver, so every row of a driver has its own)")},
       {"start_us", Float(0.0, 0.0, 1e9, "first possible event time")},
       {"file", String("", "CSV with header time_us,row (type: file); path relative to the experiment file")},
   }, "a host-link playback source");
@@ -27,7 +27,7 @@ SchemaNode connection_schema() {
       {"weight", Int(0, 0, 255, "6-bit weight code (checked against synapses.weight_bits)")},
       {"weight_max", Int(-1, -1, 255, "if >= 0: weights drawn uniformly in [weight, weight_max]")},
       {"probability", Float(1.0, 0.0, 1.0, "connection probability per synapse")},
-      {"address", Int(0, 0, 63, "6-bit synapse address label")},
+      {"address", Int(-1, -1, 63, "6-bit synapse address label (-1: row % drivers.rows_per_driver, matching inputs with address -1)")},
       {"sign", Enum("excitatory", {"excitatory", "inhibitory"}, "sign of these rows")},
   }, "a block of synapses");
 }

@@ -1,6 +1,8 @@
 #include "emulator/experiments/registry.hpp"
 
 #include "emulator/experiments/playback.hpp"
+#include "emulator/experiments/sal_pair.hpp"
+// #include "emulator/experiments/stdp_window.hpp"
 
 namespace salvo::experiments {
 
@@ -17,11 +19,14 @@ std::vector<std::pair<std::string, SchemaNode>> common_keys(const std::string& n
 const std::vector<ExperimentInfo>& all() {
   static const std::vector<ExperimentInfo> list = {
       playback_info(),
+      // stdp_window_info(),
+      sal_pair_info(),
   };
   return list;
 }
 
-std::vector<std::string> names() { return {"playback"}; }
+// Kept as a plain list (the schemas use it for `name`); a test checks it matches all().
+std::vector<std::string> names() { return {"playback", "stdp-window", "sal-pair"}; }
 
 const ExperimentInfo* find(const std::string& name) {
   for (const auto& e : all())

@@ -60,6 +60,7 @@ class Progress {
  public:
   Progress(std::string label, double total, std::string unit);
   void update(double done);
+  void set_total(double total) { total_ = total; }
   void finish();
 
  private:

@@ -66,6 +66,7 @@ struct SensorConfig {
   double range_lsb = 220.0;       // how far below baseline the capacitor can be pulled
   double drift_lsb_per_ms = 0.0;  // slow leak back towards baseline
   double reset_time_us = 1.0;
+  double post_delay_us = 0.5;     // delay of the post pulse reaching the sensors
 };
 
 struct CadcConfig {

@@ -1,0 +1,301 @@
+#include "emulator/experiments/sal_network.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "emulator/experiments/chip_setup.hpp"
+#include "firmware/sal/sal_kernel.h"
+#include "hw/common/error.hpp"
+#include "hw/common/rng.hpp"
+
+namespace salvo::experiments {
+
+using namespace config;
+
+std::vector<std::pair<std::string, SchemaNode>> sal_common_keys() {
+  return {
+      {"executor", Enum("firmware", {"firmware", "host"},
+                        "who runs the plasticity rule: the firmware on the emulated processor, or the host "
+                        "calling the same C kernel at the same times (an ideal processor)")},
+      {"v_leak_mV", Float(750.0, 0.0, 1200.0, "leak target of the network neurons (noise-driven regime near threshold)")},
+      {"v_reset_mV", Float(700.0, 0.0, 1200.0, "reset target of the network neurons")},
+      {"v_threshold_mV", Float(800.0, 0.0, 1200.0, "threshold target of the network neurons")},
+      {"target_rate_hz", Float(15000.0, 0.0, 1e6,
+                               "rate calibration: each neuron's leak code is tuned until it fires at this rate under the noise "
+                               "(0 = off, the uncalibrated leak targets stay)")},
+      {"calibration_window_us", Float(2000.0, 10.0, 1e6, "measurement window per calibration iteration")},
+      {"calibration_iterations", Int(8, 1, 50, "bisection steps of the rate calibration")},
+      {"noise_rate_exc_hz", Float(60000.0, 0.0, 1e8, "excitatory Poisson noise per neuron (hardware time)")},
+      {"noise_rate_inh_hz", Float(60000.0, 0.0, 1e8, "inhibitory Poisson noise per neuron")},
+      {"noise_weight_exc", Int(20, 0, 63, "weight code of the excitatory noise synapses")},
+      {"noise_weight_inh", Int(20, 0, 63, "weight code of the inhibitory noise synapses")},
+      {"update_period_us", Float(100.0, 1.0, 1e6, "time between plasticity updates")},
+      {"eta", Float(4.0, 0.0, 1000.0, "learning rate: shadow-weight codes per LSB of (acausal − causal)")},
+      {"eta_decay_us", Float(0.0, 0.0, 1e9, "learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant")},
+      {"sensor_gain_calibration_us", Float(20000.0, 0.0, 1e9,
+                                           "before learning, with the neurons uncoupled: measure each plastic synapse's "
+                                           "chance-level acausal/causal ratio and divide it out of the updates (0 = off)")},
+      {"remove_common_mode", Bool(false, "subtract each row's mean (a − c) before the update")},
+      {"sample_period_us", Float(1000.0, 1.0, 1e9, "how often weights are written to the time series")},
+  };
+}
+
+SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neurons, const std::string& file) {
+  const auto& cfg = core.config();
+  SalNetwork net;
+  net.rows_per_driver = cfg.drivers.rows_per_driver;
+  const int per_half = core.neurons_per_half();
+  const int rows = cfg.synapses.rows_per_half;
+  if (net.rows_per_driver < 2)
+    throw UserError(fmt::format("{}: SAL experiments need 2 rows per synapse driver (exc/inh pair); chip.drivers.rows_per_driver "
+                                "is {} (allowed: >= 2)", file, net.rows_per_driver));
+  // Neurons, one driver each, plus two noise drivers at the end of the array.
+  if (neurons > per_half || neurons > 64 || net.rows_per_driver * neurons + 2 * net.rows_per_driver > rows)
+    throw UserError(fmt::format("{}: the network needs {} neurons and {} synapse rows but chip '{}' has {} neurons and {} rows "
+                                "per half (allowed: at most 64 neurons, 2 rows each plus 4 noise rows)",
+                                file, neurons, net.rows_per_driver * neurons + 4, cfg.name, per_half, rows));
+  for (int k = 0; k < neurons; ++k) net.columns.push_back(k);
+  // Operating point through the parameter memory (ideal codes; each circuit's mismatch
+  // then moves its true values).
+  for (int k = 0; k < neurons; ++k) {
+    const int neuron = net.half * per_half + k;
+    core.set_voltage_target(neuron, VoltageCell::kLeak, exp["v_leak_mV"].as<double>());
+    core.set_voltage_target(neuron, VoltageCell::kReset, exp["v_reset_mV"].as<double>());
+    core.set_voltage_target(neuron, VoltageCell::kThreshold, exp["v_threshold_mV"].as<double>());
+  }
+  default_routing(core);
+  auto& syn = core.synapses(net.half);
+  for (int k = 0; k < neurons; ++k) {
+    const int neuron = net.half * per_half + net.columns[k];
+    core.set_neuron_label(neuron, AnalogCore::row_label(net.half, net.exc_row(k), net.rows_per_driver, 0));
+    syn.set_row_sign(net.exc_row(k), SynapseArray::RowSign::kExcitatory);
+    syn.set_row_sign(net.inh_row(k), SynapseArray::RowSign::kInhibitory);
+    for (int c = 0; c < per_half; ++c) {
+      syn.set_label(net.exc_row(k), c, 0);
+      syn.set_label(net.inh_row(k), c, 0);
+    }
+  }
+  // Noise: one driver for excitatory, one for inhibitory noise; column c's noise synapse
+  // answers address c, the sources draw a random address per event.
+  const int noise_exc_row = rows - 2 * net.rows_per_driver;
+  const int noise_inh_row = rows - net.rows_per_driver;
+  syn.set_row_sign(noise_exc_row, SynapseArray::RowSign::kExcitatory);
+  syn.set_row_sign(noise_inh_row, SynapseArray::RowSign::kInhibitory);
+  const int wexc = exp["noise_weight_exc"].as<int>(), winh = exp["noise_weight_inh"].as<int>();
+  for (int k = 0; k < neurons; ++k) {
+    const int c = net.columns[k];
+    syn.set_label(noise_exc_row, c, k);
+    syn.set_weight(noise_exc_row, c, std::min(wexc, syn.weight_max()));
+    syn.set_label(noise_inh_row, c, k);
+    syn.set_weight(noise_inh_row, c, std::min(winh, syn.weight_max()));
+  }
+  // Addresses 0..63 are drawn; columns exist for `neurons` of them, so each neuron's train
+  // is an independent thinning at rate/64 of its source.
+  const double re = exp["noise_rate_exc_hz"].as<double>() * 64.0;
+  const double ri = exp["noise_rate_inh_hz"].as<double>() * 64.0;
+  if (re > 0) {
+    auto& src = core.add_background();
+    src.configure(BackgroundSource::Mode::kPoisson, re,
+                  AnalogCore::row_label(net.half, noise_exc_row, net.rows_per_driver, 0));
+    src.set_random_address_mask(0x3F);
+  }
+  if (ri > 0) {
+    auto& src = core.add_background();
+    src.configure(BackgroundSource::Mode::kPoisson, ri,
+                  AnalogCore::row_label(net.half, noise_inh_row, net.rows_per_driver, 0));
+    src.set_random_address_mask(0x3F);
+  }
+  return net;
+}
+
+std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwork& net, const YAML::Node& exp) {
+  AnalogCore& core = chip.core();
+  const int n = static_cast<int>(net.columns.size());
+  const double target = exp["target_rate_hz"].as<double>();
+  const double window = exp["calibration_window_us"].as<double>();
+  std::vector<double> rates(n, 0.0);
+  auto measure = [&]() {
+    const double t0 = core.now_us();
+    core.reset_rate_counters();
+    const double now = sc_core::sc_time_stamp().to_seconds() * 1e6;
+    if (t0 + window > now) sc_core::sc_start(sc_core::sc_time(t0 + window - now, sc_core::SC_US));
+    core.advance_to(t0 + window);
+    for (int k = 0; k < n; ++k)
+      rates[k] = core.rate_counter(net.half * core.neurons_per_half() + net.columns[k]) / (window * 1e-6);
+    ctx.progress.update(core.now_us());
+  };
+  if (target <= 0) return rates;
+  const int leak_cell = ParameterMemory::cell_index(VoltageCell::kLeak);
+  std::vector<int> step(n, 16);  // codes (~1.2 mV each), halved whenever the direction flips
+  std::vector<int> last_dir(n, 0);
+  for (int it = 0; it < exp["calibration_iterations"].as<int>(); ++it) {
+    measure();
+    for (int k = 0; k < n; ++k) {
+      const int neuron = net.half * core.neurons_per_half() + net.columns[k];
+      const int dir = rates[k] < target ? 1 : -1;
+      if (last_dir[k] != 0 && dir != last_dir[k]) step[k] = std::max(1, step[k] / 2);
+      last_dir[k] = dir;
+      const int code = std::clamp(core.parameters().code(neuron, leak_cell) + dir * step[k], 0,
+                                  core.parameters().code_max());
+      core.write_parameter(neuron, leak_cell, code);
+    }
+  }
+  measure();
+  return rates;
+}
+
+void set_signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post, int w) {
+  auto& syn = core.synapses(net.half);
+  const int wm = syn.weight_max();
+  w = std::clamp(w, -wm, wm);
+  syn.set_weight(net.exc_row(pre), net.columns[post], w > 0 ? w : 0);
+  syn.set_weight(net.inh_row(pre), net.columns[post], w < 0 ? -w : 0);
+}
+
+int signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post) {
+  auto& syn = core.synapses(net.half);
+  return syn.weight(net.exc_row(pre), net.columns[post]) - syn.weight(net.inh_row(pre), net.columns[post]);
+}
+
+double effective_weight(AnalogCore& core, const SalNetwork& net, int pre, int post) {
+  return core.effective_weight_mV(net.half, net.exc_row(pre), net.columns[post]) +
+         core.effective_weight_mV(net.half, net.inh_row(pre), net.columns[post]);
+}
+
+HostPlasticity::HostPlasticity(AnalogCore& core, const SalNetwork& net, std::vector<PlasticSynapse> plastic,
+                               const SalSchedule& schedule, std::uint64_t seed)
+    : core_(core), net_(net), plastic_(std::move(plastic)), sched_(schedule),
+      rng_(static_cast<std::uint32_t>(mix_seed(seed ^ 0x5A15EEDULL)) | 1u) {
+  for (const auto& p : plastic_)
+    if (std::find(pres_.begin(), pres_.end(), p.pre) == pres_.end()) pres_.push_back(p.pre);
+  const int cols = core_.neurons_per_half();
+  shadow_.assign(net_.columns.size(), std::vector<std::int32_t>(cols, 0));
+  for (const auto& p : plastic_)
+    shadow_[p.pre][net_.columns[p.post]] = signed_weight(core_, net_, p.pre, p.post) * SAL_ONE;
+  d_sum_.assign(net_.columns.size(), std::vector<double>(cols, 0.0));
+  s_sum_ = d_sum_;
+  c_gain_.assign(net_.columns.size(), std::vector<std::uint16_t>(cols, 256));
+}
+
+void HostPlasticity::start(double t_us) {
+  const int cols = core_.neurons_per_half();
+  auto& sens = core_.sensors(net_.half);
+  auto& adc = core_.cadc(net_.half);
+  // CADC zero in Q8: average of 1024 readings of a freshly reset row (offsets are per column).
+  sens.reset_all(t_us);
+  std::vector<std::uint8_t> c(cols), a(cols);
+  std::vector<int> sum_c(cols, 0), sum_a(cols, 0);
+  const int n = 1024;  // σ of the zero = readout noise / 32: well below one update's signal
+  for (int k = 0; k < n; ++k) {
+    adc.convert_row(sens, net_.exc_row(pres_.empty() ? 0 : pres_[0]), t_us, c.data(), a.data());
+    for (int i = 0; i < cols; ++i) {
+      sum_c[i] += c[i];
+      sum_a[i] += a[i];
+    }
+  }
+  base_c_.resize(cols);
+  base_a_.resize(cols);
+  for (int i = 0; i < cols; ++i) {
+    base_c_[i] = static_cast<std::uint16_t>((sum_c[i] * (1 << SAL_BASE_Q) + n / 2) / n);
+    base_a_[i] = static_cast<std::uint16_t>((sum_a[i] * (1 << SAL_BASE_Q) + n / 2) / n);
+  }
+  t0_ = t_us;
+}
+
+void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double until_us, double period_us,
+                 const std::function<void(double)>& on_step) {
+  AnalogCore& core = chip.core();
+  const double step = period_us > 0 ? period_us : 100.0;
+  for (double t = core.now_us() + step; t <= until_us + 1e-9; t += step) {
+    const double now = sc_core::sc_time_stamp().to_seconds() * 1e6;
+    if (t > now) sc_core::sc_start(sc_core::sc_time(t - now, sc_core::SC_US));
+    core.advance_to(t);
+    if (period_us > 0) plasticity.update(core.now_us());
+    if (on_step) on_step(core.now_us());
+    ctx.progress.update(core.now_us());
+  }
+}
+
+void HostPlasticity::load_shadow_from_chip() {
+  for (const auto& p : plastic_)
+    shadow_[p.pre][net_.columns[p.post]] = signed_weight(core_, net_, p.pre, p.post) * SAL_ONE;
+}
+
+void HostPlasticity::finish_gain_calibration() {
+  for (const auto& ps : plastic_) {
+    // d_sum/s_sum are kept per pre neuron in kernel order: find this synapse's slot.
+    int k = 0;
+    for (const auto& q : plastic_) {
+      if (q.pre != ps.pre) continue;
+      if (q.post == ps.post) break;
+      ++k;
+    }
+    const double a = 0.5 * (s_sum_[ps.pre][k] + d_sum_[ps.pre][k]);
+    const double c = 0.5 * (s_sum_[ps.pre][k] - d_sum_[ps.pre][k]);
+    double g = (a > 0 && c > 0) ? a / c : 1.0;
+    g = std::clamp(g, 0.25, 4.0);
+    c_gain_[ps.pre][net_.columns[ps.post]] = static_cast<std::uint16_t>(std::lround(g * 256));
+    gains_.push_back(g);
+  }
+  for (auto& v : d_sum_) std::fill(v.begin(), v.end(), 0.0);
+  for (auto& v : s_sum_) std::fill(v.begin(), v.end(), 0.0);
+  measure_only_ = false;
+  updates_ = 0;
+}
+
+void HostPlasticity::update(double t_us) {
+  const int cols = core_.neurons_per_half();
+  auto& sens = core_.sensors(net_.half);
+  auto& adc = core_.cadc(net_.half);
+  auto& syn = core_.synapses(net_.half);
+  std::vector<std::uint8_t> c(cols), a(cols), exc(cols), inh(cols);
+  std::vector<std::int32_t> d(cols), s(cols);
+  std::vector<std::uint32_t> random(2 * cols);
+  const double decay = sched_.eta_decay_us > 0 ? 1.0 / (1.0 + (t_us - t0_) / sched_.eta_decay_us) : 1.0;
+  sal_params_t p{};
+  p.eta_sal_q16 = static_cast<std::int32_t>(std::lround(sched_.eta * decay * SAL_ONE));
+  p.w_max = syn.weight_max();
+  p.signed_pairs = 1;
+  p.remove_common_mode = sched_.remove_common_mode ? 1 : 0;
+  for (int pre : pres_) {
+    std::fill(d.begin(), d.end(), 0);
+    std::fill(s.begin(), s.end(), 0);
+    for (int row : {net_.exc_row(pre), net_.inh_row(pre)}) {
+      adc.convert_row(sens, row, t_us, c.data(), a.data());
+      sal_add_signals(cols, c.data(), a.data(), base_c_.data(), base_a_.data(), d.data(), s.data());
+      sens.reset_row(row, t_us);
+    }
+    // The kernel sees only this pre neuron's plastic synapses (their row-mean is the
+    // common mode), gathered into contiguous arrays as the firmware keeps them.
+    std::vector<int> posts;
+    for (const auto& ps : plastic_)
+      if (ps.pre == pre) posts.push_back(net_.columns[ps.post]);
+    const int n = static_cast<int>(posts.size());
+    std::vector<std::int32_t> dn(n), sn(n);
+    std::vector<std::int32_t> shadow(n);
+    for (int k = 0; k < n; ++k) {
+      dn[k] = d[posts[k]];
+      sn[k] = s[posts[k]];
+      shadow[k] = shadow_[pre][posts[k]];
+    }
+    for (int k = 0; k < n; ++k) {
+      d_sum_[pre][k] += dn[k] / 256.0;  // Q8 → LSB
+      s_sum_[pre][k] += sn[k] / 256.0;
+    }
+    for (int k = 0; k < 2 * n; ++k) random[k] = sal_xorshift32(&rng_);
+    if (measure_only_) continue;
+    std::vector<std::uint16_t> gain(n, 256);
+    for (int k = 0; k < n; ++k) gain[k] = c_gain_[pre][posts[k]];
+    sal_update_row(&p, n, dn.data(), sn.data(), gain.data(), shadow.data(), exc.data(), inh.data(), random.data());
+    for (int k = 0; k < n; ++k) {
+      shadow_[pre][posts[k]] = shadow[k];
+      syn.set_weight(net_.exc_row(pre), posts[k], exc[k]);
+      syn.set_weight(net_.inh_row(pre), posts[k], inh[k]);
+    }
+  }
+  ++updates_;
+}
+
+}  // namespace salvo::experiments

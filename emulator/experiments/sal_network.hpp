@@ -1,0 +1,105 @@
+// Host-side set-up shared by the SAL experiments: neurons with recurrent signed synapses
+// (one synapse driver per presynaptic neuron, its two rows an excitatory and an inhibitory
+// copy: w = w_exc − w_inh), independent Poisson noise for every neuron from the on-chip
+// background sources (random synapse addresses split one source into independent trains),
+// the effective-weight oracle, and the plasticity executors: the firmware on the emulated
+// processor, or the same C kernel called by the host at the same times (an ideal processor).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "emulator/config/schema.hpp"
+#include "emulator/experiments/run_context.hpp"
+#include "hw/chip/chip.hpp"
+
+namespace salvo::experiments {
+
+// Schema keys shared by sal-pair and sal-feedback.
+std::vector<std::pair<std::string, config::SchemaNode>> sal_common_keys();
+
+struct SalNetwork {
+  int half = 0;
+  std::vector<int> columns;  // neuron columns in use (index = network neuron id)
+  int rows_per_driver = 2;
+  // Network neuron k's outgoing synapses live on driver k: rows 2k (exc) and 2k+1 (inh).
+  int exc_row(int pre) const { return rows_per_driver * pre; }
+  int inh_row(int pre) const { return rows_per_driver * pre + 1; }
+};
+
+// Wires the network: neuron labels, drivers, noise rows and sources, neuron targets.
+SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neurons, const std::string& file);
+
+// Rate calibration with the rate counters: bisects each neuron's leak code until it fires at
+// experiment.target_rate_hz under the noise (weights as they are). Runs the kernel; returns the
+// rates of the last measurement.
+std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwork& net, const YAML::Node& exp);
+
+// Programs the signed weight code w (−w_max..w_max) of synapse pre → post.
+void set_signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post, int w);
+int signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post);
+// Oracle: PSP peak (mV) at post caused by one spike of pre, both rows included.
+double effective_weight(AnalogCore& core, const SalNetwork& net, int pre, int post);
+
+// Applies plasticity periodically while the kernel runs. `plastic` lists (pre, post) pairs
+// that learn; the shadow weights start at the programmed codes.
+struct PlasticSynapse {
+  int pre, post;
+};
+
+struct SalSchedule {
+  double period_us;
+  double eta;                // shadow codes per LSB of (a − c)
+  double eta_decay_us;       // learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant
+  bool remove_common_mode;
+};
+
+// Host executor: calls the shared C kernel (firmware/sal/sal_kernel.h) at each period.
+class HostPlasticity {
+ public:
+  HostPlasticity(AnalogCore& core, const SalNetwork& net, std::vector<PlasticSynapse> plastic,
+                 const SalSchedule& schedule, std::uint64_t seed);
+  // Calibrates the CADC zero (readings right after a reset), resets the sensors.
+  void start(double t_us);
+  // Sensor-gain calibration: while measure_only, updates only accumulate (a − c), (a + c);
+  // finish_gain_calibration() turns the chance-level sums of each synapse into its causal
+  // gain correction a/c (the neurons must be uncoupled meanwhile) and starts learning.
+  void begin_gain_calibration() { measure_only_ = true; }
+  // Shadow weights := the codes now on the chip (after the host programmed new ones).
+  void load_shadow_from_chip();
+  void finish_gain_calibration();
+  const std::vector<double>& gains() const { return gains_; }
+  // Runs one update at t_us (the core must be at t_us).
+  void update(double t_us);
+  std::uint64_t updates() const { return updates_; }
+  // Accumulated (a − c) and (a + c) per pre neuron and plastic synapse (in kernel order).
+  const std::vector<std::vector<double>>& d_sum() const { return d_sum_; }
+  const std::vector<std::vector<double>>& s_sum() const { return s_sum_; }
+
+ private:
+  AnalogCore& core_;
+  SalNetwork net_;
+  std::vector<PlasticSynapse> plastic_;
+  SalSchedule sched_;
+  std::vector<int> pres_;  // pre neurons with plastic synapses
+  std::vector<std::vector<std::int32_t>> shadow_;  // [pre][column]
+  std::vector<std::uint16_t> base_c_, base_a_;  // Q8
+  std::uint32_t rng_;
+  std::uint64_t updates_ = 0;
+  std::vector<std::vector<double>> d_sum_, s_sum_;
+  std::vector<std::vector<std::uint16_t>> c_gain_;  // Q8 per [pre][column]
+  std::vector<double> gains_;
+  bool measure_only_ = false;
+  double t0_ = 0;
+};
+
+// Runs the kernel to `until_us`, calling plasticity.update every period_us (0: no updates,
+// the kernel advances in 100 µs steps) and then on_step(t) if given.
+void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double until_us, double period_us,
+                 const std::function<void(double)>& on_step);
+
+}  // namespace salvo::experiments

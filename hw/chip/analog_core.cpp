@@ -1,0 +1,258 @@
+#include "hw/chip/analog_core.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "hw/common/error.hpp"
+
+namespace salvo {
+
+namespace {
+
+// Timestamps on the chip resolve to one cycle of the event clock.
+double quantise(double t_us, double clock_us) { return std::floor(t_us / clock_us) * clock_us; }
+
+}  // namespace
+
+AnalogCore::AnalogCore(const ChipConfig& config, std::uint64_t seed)
+    : cfg_(config), seed_(seed), bus_clock_us_(1.0 / config.buses.clock_mhz),
+      post_delay_us_(config.sensors.post_delay_us) {
+  for (int h = 0; h < cfg_.halves; ++h) {
+    synapses_.push_back(std::make_unique<SynapseArray>(SynapseArrayParams::from_config(cfg_), seed, h));
+    sensors_.push_back(std::make_unique<CorrelationSensors>(CorrelationSensorParams::from_config(cfg_), seed, h));
+    cadc_.push_back(std::make_unique<ColumnAdc>(ColumnAdcParams::from_config(cfg_), seed, h));
+  }
+  // Parameter memory holds the host's (uncalibrated) codes for the config's targets; each
+  // circuit turns its cell values into parameters with its own mismatch.
+  parameters_ = std::make_unique<ParameterMemory>(cfg_, seed);
+  write_target_codes(cfg_, *parameters_);
+  circuits_ = std::make_unique<NeuronCircuits>(cfg_, seed);
+  neurons_ = std::make_unique<NeuronArray>(circuits_->all_params(*parameters_), cfg_.neurons.dt_us, seed);
+  crossbar_ = std::make_unique<Crossbar>(CrossbarParams::from_config(cfg_));
+  for (int b = 0; b < cfg_.buses.count; ++b)
+    buses_.push_back(std::make_unique<EventBus>(EventBusParams::from_config(cfg_), b));
+  inputs_.first_neuron_output = crossbar_->neuron_output_input(0);
+  inputs_.first_background = cfg_.routing.background_inputs > 0 ? crossbar_->background_input(0) : -1;
+  inputs_.host = cfg_.routing.host_inputs > 0 ? crossbar_->host_input(0) : -1;
+  const int n = neurons_total();
+  neuron_label_.assign(n, 0);
+  neuron_routed_.assign(n, 0);
+  rate_counters_.assign(n, 0);
+  rate_counter_max_ = cfg_.rate_counters.bits >= 31 ? 0x7FFFFFFF : (1 << cfg_.rate_counters.bits) - 1;
+  exc_pending_.assign(n, 0.f);
+  inh_pending_.assign(n, 0.f);
+}
+
+std::uint16_t AnalogCore::row_label(int half, int row, int rows_per_driver, int address) {
+  return make_label(static_cast<unsigned>((half << 7) | (row / rows_per_driver)),
+                    static_cast<unsigned>(address));
+}
+
+void AnalogCore::select_drivers_by_index() {
+  for (int h = 0; h < halves(); ++h) {
+    auto& s = synapses(h);
+    for (int d = 0; d < s.drivers(); ++d) s.set_driver(d, (h << 7) | d, 0xFF);
+  }
+}
+
+void AnalogCore::set_neuron_label(int neuron, std::uint16_t label, bool routed) {
+  crossbar_->set_neuron_label(neuron, label);
+  neuron_label_.at(neuron) = label;
+  neuron_routed_.at(neuron) = routed ? 1 : 0;
+}
+
+void AnalogCore::route_all_inputs_round_robin() {
+  crossbar_->disable_all();
+  for (int i = 0; i < crossbar_->inputs(); ++i)
+    crossbar_->set_node(i, i % crossbar_->buses(), true, 0, 0);
+}
+
+BackgroundSource& AnalogCore::add_background() {
+  const int id = static_cast<int>(background_.size());
+  if (id >= cfg_.background.sources)
+    throw UserError(fmt::format("{}: chip.background.sources: the experiment needs more than {} background sources "
+                                "(allowed: at most chip.background.sources)",
+                                cfg_.source_file, cfg_.background.sources));
+  background_.emplace_back(BackgroundSourceParams::from_config(cfg_), seed_, id);
+  return background_.back();
+}
+
+void AnalogCore::add_playback(std::vector<Event> events) {
+  playback_.insert(playback_.end(), events.begin(), events.end());
+  std::stable_sort(playback_.begin() + static_cast<long>(playback_next_), playback_.end(),
+                   [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+}
+
+void AnalogCore::write_parameter(int neuron, int cell, int code) {
+  write_parameter_code(*parameters_, *circuits_, *neurons_, neuron, cell, code);
+}
+
+void AnalogCore::set_voltage_target(int neuron, VoltageCell cell, double target_mV) {
+  write_parameter(neuron, ParameterMemory::cell_index(cell), parameters_->ideal_code(cell, target_mV));
+}
+
+void AnalogCore::select_madc(int neuron) {
+  if (neuron >= neurons_total())
+    throw UserError(fmt::format("MADC: neuron {} does not exist (allowed: -1..{})", neuron, neurons_total() - 1));
+  madc_neuron_ = neuron;
+  madc_next_us_ = t_us_;
+}
+
+void AnalogCore::reset_rate_counters() { std::fill(rate_counters_.begin(), rate_counters_.end(), 0); }
+
+std::uint64_t AnalogCore::bus_offered() const {
+  std::uint64_t n = 0;
+  for (const auto& b : buses_) n += b->offered();
+  return n;
+}
+
+std::uint64_t AnalogCore::bus_dropped() const {
+  std::uint64_t n = 0;
+  for (const auto& b : buses_) n += b->dropped();
+  return n;
+}
+
+void AnalogCore::advance_to(double t_us) {
+  const double dt = dt_us();
+  // Step k ends at (k+1)·dt exactly (no accumulated rounding); a small tolerance lets
+  // advancing to k·dt reach step k.
+  while ((static_cast<double>(steps_) + 1.0) * dt <= t_us + 1e-9 * dt) step_once();
+}
+
+void AnalogCore::deliver_due_events(double t_end) {
+  // Bus deliveries inside this step [t0, t_end) are converted into synaptic current jumps
+  // now but act at the start of the next step: late by less than one step, never early.
+  // Their exact times go to the correlation sensors (as pre spikes of the rows they hit).
+  delivered_.clear();
+  for (auto& b : buses_) b->pop_until(std::nextafter(t_end, -1.0), delivered_);
+  pre_events_.clear();
+  if (delivered_.empty()) return;
+  std::stable_sort(delivered_.begin(), delivered_.end(),
+                   [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+  const int per_half = neurons_per_half();
+  for (int h = 0; h < halves(); ++h) {
+    float* exc = exc_pending_.data() + h * per_half;
+    float* inh = inh_pending_.data() + h * per_half;
+    auto& syn = *synapses_[h];
+    for (const Event& e : delivered_) {
+      rows_hit_.clear();
+      syn.deliver(e.label, exc, inh, rows_hit_);
+      for (int r : rows_hit_) pre_events_.push_back({e.t_us, h, r});
+    }
+  }
+  // Deliveries were time-ordered per half; the merge below needs one global order.
+  std::stable_sort(pre_events_.begin(), pre_events_.end(),
+                   [](const PreEvent& a, const PreEvent& b) { return a.t_us < b.t_us; });
+}
+
+void AnalogCore::step_once() {
+  const double t0 = t_us_;
+  const double t1 = static_cast<double>(steps_ + 1) * dt_us();
+  const int per_half = neurons_per_half();
+  const int n = neurons_total();
+
+  // Inputs delivered during the previous step act now.
+  double* exc = neurons_->exc_input();
+  double* inh = neurons_->inh_input();
+  if (has_pending_) {
+    for (int i = 0; i < n; ++i) {
+      exc[i] += exc_pending_[i];
+      inh[i] += inh_pending_[i];
+    }
+    std::fill(exc_pending_.begin(), exc_pending_.end(), 0.f);
+    std::fill(inh_pending_.begin(), inh_pending_.end(), 0.f);
+  }
+  deliver_due_events(t1);
+  has_pending_ = !delivered_.empty();
+
+  step_spikes_.clear();
+  neurons_->step(t0, step_spikes_);
+
+  // Correlation sensors see pre (row) and post (column) spikes in one time order; at equal
+  // times the pre spike goes first. Post spikes reach the sensors after
+  // sensors.post_delay_us (the back-propagated pulse), matching the bus latency of the pre
+  // spikes keeps the two directions of a reciprocal pair measured symmetrically.
+  for (const NeuronSpike& sp : step_spikes_) post_pending_.push_back({sp.time_us + post_delay_us_, sp.neuron});
+  std::size_t ip = 0;
+  while (!post_pending_.empty() && post_pending_.front().t_us < t1) {
+    const PostEvent pe = post_pending_.front();
+    post_pending_.pop_front();
+    while (ip < pre_events_.size() && pre_events_[ip].t_us <= pe.t_us) {
+      sensors_[pre_events_[ip].half]->on_pre(pre_events_[ip].row, pre_events_[ip].t_us);
+      ++ip;
+    }
+    sensors_[pe.neuron / per_half]->on_post(pe.neuron % per_half, pe.t_us);
+  }
+  for (; ip < pre_events_.size(); ++ip) sensors_[pre_events_[ip].half]->on_pre(pre_events_[ip].row, pre_events_[ip].t_us);
+
+  // Everything that enters the crossbar during [t0, t1): background, playback and the
+  // neurons' own spikes, offered to the buses in timestamp order.
+  offers_.clear();
+  for (std::size_t s = 0; s < background_.size(); ++s) {
+    generated_.clear();
+    background_[s].generate_until(std::nextafter(t1, -1.0), generated_);
+    for (const Event& e : generated_)
+      offers_.push_back({e.t_us, e.label, inputs_.first_background + static_cast<int>(s)});
+  }
+  while (playback_next_ < playback_.size() && playback_[playback_next_].t_us < t1) {
+    const Event& e = playback_[playback_next_++];
+    offers_.push_back({e.t_us, e.label, inputs_.host});
+  }
+  for (const NeuronSpike& sp : step_spikes_) {
+    const double t = quantise(sp.time_us, bus_clock_us_);
+    ++spike_count_;
+    if (record_spikes_) spikes_.push_back({t, sp.neuron});
+    int& rc = rate_counters_[sp.neuron];
+    if (rc < rate_counter_max_) ++rc;
+    // A spike enters the crossbar at the next edge of the event clock (never before it
+    // happened, so with latency >= dt its delivery always falls into a later step).
+    if (neuron_routed_[sp.neuron])
+      offers_.push_back({std::ceil(sp.time_us / bus_clock_us_) * bus_clock_us_, neuron_label_[sp.neuron],
+                         crossbar_->neuron_output_of(sp.neuron)});
+  }
+  std::stable_sort(offers_.begin(), offers_.end(),
+                   [](const Offer& a, const Offer& b) { return a.t_us < b.t_us; });
+  for (const Offer& o : offers_) {
+    std::uint32_t mask = crossbar_->route(o.input, o.label);
+    for (int b = 0; mask; ++b, mask >>= 1)
+      if (mask & 1u) buses_[b]->offer(o.t_us, o.label);
+  }
+
+  if (madc_neuron_ >= 0) {
+    const double period = 1.0 / cfg_.madc.sample_rate_msps;
+    const int max_code = (1 << cfg_.madc.bits) - 1;
+    while (madc_next_us_ < t1) {
+      // The sample sees the membrane at the end of the step it falls in.
+      const double v = neurons_->v_mV(madc_neuron_);
+      const int code = std::clamp(static_cast<int>(std::lround(v / cfg_.madc.v_full_scale_mV * max_code)), 0, max_code);
+      madc_.push_back({madc_next_us_, code, code * cfg_.madc.v_full_scale_mV / max_code});
+      madc_next_us_ += period;
+    }
+  }
+  ++steps_;
+  t_us_ = static_cast<double>(steps_) * dt_us();
+}
+
+double AnalogCore::effective_weight_mV(int half, int row, int col) {
+  // Peak of the PSP of a current-based exponential synapse on a leaky membrane:
+  // V(t) = q/C · τm τs/(τm − τs) · (e^{−t/τm} − e^{−t/τs}), peak at t* = τmτs/(τm−τs)·ln(τm/τs).
+  const auto& syn = synapses(half);
+  const int neuron = half * neurons_per_half() + col;
+  const auto& p = neurons_->params(neuron);
+  const bool inh = syn.row_sign(row) == SynapseArray::RowSign::kInhibitory;
+  const double gain = inh ? p.syn_gain_inh : p.syn_gain_exc;
+  const double i0 = std::fabs(syn.amplitude_nA(row, col)) * gain;
+  const double tm = p.tau_mem_us, ts = inh ? p.tau_syn_inh_us : p.tau_syn_exc_us;
+  double peak;
+  if (std::fabs(tm - ts) < 1e-9 * tm) {
+    peak = i0 * tm / p.c_mem_pF * std::exp(-1.0);
+  } else {
+    const double tstar = tm * ts / (tm - ts) * std::log(tm / ts);
+    peak = i0 / p.c_mem_pF * tm * ts / (tm - ts) * (std::exp(-tstar / tm) - std::exp(-tstar / ts));
+  }
+  return inh ? -peak : peak;
+}
+
+}  // namespace salvo

@@ -1,0 +1,173 @@
+// AnalogCore: the chip's analog and event-routing side as one plain C++ object — neuron
+// circuits, synapse arrays with their correlation sensors and CADCs, the routing crossbar,
+// event buses, background sources, host-link playback and recording. It advances in whole
+// time steps (all neurons per step, events in timestamp order per step) and can be caught
+// up to any later time on demand, which is how the SystemC Chip and the processors use it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "hw/analog/column_adc.hpp"
+#include "hw/analog/correlation_sensors.hpp"
+#include "hw/analog/neuron_array.hpp"
+#include "hw/analog/neuron_circuits.hpp"
+#include "hw/analog/parameter_memory.hpp"
+#include "hw/analog/synapse_array.hpp"
+#include "hw/common/chip_config.hpp"
+#include "hw/routing/background_source.hpp"
+#include "hw/routing/crossbar.hpp"
+#include "hw/routing/event.hpp"
+#include "hw/routing/event_bus.hpp"
+
+namespace salvo {
+
+struct RecordedSpike {
+  double t_us;
+  int neuron;
+};
+
+struct MadcSample {
+  double t_us;
+  int code;
+  double v_mV;
+};
+
+// Where a spike came from: crossbar input indices.
+struct CrossbarInputs {
+  int first_neuron_output = 0;
+  int first_background = 0;
+  int host = 0;
+};
+
+class AnalogCore {
+ public:
+  AnalogCore(const ChipConfig& config, std::uint64_t seed);
+  AnalogCore(const AnalogCore&) = delete;
+  AnalogCore& operator=(const AnalogCore&) = delete;
+
+  const ChipConfig& config() const { return cfg_; }
+  int halves() const { return cfg_.halves; }
+  int neurons_per_half() const { return cfg_.neurons.per_half; }
+  int neurons_total() const { return cfg_.neurons_total(); }
+  double dt_us() const { return cfg_.neurons.dt_us; }
+
+  SynapseArray& synapses(int half) { return *synapses_.at(half); }
+  CorrelationSensors& sensors(int half) { return *sensors_.at(half); }
+  ColumnAdc& cadc(int half) { return *cadc_.at(half); }
+  NeuronArray& neurons() { return *neurons_; }
+  ParameterMemory& parameters() { return *parameters_; }
+  const NeuronCircuits& circuits() const { return *circuits_; }
+  Crossbar& crossbar() { return *crossbar_; }
+  EventBus& bus(int b) { return *buses_.at(b); }
+  int bus_count() const { return static_cast<int>(buses_.size()); }
+  const CrossbarInputs& inputs() const { return inputs_; }
+
+  // Label a neuron's spikes carry on the buses, and whether its output reaches the
+  // crossbar at all (recording and rate counters see every spike regardless).
+  void set_neuron_label(int neuron, std::uint16_t label, bool routed = true);
+  // Routes every crossbar input to the bus it is numbered after (input % buses).
+  void route_all_inputs_round_robin();
+  // Label rows: row r of half h is selected by label ((h<<7 | r/2) << 6 | address).
+  static std::uint16_t row_label(int half, int row, int rows_per_driver, int address);
+  // Configures every driver of every half to answer its own row_label() select.
+  void select_drivers_by_index();
+
+  // The next free background source (configure() it); UserError past background.sources.
+  BackgroundSource& add_background();
+  // Host-link playback events (any order; sorted here).
+  void add_playback(std::vector<Event> events);
+
+  // Writes a parameter-memory code (as the processor or host does) and re-derives that
+  // neuron's circuit, with its mismatch, immediately.
+  void write_parameter(int neuron, int cell, int code);
+  // Host-side uncalibrated mapping: the ideal code for a target value of a voltage cell.
+  void set_voltage_target(int neuron, VoltageCell cell, double target_mV);
+
+  // Membrane ADC: one selected neuron, sampled at madc.sample_rate_msps (-1: off).
+  void select_madc(int neuron);
+
+  double now_us() const { return t_us_; }
+  // Advances every block in whole steps while a step ends at or before t_us.
+  void advance_to(double t_us);
+
+  // 8-bit (config) saturating spike counters per neuron.
+  int rate_counter(int neuron) const { return rate_counters_.at(neuron); }
+  void reset_rate_counter(int neuron) { rate_counters_.at(neuron) = 0; }
+  void reset_rate_counters();
+
+  void set_record_spikes(bool on) { record_spikes_ = on; }
+  const std::vector<RecordedSpike>& spikes() const { return spikes_; }
+  const std::vector<MadcSample>& madc_samples() const { return madc_; }
+  std::uint64_t spike_count() const { return spike_count_; }
+  std::uint64_t bus_offered() const;
+  std::uint64_t bus_dropped() const;
+
+  // The effective weight oracle: peak PSP (mV) at the post neuron caused by one event on
+  // synapse (half,row,col) at its current code, from the true drawn circuit parameters.
+  double effective_weight_mV(int half, int row, int col);
+
+ private:
+  void step_once();
+  void deliver_due_events(double t_end);
+
+  ChipConfig cfg_;
+  std::uint64_t seed_;
+  double t_us_ = 0.0;
+  std::uint64_t steps_ = 0;
+  CrossbarInputs inputs_;
+  std::vector<std::unique_ptr<SynapseArray>> synapses_;
+  std::vector<std::unique_ptr<CorrelationSensors>> sensors_;
+  std::vector<std::unique_ptr<ColumnAdc>> cadc_;
+  std::unique_ptr<ParameterMemory> parameters_;
+  std::unique_ptr<NeuronCircuits> circuits_;
+  std::unique_ptr<NeuronArray> neurons_;
+  std::unique_ptr<Crossbar> crossbar_;
+  std::vector<std::unique_ptr<EventBus>> buses_;
+  std::vector<BackgroundSource> background_;
+  std::vector<Event> playback_;
+  std::size_t playback_next_ = 0;
+
+  std::vector<std::uint16_t> neuron_label_;
+  std::vector<std::uint8_t> neuron_routed_;
+  std::vector<int> rate_counters_;
+  int rate_counter_max_;
+
+  // Per-step scratch, kept to avoid allocation in the loop.
+  std::vector<float> exc_pending_, inh_pending_;  // delivered this step, act next step
+  bool has_pending_ = false;
+  struct PreEvent {
+    double t_us;
+    int half;
+    int row;
+  };
+  std::vector<PreEvent> pre_events_;
+  struct PostEvent {
+    double t_us;
+    int neuron;
+  };
+  std::deque<PostEvent> post_pending_;  // post spikes on their way to the sensors
+  std::vector<NeuronSpike> step_spikes_;
+  struct Offer {
+    double t_us;
+    std::uint16_t label;
+    int input;
+  };
+  std::vector<Offer> offers_;
+  std::vector<Event> generated_;
+  std::vector<Event> delivered_;
+  std::vector<int> rows_hit_;
+
+  bool record_spikes_ = true;
+  std::vector<RecordedSpike> spikes_;
+  std::uint64_t spike_count_ = 0;
+  int madc_neuron_ = -1;
+  double madc_next_us_ = 0.0;
+  std::vector<MadcSample> madc_;
+  double bus_clock_us_;
+  double post_delay_us_;
+};
+
+}  // namespace salvo
