@@ -299,3 +299,147 @@ void HostPlasticity::update(double t_us) {
 }
 
 }  // namespace salvo::experiments
+
+// ---- firmware executor ------------------------------------------------------------------
+
+#include "firmware/sal/sal_config.h"
+#include "hw/ppu/plasticity_processor.hpp"
+
+namespace salvo::experiments {
+
+void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePlasticity* firmware,
+                  const SalNetwork& net, const std::vector<PlasticSynapse>& plastic, const SalSchedule& schedule,
+                  double duration_us, double sample_period_us, const std::function<void(double)>& on_sample) {
+  AnalogCore& core = chip.core();
+  const double t0 = core.now_us();
+  const double end = t0 + duration_us;
+  ctx.progress.set_total(end);
+  double next_sample = t0;
+  auto sample = [&](double t) {
+    if (on_sample && t + 1e-9 >= next_sample) {
+      on_sample(t);
+      next_sample += sample_period_us;
+    }
+  };
+  sample(t0);
+  if (host || plastic.empty()) {
+    if (host && !plastic.empty()) host->start(t0);
+    run_updates(ctx, chip, *host, end, plastic.empty() ? 0.0 : schedule.period_us, sample);
+    return;
+  }
+  const auto updates = static_cast<std::uint32_t>(std::floor(duration_us / schedule.period_us));
+  firmware->start(net, plastic, schedule, updates, 256);
+  auto advance = [&](double t) {
+    const double now = sc_core::sc_time_stamp().to_seconds() * 1e6;
+    if (t > now) sc_core::sc_start(sc_core::sc_time(t - now, sc_core::SC_US));
+    core.advance_to(t);
+    ctx.progress.update(t);
+    firmware->check();
+  };
+  const double step = std::min(sample_period_us, 1000.0);
+  for (double t = t0 + step; t <= end + 1e-9; t += step) {
+    advance(t);
+    sample(t);
+  }
+  // The program started its timer after calibrating the CADC zero: let it finish.
+  for (double t = end + 100; !firmware->ended() && t <= end + 0.1 * duration_us + 5000; t += 100) advance(t);
+  if (!firmware->ended())
+    throw RunFailure("sal firmware did not finish its updates in time (processor too slow for the update period?)");
+  firmware->check();
+  firmware->report(ctx);
+}
+
+std::string firmware_image(const std::string& name) {
+  return std::string(SALVO_FIRMWARE_DIR) + "/" + name;
+}
+
+struct FirmwarePlasticity::Impl {
+  std::unique_ptr<ppu::PlasticityProcessor> ppu;
+  std::string elf;
+  bool started = false;
+};
+
+FirmwarePlasticity::FirmwarePlasticity(Chip& chip, const ChipConfig& config, std::uint64_t seed,
+                                       const std::string& elf_path)
+    : impl_(std::make_unique<Impl>()) {
+  if (!std::filesystem::exists(elf_path))
+    throw UserError(fmt::format("{}: firmware image not found (build it with `cmake --build build`, or set "
+                                "experiment.executor: host)", elf_path));
+  impl_->elf = elf_path;
+  auto params = ppu::PlasticityProcessorParams::from_config(config.processor, seed, 0);
+  impl_->ppu = std::make_unique<ppu::PlasticityProcessor>("ppu0", params);
+  impl_->ppu->chip_socket.bind(chip.window(0));
+  // The program is loaded when it starts: loaded before the simulation it would run at once.
+}
+
+FirmwarePlasticity::~FirmwarePlasticity() = default;
+
+void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
+                               const SalSchedule& schedule, std::uint32_t updates, std::uint32_t baseline_samples) {
+  sal_config_t cfg{};
+  cfg.magic = SAL_CONFIG_MAGIC;
+  cfg.period_us = static_cast<std::uint32_t>(std::lround(schedule.period_us));
+  cfg.eta_q16 = static_cast<std::int32_t>(std::lround(schedule.eta * SAL_ONE));
+  cfg.eta_decay_us = static_cast<std::uint32_t>(std::lround(schedule.eta_decay_us));
+  cfg.updates = updates;
+  cfg.remove_common_mode = schedule.remove_common_mode ? 1 : 0;
+  cfg.w_max = 63;
+  cfg.baseline_samples = baseline_samples;
+  // Group the plastic synapses by pre neuron: each needs one consecutive column range.
+  std::vector<int> pres;
+  for (const auto& p : plastic)
+    if (std::find(pres.begin(), pres.end(), p.pre) == pres.end()) pres.push_back(p.pre);
+  if (pres.size() > 64) throw UserError("sal firmware: more than 64 plastic pre neurons (allowed: <= 64)");
+  cfg.n_pre = static_cast<std::uint32_t>(pres.size());
+  for (std::size_t j = 0; j < pres.size(); ++j) {
+    int lo = 1 << 30, hi = -1, count = 0;
+    for (const auto& p : plastic) {
+      if (p.pre != pres[j]) continue;
+      lo = std::min(lo, net.columns[p.post]);
+      hi = std::max(hi, net.columns[p.post]);
+      ++count;
+    }
+    if (hi - lo + 1 != count)
+      throw InternalError("sal firmware: plastic synapses of a pre neuron must target consecutive columns");
+    cfg.pre_exc_row[j] = static_cast<std::uint8_t>(net.exc_row(pres[j]));
+    cfg.post_first[j] = static_cast<std::uint8_t>(lo);
+    cfg.post_count[j] = static_cast<std::uint8_t>(count);
+  }
+  auto& ppu = *impl_->ppu;
+  ppu.load_elf(impl_->elf);
+  const auto addr = ppu.symbol("sal_config");
+  if (!addr) throw UserError(fmt::format("{}: no symbol 'sal_config' (not the SAL firmware?)", impl_->elf));
+  if (!ppu.write_memory(*addr, &cfg, sizeof cfg))
+    throw UserError(fmt::format("{}: cannot write the parameter block at 0x{:08x}", impl_->elf, *addr));
+  ppu.start();
+  impl_->started = true;
+}
+
+bool FirmwarePlasticity::ended() const { return impl_->ppu->ended(); }
+
+void FirmwarePlasticity::check() const {
+  const auto& ppu = *impl_->ppu;
+  if (!impl_->started || !ppu.ended()) return;
+  if (ppu.end_reason() == ppu::ProgramEnd::kExited && ppu.exit_code() == 0) return;
+  if (ppu.end_reason() == ppu::ProgramEnd::kExited)
+    throw RunFailure(fmt::format("firmware {} exited with code {}: {}", impl_->elf, ppu.exit_code(), ppu.console_output()));
+  throw RunFailure(fmt::format("firmware {} stopped: {} {}", impl_->elf, ppu.end_message(), ppu.trap_report()));
+}
+
+void FirmwarePlasticity::report(RunContext& ctx) const {
+  auto& ppu = *impl_->ppu;
+  const auto st = ppu.stats();
+  ctx.stats.ppu_instructions = st.instructions;
+  ctx.stats.ppu_cycles = st.cycles;
+  ctx.stats.ppu_busy_fraction = st.busy_fraction();
+  sal_stats_t s{};
+  if (const auto addr = ppu.symbol("sal_stats")) ppu.read_memory(*addr, &s, sizeof s);
+  const double cycles = static_cast<double>((static_cast<std::uint64_t>(s.update_cycles_hi) << 32) | s.update_cycles_lo);
+  ctx.metrics["ppu_updates"] = s.updates;
+  ctx.metrics["ppu_cycles_per_row_update"] = s.row_updates ? cycles / s.row_updates : 0.0;
+  ctx.metrics["ppu_max_update_cycles"] = s.max_update_cycles;
+  ctx.metrics["ppu_update_overruns"] = s.overruns;
+  ctx.metrics["ppu_busy_fraction"] = st.busy_fraction();
+}
+
+}  // namespace salvo::experiments

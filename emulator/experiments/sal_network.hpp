@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,39 @@ class HostPlasticity {
   bool measure_only_ = false;
   double t0_ = 0;
 };
+
+// Firmware executor: the SAL firmware (build/firmware/sal.elf) on half 0's plasticity
+// processor, parameters written into its `sal_config` block before it starts.
+class FirmwarePlasticity {
+ public:
+  // Elaboration time: creates the processor and binds it to the chip's window 0.
+  FirmwarePlasticity(Chip& chip, const ChipConfig& config, std::uint64_t seed, const std::string& elf_path);
+  ~FirmwarePlasticity();
+  // Writes the parameter block and starts the program at the current time; it runs
+  // `updates` updates and exits.
+  void start(const SalNetwork& net, const std::vector<PlasticSynapse>& plastic, const SalSchedule& schedule,
+             std::uint32_t updates, std::uint32_t baseline_samples);
+  // Throws RunFailure if the firmware trapped, ran away or exited non-zero.
+  void check() const;
+  bool ended() const;
+  // Run statistics for the summary (instructions, cycles, busy fraction, cycles per row update).
+  void report(RunContext& ctx) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The learning phase with either executor: from now for `duration_us`, calling on_sample(t)
+// every sample_period_us (and at the start). Host: calls the kernel every period. Firmware:
+// starts the program, which runs duration/period updates on its own timer; the kernel runs
+// on until it exits (a trap or non-zero exit becomes a RunFailure).
+void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePlasticity* firmware,
+                  const SalNetwork& net, const std::vector<PlasticSynapse>& plastic, const SalSchedule& schedule,
+                  double duration_us, double sample_period_us, const std::function<void(double)>& on_sample);
+
+// Default location of a firmware image built by the top-level build.
+std::string firmware_image(const std::string& name);
 
 // Runs the kernel to `until_us`, calling plasticity.update every period_us (0: no updates,
 // the kernel advances in 100 µs steps) and then on_step(t) if given.

@@ -31,7 +31,11 @@ class SalPair : public Experiment {
     const double duration = e["duration_us"].as<double>();
     const std::string mode = e["plastic"].as<std::string>();
     const std::string file = ctx.config.experiment_file;
-    Chip chip("chip", ctx.chip, ctx.seed);
+    const bool use_firmware = e["executor"].as<std::string>() == "firmware";
+    Chip chip("chip", ctx.chip, ctx.seed, use_firmware ? 1 : 0);
+    std::unique_ptr<FirmwarePlasticity> firmware;
+    if (use_firmware)
+      firmware = std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed, firmware_image("sal.elf"));
     AnalogCore& core = chip.core();
     SalNetwork net = setup_sal_network(core, e, 2, file);
     const int w_strong = e["w_strong"].as<int>(), w_weak = e["w_weak"].as<int>();
@@ -47,8 +51,6 @@ class SalPair : public Experiment {
     if (mode == "one") plastic = {{1, 0}};
     SalSchedule sched{e["update_period_us"].as<double>(), e["eta"].as<double>(), e["eta_decay_us"].as<double>(),
                       e["remove_common_mode"].as<bool>()};
-    if (e["executor"].as<std::string>() != "host")
-      throw UserError(fmt::format("{}: experiment.executor: 'firmware' is not available yet for sal-pair (allowed: host)", file));
 
     // Calibrate with the recurrent synapses off, so each neuron's own operating point is set
     // and the correlation sensors see uncoupled neurons (chance-level correlations only).
@@ -61,6 +63,9 @@ class SalPair : public Experiment {
     plasticity.start(core.now_us());
     const double t_gain = e["sensor_gain_calibration_us"].as<double>();
     if (t_gain > 0 && !plastic.empty()) {
+      if (use_firmware)
+        throw UserError(fmt::format("{}: experiment.sensor_gain_calibration_us: only the host executor implements it "
+                                    "(allowed: 0 with executor firmware)", file));
       plasticity.begin_gain_calibration();
       run_updates(ctx, chip, plasticity, core.now_us() + t_gain, sched.period_us, nullptr);
       plasticity.finish_gain_calibration();
@@ -70,7 +75,6 @@ class SalPair : public Experiment {
     set_signed_weight(core, net, 0, 1, w_strong);
     set_signed_weight(core, net, 1, 0, w_weak);
     plasticity.load_shadow_from_chip();
-    const double t_start = core.now_us();
     const double e01_0 = effective_weight(core, net, 0, 1), e10_0 = effective_weight(core, net, 1, 0);
     output::CsvWriter weights(ctx.out / "weights.csv",
                               {"time_us", "code_01", "code_10", "effective_01_mV", "effective_10_mV"});
@@ -78,17 +82,8 @@ class SalPair : public Experiment {
       weights.row(t, signed_weight(core, net, 0, 1), signed_weight(core, net, 1, 0), effective_weight(core, net, 0, 1),
                   effective_weight(core, net, 1, 0));
     };
-    const double end = t_start + duration;
-    ctx.progress.set_total(end);
-    double next_sample = t_start;
-    auto on_update = [&](double t) {
-      if (t + 1e-9 >= next_sample) {
-        sample(t);
-        next_sample += e["sample_period_us"].as<double>();
-      }
-    };
-    on_update(t_start);
-    run_updates(ctx, chip, plasticity, end, plastic.empty() ? 0.0 : sched.period_us, on_update);
+    run_learning(ctx, chip, use_firmware ? nullptr : &plasticity, firmware.get(), net, plastic, sched, duration,
+                 e["sample_period_us"].as<double>(), sample);
     weights.close();
     collect_stats(ctx, core);
     write_recordings(ctx, core);
@@ -105,10 +100,11 @@ class SalPair : public Experiment {
     ctx.metrics["effective_10_final_mV"] = e10;
     ctx.metrics["code_01_final"] = c01;
     ctx.metrics["code_10_final"] = c10;
-    ctx.metrics["rate_0_hz"] = count[0] / (end * 1e-6);
-    ctx.metrics["rate_1_hz"] = count[1] / (end * 1e-6);
+    const double t_end = core.now_us();
+    ctx.metrics["rate_0_hz"] = count[0] / (t_end * 1e-6);
+    ctx.metrics["rate_1_hz"] = count[1] / (t_end * 1e-6);
     ctx.metrics["updates"] = plasticity.updates();
-    if (!plastic.empty()) {
+    if (!plastic.empty() && !use_firmware) {
       // Mean (a − c) and (a + c) per update, LSB, of each plastic synapse: the raw learning signal.
       for (std::size_t k = 0; k < plastic.size(); ++k) {
         const auto& ps = plastic[k];
@@ -120,8 +116,8 @@ class SalPair : public Experiment {
     ctx.summary_lines.push_back(fmt::format("mode {}: codes {} / {} -> {} / {}", mode, w_strong, w_weak, c01, c10));
     ctx.summary_lines.push_back(fmt::format("effective weights {:.2f} / {:.2f} mV -> {:.2f} / {:.2f} mV", e01_0, e10_0, e01, e10));
     ctx.summary_lines.push_back(fmt::format("effective asymmetry {:.3f} -> {:.3f}; rates {:.1f} / {:.1f} kHz",
-                                            asymmetry(e01_0, e10_0), asymmetry(e01, e10), count[0] / end * 1e3,
-                                            count[1] / end * 1e3));
+                                            asymmetry(e01_0, e10_0), asymmetry(e01, e10), count[0] / t_end * 1e3,
+                                            count[1] / t_end * 1e3));
   }
 };
 

@@ -85,7 +85,7 @@ static inline int32_t sal_update_row(const sal_params_t* p, int n, const int32_t
                                      const int32_t* s_q8, const uint16_t* c_gain_q8,
                                      int32_t* shadow, uint8_t* exc, uint8_t* inh,
                                      const uint32_t* random) {
-  int64_t common_q8 = 0;
+  int32_t common_q8 = 0;
   int32_t activity = 0;
   int64_t lo = p->signed_pairs ? -((int64_t)p->w_max << SAL_Q) : 0;
   int64_t hi = (int64_t)p->w_max << SAL_Q;
@@ -97,8 +97,10 @@ static inline int32_t sal_update_row(const sal_params_t* p, int n, const int32_t
                                ((((int64_t)s_q8[k] - d_q8[k]) / 2) * c_gain_q8[k] >> 8)) \
                             : (int64_t)d_q8[k])
   if (p->remove_common_mode && n > 0) {
-    int64_t sum = 0;
-    for (i = 0; i < n; ++i) sum += SAL_D(i);
+    /* 32-bit on purpose: |d| < 2^20 per synapse and n <= 64, and a 64-bit division would
+     * pull libgcc's 2 KiB __divdi3 into the 16 KiB firmware. */
+    int32_t sum = 0;
+    for (i = 0; i < n; ++i) sum += (int32_t)SAL_D(i);
     common_q8 = sum / n;
   }
   for (i = 0; i < n; ++i) {

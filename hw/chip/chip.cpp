@@ -10,10 +10,10 @@ namespace salvo {
 
 namespace mm = memory_map;
 
-Chip::Chip(sc_core::sc_module_name name, const ChipConfig& config, std::uint64_t seed, bool processor_windows)
+Chip::Chip(sc_core::sc_module_name name, const ChipConfig& config, std::uint64_t seed, int processor_windows)
     : sc_module(name), core_(config, seed) {
   for (int h = 0; h < config.halves; ++h) {
-    if (processor_windows) {
+    if (h < processor_windows) {
       windows_.push_back(std::make_unique<TargetSocket>(("window" + std::to_string(h)).c_str()));
       windows_.back()->register_b_transport(this, &Chip::b_transport, h);
     }

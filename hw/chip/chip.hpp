@@ -21,10 +21,10 @@ class Chip : public sc_core::sc_module {
  public:
   using TargetSocket = tlm_utils::simple_target_socket_tagged<Chip>;
 
-  // processor_windows: create each half's chip-window target socket (a processor must then
-  // bind to every one of them before the simulation starts).
+  // processor_windows: create the chip-window target sockets of halves 0..n-1 (a processor
+  // must then bind to each of them before the simulation starts).
   Chip(sc_core::sc_module_name name, const ChipConfig& config, std::uint64_t seed,
-       bool processor_windows = false);
+       int processor_windows = 0);
 
   AnalogCore& core() { return core_; }
   // The chip window of half h; bind a processor's chip socket to it.

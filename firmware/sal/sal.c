@@ -1,0 +1,153 @@
+/* Spike-based alignment learning on the plasticity processor.
+ *
+ * Every period (timer-scheduled): for each plastic pre neuron, convert and read the causal
+ * and acausal sensor rows of its excitatory and inhibitory synapse rows, reset them, update
+ * the Q16.16 shadow weights with the shared kernel (sal_kernel.h) and write the stochastically
+ * rounded codes back to both rows (w = w_exc - w_inh). Parameters come from `sal_config`,
+ * written by the host before start; nothing is recompiled per run. */
+#include <stdint.h>
+#include <stdio.h>
+
+#include <ppu/chip_regs.h>
+#include <ppu/ppu.h>
+
+#include "sal_config.h"
+#include "sal_kernel.h"
+
+/* In .data, not .bss: crt0 zeroes .bss after the host has written the block. */
+volatile sal_config_t sal_config __attribute__((section(".data")));
+volatile sal_stats_t sal_stats;
+
+static int32_t shadow[SAL_MAX_PRE][SAL_MAX_POST];
+/* CADC zero per column (Q8) for the columns base_lo .. base_lo + 2*SAL_MAX_POST - 1. */
+static uint16_t base_c[2 * SAL_MAX_POST], base_a[2 * SAL_MAX_POST];
+static unsigned base_lo;
+static uint8_t causal[SAL_MAX_POST], acausal[SAL_MAX_POST];
+static uint8_t w_exc[SAL_MAX_POST], w_inh[SAL_MAX_POST];
+static int32_t d_q8[SAL_MAX_POST], s_q8[SAL_MAX_POST];
+static uint32_t randoms[2 * SAL_MAX_POST];
+static uint64_t t_start_us;
+static uint64_t update_cycles;
+
+static void read_row(unsigned row, unsigned first, unsigned n) {
+  unsigned i;
+  ppu_sensors_convert_row(row);
+  for (i = 0; i < n; ++i) { /* the first read stalls until the conversion is done */
+    causal[i] = PPU_CHIP8(PPU_CHIP_CADC_CAUSAL + first + i);
+    acausal[i] = PPU_CHIP8(PPU_CHIP_CADC_ACAUSAL + first + i);
+  }
+}
+
+static void calibrate_baseline(void) {
+  /* Offsets are per CADC channel (column): average many conversions of a freshly reset row. */
+  /* Sums of up to 256 8-bit codes fit the uint16 baseline arrays themselves. */
+  unsigned k, i, j, lo = 255, hi = 0, n = sal_config.baseline_samples ? sal_config.baseline_samples : 1;
+  if (n > 256) n = 256;
+  for (j = 0; j < sal_config.n_pre; ++j) { /* only the columns any update reads */
+    unsigned first = sal_config.post_first[j], last = first + sal_config.post_count[j];
+    if (first < lo) lo = first;
+    if (last > hi) hi = last;
+  }
+  base_lo = lo;
+  for (k = 0; k < n; ++k) {
+    /* A freshly reset row each time: correlations collected while calibrating would bias it. */
+    ppu_sensors_reset_row(sal_config.pre_exc_row[0]);
+    ppu_sensors_convert_row(sal_config.pre_exc_row[0]);
+    for (i = lo; i < hi; ++i) {
+      base_c[i - lo] = (uint16_t)(base_c[i - lo] + PPU_CHIP8(PPU_CHIP_CADC_CAUSAL + i));
+      base_a[i - lo] = (uint16_t)(base_a[i - lo] + PPU_CHIP8(PPU_CHIP_CADC_ACAUSAL + i));
+    }
+  }
+  for (i = 0; i < hi - lo; ++i) {
+    base_c[i] = (uint16_t)(((uint32_t)base_c[i] * 256u + n / 2) / n);
+    base_a[i] = (uint16_t)(((uint32_t)base_a[i] * 256u + n / 2) / n);
+  }
+}
+
+static void update(void* arg) {
+  sal_params_t p;
+  unsigned j, i;
+  uint64_t c0 = ppu_cycles();
+  uint32_t decay_ms = sal_config.eta_decay_us / 1000u;
+  (void)arg;
+  p.eta_sal_q16 = sal_config.eta_q16;
+  if (decay_ms) {
+    /* eta / (1 + t/decay) in 32-bit arithmetic (ms resolution, decay < 65 s). */
+    uint32_t t_ms = (uint32_t)(ppu_time_us() - t_start_us) / 1000u;
+    uint32_t f_q16 = (decay_ms << 16) / (decay_ms + t_ms);
+    p.eta_sal_q16 = (int32_t)(((uint32_t)sal_config.eta_q16 >> 8) * (f_q16 >> 8));
+  }
+  p.eta_hebb_q16 = 0;
+  p.hebb_target = 0;
+  p.w_max = (int32_t)sal_config.w_max;
+  p.signed_pairs = 1;
+  p.remove_common_mode = (int32_t)sal_config.remove_common_mode;
+  for (j = 0; j < sal_config.n_pre; ++j) {
+    unsigned row = sal_config.pre_exc_row[j];
+    unsigned first = sal_config.post_first[j], n = sal_config.post_count[j];
+    for (i = 0; i < n; ++i) d_q8[i] = s_q8[i] = 0;
+    read_row(row, first, n);
+    ppu_sensors_reset_row(row);
+    sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo), d_q8, s_q8);
+    read_row(row + 1, first, n);
+    ppu_sensors_reset_row(row + 1);
+    sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo), d_q8, s_q8);
+    for (i = 0; i < 2 * n; ++i) randoms[i] = ppu_random();
+    sal_update_row(&p, (int)n, d_q8, s_q8, 0, shadow[j], w_exc, w_inh, randoms);
+    for (i = 0; i < n; ++i) {
+      PPU_CHIP8(PPU_CHIP_WEIGHTS + row * PPU_CHIP_ROW_STRIDE + first + i) = w_exc[i];
+      PPU_CHIP8(PPU_CHIP_WEIGHTS + (row + 1) * PPU_CHIP_ROW_STRIDE + first + i) = w_inh[i];
+    }
+    sal_stats.row_updates++;
+  }
+  {
+    uint32_t used = (uint32_t)(ppu_cycles() - c0);
+    update_cycles += used;
+    sal_stats.update_cycles_lo = (uint32_t)update_cycles;
+    sal_stats.update_cycles_hi = (uint32_t)(update_cycles >> 32);
+    if (used > sal_stats.max_update_cycles) sal_stats.max_update_cycles = used;
+    if ((uint64_t)used * 1000000u > (uint64_t)sal_config.period_us * ppu_clock_hz()) sal_stats.overruns++;
+  }
+  if (++sal_stats.updates >= sal_config.updates) ppu_scheduler_stop();
+}
+
+int main(void) {
+  unsigned j, i;
+  if (sal_config.magic != SAL_CONFIG_MAGIC) {
+    printf("sal: no parameter block (sal_config.magic = 0x%08lx)\n", (unsigned long)sal_config.magic);
+    return 3;
+  }
+  if (sal_config.n_pre == 0 || sal_config.n_pre > SAL_MAX_PRE || sal_config.n_pre > 64) {
+    printf("sal: n_pre %lu out of range 1..%d\n", (unsigned long)sal_config.n_pre, SAL_MAX_PRE);
+    return 4;
+  }
+  for (j = 0; j < sal_config.n_pre; ++j) {
+    unsigned row = sal_config.pre_exc_row[j], first = sal_config.post_first[j];
+    if (sal_config.post_count[j] > SAL_MAX_POST) return 5;
+    for (i = 0; i < sal_config.post_count[j]; ++i) {
+      int32_t w = (int32_t)ppu_weight_get(row, first + i) - (int32_t)ppu_weight_get(row + 1, first + i);
+      shadow[j][i] = w * SAL_ONE;
+    }
+  }
+  {
+    unsigned lo = 255, hi = 0;
+    for (j = 0; j < sal_config.n_pre; ++j) {
+      if (sal_config.post_first[j] < lo) lo = sal_config.post_first[j];
+      if (sal_config.post_first[j] + sal_config.post_count[j] > hi) hi = sal_config.post_first[j] + sal_config.post_count[j];
+    }
+    if (hi - lo > 2 * SAL_MAX_POST) {
+      printf("sal: postsynaptic columns %u..%u span more than %d\n", lo, hi - 1, 2 * SAL_MAX_POST);
+      return 6;
+    }
+  }
+  calibrate_baseline();
+  printf("sal: %lu pre neurons, period %lu us, %lu updates\n", (unsigned long)sal_config.n_pre,
+         (unsigned long)sal_config.period_us, (unsigned long)sal_config.updates);
+  ppu_sensors_reset_all();
+  t_start_us = ppu_time_us();
+  ppu_task_every_us(sal_config.period_us, update, 0);
+  ppu_scheduler_run();
+  printf("sal: done, %lu updates, %lu cycles per pre-neuron update\n", (unsigned long)sal_stats.updates,
+         (unsigned long)(update_cycles / (sal_stats.row_updates ? sal_stats.row_updates : 1)));
+  return 0;
+}

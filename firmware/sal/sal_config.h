@@ -1,0 +1,43 @@
+/* The parameter block the host writes into processor memory before the SAL firmware starts
+ * (symbol `sal_config`), and the results block it reads back (symbol `sal_stats`). Shared by
+ * the firmware (C) and the emulator (C++), so the layout cannot drift. */
+#ifndef SALVO_SAL_CONFIG_H
+#define SALVO_SAL_CONFIG_H
+
+#include <stdint.h>
+
+#define SAL_CONFIG_MAGIC 0x53414C31u /* "SAL1" */
+/* Plastic synapses are held as 32-bit shadow weights: 32 x 32 of them take 4 KiB of the
+ * reference 16 KiB memory; the 256 KiB variant's image is built with 64 x 64. */
+#ifndef SAL_MAX_PRE
+#define SAL_MAX_PRE 32
+#endif
+#ifndef SAL_MAX_POST
+#define SAL_MAX_POST 32
+#endif
+
+typedef struct {
+  uint32_t magic;              /* SAL_CONFIG_MAGIC once the host has filled the block */
+  uint32_t period_us;          /* time between updates */
+  int32_t eta_q16;             /* SAL learning rate, shadow codes (Q16.16) per LSB of (a - c) */
+  uint32_t eta_decay_us;       /* eta(t) = eta / (1 + t / eta_decay_us); 0 = constant */
+  uint32_t updates;            /* how many updates to run, then exit(0) */
+  uint32_t remove_common_mode; /* 1: subtract each row's mean (a - c) */
+  uint32_t w_max;              /* largest weight code */
+  uint32_t baseline_samples;   /* conversions averaged for the CADC zero (1..256) */
+  uint32_t n_pre;              /* plastic presynaptic neurons */
+  uint8_t pre_exc_row[64];   /* their excitatory row (the inhibitory one follows) */
+  uint8_t post_first[64];    /* first postsynaptic column of each */
+  uint8_t post_count[64];    /* number of consecutive postsynaptic columns */
+} sal_config_t;
+
+typedef struct {
+  uint32_t updates;            /* updates done */
+  uint32_t row_updates;        /* pre neurons updated (each two sensor rows) */
+  uint32_t update_cycles_lo;   /* busy cycles spent inside updates */
+  uint32_t update_cycles_hi;
+  uint32_t max_update_cycles;  /* the longest single update */
+  uint32_t overruns;           /* updates that took longer than the period */
+} sal_stats_t;
+
+#endif /* SALVO_SAL_CONFIG_H */
