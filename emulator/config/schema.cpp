@@ -239,10 +239,13 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
       return out;
     }
     case Kind::kList: {
-      YAML::Node src = input;
+      // A missing key is an invalid node that cannot even be copied: branch first.
+      YAML::Node src;
       if (!input.IsDefined() || input.IsNull()) {
         if (schema.required) fail_at(input, path, origin, "missing required list");
         src = YAML::Load(schema.default_text.empty() ? "[]" : schema.default_text);
+      } else {
+        src = input;
       }
       if (!src.IsSequence()) fail_at(src, path, origin, "expected a list");
       YAML::Node out(YAML::NodeType::Sequence);

@@ -1,6 +1,7 @@
 #include "emulator/experiments/registry.hpp"
 
 #include "emulator/experiments/playback.hpp"
+#include "emulator/experiments/sal_feedback.hpp"
 #include "emulator/experiments/sal_pair.hpp"
 // #include "emulator/experiments/stdp_window.hpp"
 
@@ -21,12 +22,13 @@ const std::vector<ExperimentInfo>& all() {
       playback_info(),
       // stdp_window_info(),
       sal_pair_info(),
+      sal_feedback_info(),
   };
   return list;
 }
 
 // Kept as a plain list (the schemas use it for `name`); a test checks it matches all().
-std::vector<std::string> names() { return {"playback", "stdp-window", "sal-pair"}; }
+std::vector<std::string> names() { return {"playback", "stdp-window", "sal-pair", "sal-feedback"}; }
 
 const ExperimentInfo* find(const std::string& name) {
   for (const auto& e : all())
@@ -34,6 +36,6 @@ const ExperimentInfo* find(const std::string& name) {
   return nullptr;
 }
 
-std::string default_experiment() { return "playback-demo"; }
+std::string default_experiment() { return "sal-feedback"; }
 
 }  // namespace salvo::experiments

@@ -34,7 +34,7 @@ std::vector<std::pair<std::string, SchemaNode>> sal_common_keys() {
       {"update_period_us", Float(100.0, 1.0, 1e6, "time between plasticity updates")},
       {"eta", Float(4.0, 0.0, 1000.0, "learning rate: shadow-weight codes per LSB of (acausal − causal)")},
       {"eta_decay_us", Float(0.0, 0.0, 1e9, "learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant")},
-      {"sensor_gain_calibration_us", Float(20000.0, 0.0, 1e9,
+      {"sensor_gain_calibration_us", Float(0.0, 0.0, 1e9,
                                            "before learning, with the neurons uncoupled: measure each plastic synapse's "
                                            "chance-level acausal/causal ratio and divide it out of the updates (0 = off)")},
       {"remove_common_mode", Bool(false, "subtract each row's mean (a − c) before the update")},

@@ -206,11 +206,11 @@ void AnalogCore::step_once() {
     if (record_spikes_) spikes_.push_back({t, sp.neuron});
     int& rc = rate_counters_[sp.neuron];
     if (rc < rate_counter_max_) ++rc;
-    // A spike enters the crossbar at the next edge of the event clock (never before it
-    // happened, so with latency >= dt its delivery always falls into a later step).
+    // Spikes enter the crossbar at their exact time (like background and playback events,
+    // so the buses see arrivals in order); with latency >= dt their delivery always falls
+    // into a later step. Only the recorded timestamps resolve to the event clock.
     if (neuron_routed_[sp.neuron])
-      offers_.push_back({std::ceil(sp.time_us / bus_clock_us_) * bus_clock_us_, neuron_label_[sp.neuron],
-                         crossbar_->neuron_output_of(sp.neuron)});
+      offers_.push_back({sp.time_us, neuron_label_[sp.neuron], crossbar_->neuron_output_of(sp.neuron)});
   }
   std::stable_sort(offers_.begin(), offers_.end(),
                    [](const Offer& a, const Offer& b) { return a.t_us < b.t_us; });

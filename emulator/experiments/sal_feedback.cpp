@@ -1,0 +1,167 @@
+// Experiment `sal-feedback` (the default): layer A → layer B through fixed random signed
+// forward weights W, feedback weights B from B back to A learned by SAL on the plasticity
+// processor, forward plasticity off, every neuron driven by independent Poisson noise from
+// the on-chip background sources. The measure is the angle between the effective feedback
+// matrix and the effective transposed forward matrix (PSP amplitudes, mismatch included).
+// The feedback-alignment baseline (experiment.feedback_plasticity: none) keeps B random.
+#include "emulator/experiments/sal_feedback.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "emulator/experiments/chip_setup.hpp"
+#include "emulator/experiments/sal_network.hpp"
+#include "hw/common/error.hpp"
+#include "hw/common/rng.hpp"
+
+namespace salvo::experiments {
+
+using namespace config;
+
+namespace {
+
+double angle_deg(const std::vector<double>& x, const std::vector<double>& y) {
+  double xy = 0, xx = 0, yy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    xy += x[i] * y[i];
+    xx += x[i] * x[i];
+    yy += y[i] * y[i];
+  }
+  if (xx == 0 || yy == 0) return 90.0;
+  return std::acos(std::clamp(xy / std::sqrt(xx * yy), -1.0, 1.0)) * 180.0 / M_PI;
+}
+
+class SalFeedback : public Experiment {
+ public:
+  void run(RunContext& ctx) override {
+    const YAML::Node& e = ctx.exp;
+    const std::string file = ctx.config.experiment_file;
+    const int na = e["layer_a"].as<int>(), nb = e["layer_b"].as<int>();
+    const double duration = e["duration_us"].as<double>();
+    const bool learn = e["feedback_plasticity"].as<std::string>() == "sal";
+    const bool use_firmware = e["executor"].as<std::string>() == "firmware";
+    if (use_firmware && (na > 32 || nb > 32))
+      throw UserError(fmt::format("{}: experiment.layer_a/layer_b: the SAL firmware for {} KiB holds at most 32 x 32 "
+                                  "plastic synapses (allowed: <= 32 each, or executor: host)",
+                                  file, ctx.chip.processor.memory_kib));
+
+    Chip chip("chip", ctx.chip, ctx.seed, use_firmware && learn ? 1 : 0);
+    std::unique_ptr<FirmwarePlasticity> firmware;
+    if (use_firmware && learn)
+      firmware = std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed, firmware_image("sal.elf"));
+    AnalogCore& core = chip.core();
+    SalNetwork net = setup_sal_network(core, e, na + nb, file);
+    auto a_id = [&](int a) { return a; };
+    auto b_id = [&](int b) { return na + b; };
+
+    // Random signed codes, W and B independent (so they start near 90°).
+    Engine eng = make_engine(ctx.seed, Stream::kExperiment, 7);
+    const int w_init = e["w_init"].as<int>(), b_init = e["b_init"].as<int>();
+    const int wmax = core.synapses(net.half).weight_max();
+    if (w_init > wmax || b_init > wmax)
+      throw UserError(fmt::format("{}: experiment.w_init/b_init: {}/{} exceed the weight range (allowed: 0..{})", file,
+                                  w_init, b_init, wmax));
+    auto draw = [&](int m) { return static_cast<int>(std::floor(draw_uniform01(eng) * (2 * m + 1))) - m; };
+    std::vector<int> w_codes(na * nb), b_codes(na * nb);
+    for (int a = 0; a < na; ++a)
+      for (int b = 0; b < nb; ++b) {
+        w_codes[a * nb + b] = draw(w_init);
+        b_codes[a * nb + b] = draw(b_init);
+      }
+
+    // Rate calibration with every recurrent synapse off.
+    const auto rates = calibrate_rates(ctx, chip, net, e);
+    double rate_mean = 0;
+    for (double r : rates) rate_mean += r / rates.size();
+    ctx.metrics["calibrated_rate_mean_hz"] = rate_mean;
+    for (int a = 0; a < na; ++a)
+      for (int b = 0; b < nb; ++b) {
+        set_signed_weight(core, net, a_id(a), b_id(b), w_codes[a * nb + b]);
+        set_signed_weight(core, net, b_id(b), a_id(a), b_codes[a * nb + b]);
+      }
+
+    auto angles = [&](double& eff, double& codes) {
+      std::vector<double> wt(na * nb), bb(na * nb), wc(na * nb), bc(na * nb);
+      for (int a = 0; a < na; ++a)
+        for (int b = 0; b < nb; ++b) {
+          wt[a * nb + b] = effective_weight(core, net, a_id(a), b_id(b));
+          bb[a * nb + b] = effective_weight(core, net, b_id(b), a_id(a));
+          wc[a * nb + b] = signed_weight(core, net, a_id(a), b_id(b));
+          bc[a * nb + b] = signed_weight(core, net, b_id(b), a_id(a));
+        }
+      eff = angle_deg(wt, bb);
+      codes = angle_deg(wc, bc);
+    };
+    double eff0, codes0;
+    angles(eff0, codes0);
+
+    std::vector<PlasticSynapse> plastic;
+    if (learn)
+      for (int b = 0; b < nb; ++b)
+        for (int a = 0; a < na; ++a) plastic.push_back({b_id(b), a_id(a)});
+    SalSchedule sched{e["update_period_us"].as<double>(), e["eta"].as<double>(), e["eta_decay_us"].as<double>(),
+                      e["remove_common_mode"].as<bool>()};
+    HostPlasticity host(core, net, plastic, sched, ctx.seed);
+    output::CsvWriter csv(ctx.out / "angle.csv",
+                          {"time_us", "sal_effective_deg", "sal_codes_deg", "feedback_alignment_deg"});
+    const double t_learn = core.now_us();
+    auto sample = [&](double t) {
+      double eff, codes;
+      angles(eff, codes);
+      // Feedback alignment keeps B (and W) fixed: its angle stays at the initial one.
+      csv.row(t - t_learn, eff, codes, eff0);
+    };
+    run_learning(ctx, chip, use_firmware ? nullptr : &host, firmware.get(), net, plastic, sched, duration,
+                 e["sample_period_us"].as<double>(), sample);
+    csv.close();
+    collect_stats(ctx, core);
+    write_recordings(ctx, core);
+
+    double eff1, codes1;
+    angles(eff1, codes1);
+    std::vector<double> count(na + nb, 0);
+    for (const auto& s : core.spikes())
+      if (s.neuron < na + nb) count[s.neuron] += 1;
+    double ra = 0, rb = 0;
+    for (int a = 0; a < na; ++a) ra += count[a] / na;
+    for (int b = 0; b < nb; ++b) rb += count[na + b] / nb;
+    const double t_total = core.now_us() * 1e-6;
+    ctx.metrics["angle_effective_initial_deg"] = eff0;
+    ctx.metrics["angle_effective_final_deg"] = eff1;
+    ctx.metrics["angle_codes_initial_deg"] = codes0;
+    ctx.metrics["angle_codes_final_deg"] = codes1;
+    ctx.metrics["rate_a_hz"] = ra / t_total;
+    ctx.metrics["rate_b_hz"] = rb / t_total;
+    ctx.summary_lines.push_back(fmt::format("feedback {}: effective angle B vs Wᵀ {:.1f}° -> {:.1f}° (codes {:.1f}° -> {:.1f}°)",
+                                            learn ? "learned by SAL" : "fixed (feedback alignment)", eff0, eff1, codes0,
+                                            codes1));
+    ctx.summary_lines.push_back(fmt::format("layers {} + {} neurons at {:.1f} / {:.1f} kHz; {} µs of learning, update every {} µs",
+                                            na, nb, ra / t_total * 1e-3, rb / t_total * 1e-3, duration, sched.period_us));
+    if (firmware)
+      ctx.summary_lines.push_back(fmt::format("processor: busy {:.1f} %, {:.0f} cycles per pre-neuron update",
+                                              100 * ctx.stats.ppu_busy_fraction,
+                                              ctx.metrics["ppu_cycles_per_row_update"].get<double>()));
+  }
+};
+
+}  // namespace
+
+ExperimentInfo sal_feedback_info() {
+  auto keys = common_keys("sal-feedback", 150000.0);
+  keys.push_back({"layer_a", Int(32, 1, 63, "neurons of layer A (feedback targets)")});
+  keys.push_back({"layer_b", Int(32, 1, 63, "neurons of layer B (forward targets)")});
+  keys.push_back({"feedback_plasticity", Enum("sal", {"sal", "none"},
+                                              "sal: B learns by SAL; none: B stays random (feedback alignment)")});
+  keys.push_back({"w_init", Int(8, 0, 255, "forward codes drawn uniformly in [-w_init, w_init]")});
+  keys.push_back({"b_init", Int(8, 0, 255, "initial feedback codes drawn uniformly in [-b_init, b_init]")});
+  for (auto& k : sal_common_keys()) keys.push_back(k);
+  ExperimentInfo info;
+  info.name = "sal-feedback";
+  info.summary = "layer A -> B through fixed random signed W; feedback B learned by SAL on the processor; angle of B vs Wᵀ";
+  info.schema = Map(keys);
+  info.make = [] { return std::make_unique<SalFeedback>(); };
+  return info;
+}
+
+}  // namespace salvo::experiments
