@@ -116,3 +116,18 @@ TEST(Experiments, BadNetworkConfigsExitTwo) {
   EXPECT_EQ(big.code, 2) << big.output;
   EXPECT_FALSE(big.summary.is_object()) << "a run that fails on input leaves no summary.json";
 }
+
+TEST(Experiments, StdpWindowRecoversTheKernel) {
+  const std::string base = "--chip " + kMini + " --experiment " + kSrc + "/configs/experiments/stdp-window.yaml " +
+                           "--set experiment.rows=16 ";
+  const auto ideal = salvo_run("stdp_ideal", base + "--set chip.mismatch.scale=0");
+  ASSERT_EQ(ideal.code, 0) << ideal.output;
+  EXPECT_NEAR(metric(ideal, "tau_causal_us"), 5.0, 0.02 * 5.0);
+  EXPECT_NEAR(metric(ideal, "tau_acausal_us"), 5.0, 0.02 * 5.0);
+  const auto ref = salvo_run("stdp_mismatch", base);
+  ASSERT_EQ(ref.code, 0) << ref.output;
+  EXPECT_NEAR(metric(ref, "amplitude_causal_spread"), metric(ref, "amplitude_causal_spread_true"),
+              0.10 * metric(ref, "amplitude_causal_spread_true"));
+  EXPECT_NEAR(metric(ref, "amplitude_acausal_spread"), metric(ref, "amplitude_acausal_spread_true"),
+              0.10 * metric(ref, "amplitude_acausal_spread_true"));
+}

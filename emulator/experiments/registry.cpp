@@ -3,7 +3,7 @@
 #include "emulator/experiments/playback.hpp"
 #include "emulator/experiments/sal_feedback.hpp"
 #include "emulator/experiments/sal_pair.hpp"
-// #include "emulator/experiments/stdp_window.hpp"
+#include "emulator/experiments/stdp_window.hpp"
 
 namespace salvo::experiments {
 
@@ -20,7 +20,7 @@ std::vector<std::pair<std::string, SchemaNode>> common_keys(const std::string& n
 const std::vector<ExperimentInfo>& all() {
   static const std::vector<ExperimentInfo> list = {
       playback_info(),
-      // stdp_window_info(),
+      stdp_window_info(),
       sal_pair_info(),
       sal_feedback_info(),
   };
