@@ -209,7 +209,11 @@ void PlasticityProcessor::start(std::optional<std::uint32_t> entry) {
   if (!have_entry_)
     throw UserError(fmt::format("{}: start() without a program (load_elf first)", params_.name));
   start_requested_ = true;
-  start_event_.notify(sc_core::SC_ZERO_TIME);
+  end_ = ProgramEnd::kRunning;  // ended() is false from now until this run ends
+  exit_code_ = 0;
+  end_message_.clear();
+  // Before the simulation runs, the thread sees the request when it first starts.
+  if (sc_core::sc_get_status() >= sc_core::SC_RUNNING) start_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void PlasticityProcessor::attach_debugger(ProcessorDebugger* debugger) {
@@ -360,6 +364,7 @@ void PlasticityProcessor::run_thread() {
   for (;;) {
     while (!start_requested_) wait(start_event_);
     start_requested_ = false;
+    finished_ = false;
     end_ = ProgramEnd::kRunning;
     exit_code_ = 0;
     end_message_.clear();
@@ -394,7 +399,7 @@ void PlasticityProcessor::run_program() {
   };
   if (debugger_) apply(debugger_->on_stop(Stop::kReset));
 
-  while (!ended()) {
+  while (!finished_) {
     if (dmi_dirty_) {
       if (core_.ram_mapped()) core_.unmap_ram();
       refresh_dmi();
@@ -435,7 +440,7 @@ void PlasticityProcessor::run_program() {
       case StopReason::kHalted:
         // A debugger gets to inspect the state first; the program cannot go on afterwards.
         if (debugger_) apply(debugger_->on_stop(Stop::kTrap));
-        if (!ended())
+        if (!finished_)
           end_program(ProgramEnd::kTrapped, 1,
                       fmt::format("{}: {}", params_.name, core_.halt_info().reason));
         break;
@@ -446,13 +451,13 @@ void PlasticityProcessor::run_program() {
         }
         break;
     }
-    if (ended()) break;
+    if (finished_) break;
     if (debugger_ && !stopped_for_debugger) {
       if (mode == Resume::kStep)
         apply(debugger_->on_stop(Stop::kStep));
       else if (debugger_->poll_interrupt())
         apply(debugger_->on_stop(Stop::kInterrupt));
-      if (ended()) break;
+      if (finished_) break;
     }
     qk_.set(local_offset());
     if (qk_.need_sync()) qk_.sync();
@@ -504,7 +509,7 @@ bool PlasticityProcessor::handle_htif() {
     }
     write_memory(*tohost_, &zero, 8);
     htif_syscall(static_cast<std::uint32_t>(payload));
-    return ended();
+    return finished_;
   }
   write_memory(*tohost_, &zero, 8);
   if (device == 1 && command == 1) {  // console: putchar
@@ -552,6 +557,7 @@ void PlasticityProcessor::end_program(ProgramEnd how, int code, const std::strin
   end_ = how;
   exit_code_ = code;
   end_message_ = message;
+  finished_ = true;
   sync_now();  // the program ends at its own time
   ended_event_.notify(sc_core::SC_ZERO_TIME);
   spdlog::debug("{} ({} instructions, {} cycles)", message, stats().instructions, stats().cycles);

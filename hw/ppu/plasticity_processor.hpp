@@ -196,6 +196,7 @@ class PlasticityProcessor : public sc_core::sc_module, private CoreBus {
   bool dmi_dirty_ = true;
   bool asleep_ = false;
   ProgramEnd end_ = ProgramEnd::kRunning;
+  bool finished_ = false;  // the thread's own view; start() may reset end_ while it winds down
   int exit_code_ = 0;
   std::string end_message_;
   sc_core::sc_event ended_event_;
