@@ -190,3 +190,13 @@ TEST(Cli, ConfigurationReferenceIsCurrent) {
   ss << f.rdbuf();
   EXPECT_EQ(ss.str(), r.out) << "docs/configuration.md is stale: regenerate with `build/bin/salvo schema > docs/configuration.md`";
 }
+
+#include "emulator/experiments/registry.hpp"
+
+TEST(Config, ExperimentNamesMatchTheRegistry) {
+  const auto names = salvo::experiments::names();
+  const auto& all = salvo::experiments::all();
+  ASSERT_EQ(names.size(), all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(names[i], all[i].name);
+  EXPECT_NE(salvo::experiments::find(salvo::experiments::default_experiment()), nullptr);
+}

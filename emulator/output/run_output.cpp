@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "hw/common/error.hpp"
 
@@ -73,7 +74,8 @@ Progress::Progress(std::string label, double total, std::string unit)
 void Progress::update(double done) {
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  if (elapsed < 2.0 || total_ <= 0) return;
+  // -q (warnings only) silences progress too.
+  if (elapsed < 2.0 || total_ <= 0 || spdlog::get_level() > spdlog::level::info) return;
   const double fraction = std::min(1.0, done / total_);
   const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
   const double since = std::chrono::duration<double>(now - last_print_).count();
