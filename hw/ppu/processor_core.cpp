@@ -690,57 +690,95 @@ void ProcessorCore::execute_block(std::uint64_t limit) {
     goto leave;                   \
   } while (0)
 
-  while (cyc < limit) {
-    const DecodedInsn* d;
-    const std::uint32_t coff = pc - ram_base;
-    if (__builtin_expect(coff < lim2, 1) && cache[coff >> 1].op != Op::kUndecoded) {
-      d = &cache[coff >> 1];
-    } else {
-      SYNC_OUT();
-      d = decode_at(pc, scratch);
-      SYNC_IN();
-      if (!d) goto leave;  // instruction access fault taken (or halted)
-    }
-    cyc += d->cycles;
-    switch (d->op) {
-      case Op::kLui:
-        x[d->rd] = static_cast<std::uint32_t>(d->imm);
-        break;
-      case Op::kAuipc:
-        x[d->rd] = pc + static_cast<std::uint32_t>(d->imm);
-        break;
-      case Op::kJal:
-        x[d->rd] = pc + d->length;
-        pc += static_cast<std::uint32_t>(d->imm);
-        ++ret;
-        continue;
-      case Op::kJalr: {
-        const std::uint32_t target = (x[d->rs1] + static_cast<std::uint32_t>(d->imm)) & ~1u;
-        x[d->rd] = pc + d->length;
-        pc = target;
-        ++ret;
-        continue;
-      }
+  // Threaded dispatch (GCC's labels as values): every handler ends in its own copy of the
+  // fetch-and-jump, which the host's branch predictor learns per instruction pair.
+  static const void* const kDispatch[] = {
+      &&L_kUndecoded, &&L_kIllegal, &&L_kLui,  &&L_kAuipc, &&L_kJal,    &&L_kJalr,   &&L_kBeq,
+      &&L_kBne,       &&L_kBlt,     &&L_kBge,  &&L_kBltu,  &&L_kBgeu,   &&L_kLb,     &&L_kLh,
+      &&L_kLw,        &&L_kLbu,     &&L_kLhu,  &&L_kSb,    &&L_kSh,     &&L_kSw,     &&L_kAddi,
+      &&L_kSlti,      &&L_kSltiu,   &&L_kXori, &&L_kOri,   &&L_kAndi,   &&L_kSlli,   &&L_kSrli,
+      &&L_kSrai,      &&L_kAdd,     &&L_kSub,  &&L_kSll,   &&L_kSlt,    &&L_kSltu,   &&L_kXor,
+      &&L_kSrl,       &&L_kSra,     &&L_kOr,   &&L_kAnd,   &&L_kFence,  &&L_kFenceI, &&L_kEcall,
+      &&L_kEbreak,    &&L_kMret,    &&L_kWfi,  &&L_kCsrrw, &&L_kCsrrs,  &&L_kCsrrc,  &&L_kCsrrwi,
+      &&L_kCsrrsi,    &&L_kCsrrci,  &&L_kMul,  &&L_kMulh,  &&L_kMulhsu, &&L_kMulhu,  &&L_kDiv,
+      &&L_kDivu,      &&L_kRem,     &&L_kRemu};
+  static_assert(sizeof(kDispatch) / sizeof(kDispatch[0]) == static_cast<std::size_t>(Op::kCount),
+                "dispatch table must follow enum Op");
+  const DecodedInsn* d = nullptr;
+#define DISPATCH()                                           \
+  do {                                                       \
+    if (__builtin_expect(cyc >= limit, 0)) goto leave;       \
+    const std::uint32_t coff_ = pc - ram_base;               \
+    if (__builtin_expect(coff_ >= lim2, 0)) goto fetch_slow; \
+    d = &cache[coff_ >> 1];                                  \
+    cyc += d->cycles;                                        \
+    goto* kDispatch[static_cast<std::uint8_t>(d->op)];       \
+  } while (0)
+// The instruction completed without a jump: on to the next one.
+#define END_SEQ()    \
+  do {               \
+    pc += d->length; \
+    ++ret;           \
+    DISPATCH();      \
+  } while (0)
+
+  DISPATCH();
+
+fetch_slow:  // outside the decode cache: fetch over the bus (or the end of RAM)
+  SYNC_OUT();
+  d = decode_at(pc, scratch);
+  SYNC_IN();
+  if (!d) goto leave;  // instruction access fault taken (or halted)
+  cyc += d->cycles;
+  goto* kDispatch[static_cast<std::uint8_t>(d->op)];
+
+L_kUndecoded:  // an empty or invalidated cache slot: decode into it and dispatch again
+  cyc -= d->cycles;
+  SYNC_OUT();
+  d = decode_at(pc, scratch);
+  SYNC_IN();
+  if (!d) goto leave;
+  cyc += d->cycles;
+  goto* kDispatch[static_cast<std::uint8_t>(d->op)];
+
+L_kLui:
+  x[d->rd] = static_cast<std::uint32_t>(d->imm);
+  END_SEQ();
+L_kAuipc:
+  x[d->rd] = pc + static_cast<std::uint32_t>(d->imm);
+  END_SEQ();
+L_kJal:
+  x[d->rd] = pc + d->length;
+  pc += static_cast<std::uint32_t>(d->imm);
+  ++ret;
+  DISPATCH();
+L_kJalr : {
+  const std::uint32_t target = (x[d->rs1] + static_cast<std::uint32_t>(d->imm)) & ~1u;
+  x[d->rd] = pc + d->length;
+  pc = target;
+  ++ret;
+  DISPATCH();
+}
 #define BRANCH(cond)                          \
   if (cond) {                                 \
     pc += static_cast<std::uint32_t>(d->imm); \
     cyc += taken_extra;                       \
     ++ret;                                    \
-    continue;                                 \
+    DISPATCH();                               \
   }                                           \
-  break;
-      case Op::kBeq:
-        BRANCH(x[d->rs1] == x[d->rs2])
-      case Op::kBne:
-        BRANCH(x[d->rs1] != x[d->rs2])
-      case Op::kBlt:
-        BRANCH(static_cast<std::int32_t>(x[d->rs1]) < static_cast<std::int32_t>(x[d->rs2]))
-      case Op::kBge:
-        BRANCH(static_cast<std::int32_t>(x[d->rs1]) >= static_cast<std::int32_t>(x[d->rs2]))
-      case Op::kBltu:
-        BRANCH(x[d->rs1] < x[d->rs2])
-      case Op::kBgeu:
-        BRANCH(x[d->rs1] >= x[d->rs2])
+  END_SEQ();
+L_kBeq:
+  BRANCH(x[d->rs1] == x[d->rs2])
+L_kBne:
+  BRANCH(x[d->rs1] != x[d->rs2])
+L_kBlt:
+  BRANCH(static_cast<std::int32_t>(x[d->rs1]) < static_cast<std::int32_t>(x[d->rs2]))
+L_kBge:
+  BRANCH(static_cast<std::int32_t>(x[d->rs1]) >= static_cast<std::int32_t>(x[d->rs2]))
+L_kBltu:
+  BRANCH(x[d->rs1] < x[d->rs2])
+L_kBgeu:
+  BRANCH(x[d->rs1] >= x[d->rs2])
 #undef BRANCH
 
 #define LOAD(len, lim, type, ext)                                           \
@@ -764,20 +802,20 @@ void ProcessorCore::execute_block(std::uint64_t limit) {
       RETIRE_AND_LEAVE(pc + d->length);                                     \
     }                                                                       \
     x[d->rd] = v;                                                           \
-    break;                                                                  \
+    END_SEQ();                                                              \
   }
 #define SEXT8(t) static_cast<std::uint32_t>(static_cast<std::int32_t>(t))
 #define ZEXT(t) static_cast<std::uint32_t>(t)
-      case Op::kLb:
-        LOAD(1, lim1, std::int8_t, SEXT8)
-      case Op::kLh:
-        LOAD(2, lim2, std::int16_t, SEXT8)
-      case Op::kLw:
-        LOAD(4, lim4, std::uint32_t, ZEXT)
-      case Op::kLbu:
-        LOAD(1, lim1, std::uint8_t, ZEXT)
-      case Op::kLhu:
-        LOAD(2, lim2, std::uint16_t, ZEXT)
+L_kLb:
+  LOAD(1, lim1, std::int8_t, SEXT8)
+L_kLh:
+  LOAD(2, lim2, std::int16_t, SEXT8)
+L_kLw:
+  LOAD(4, lim4, std::uint32_t, ZEXT)
+L_kLbu:
+  LOAD(1, lim1, std::uint8_t, ZEXT)
+L_kLhu:
+  LOAD(2, lim2, std::uint16_t, ZEXT)
 #undef LOAD
 #undef SEXT8
 #undef ZEXT
@@ -802,186 +840,179 @@ void ProcessorCore::execute_block(std::uint64_t limit) {
       if (!ok) goto leave;                                                                      \
       RETIRE_AND_LEAVE(pc + d->length);                                                         \
     }                                                                                           \
-    break;                                                                                      \
+    END_SEQ();                                                                                  \
   }
-      case Op::kSb:
-        STORE(1, lim1, std::uint8_t)
-      case Op::kSh:
-        STORE(2, lim2, std::uint16_t)
-      case Op::kSw:
-        STORE(4, lim4, std::uint32_t)
+L_kSb:
+  STORE(1, lim1, std::uint8_t)
+L_kSh:
+  STORE(2, lim2, std::uint16_t)
+L_kSw:
+  STORE(4, lim4, std::uint32_t)
 #undef STORE
 
-      case Op::kAddi:
-        x[d->rd] = x[d->rs1] + static_cast<std::uint32_t>(d->imm);
-        break;
-      case Op::kSlti:
-        x[d->rd] = static_cast<std::int32_t>(x[d->rs1]) < d->imm;
-        break;
-      case Op::kSltiu:
-        x[d->rd] = x[d->rs1] < static_cast<std::uint32_t>(d->imm);
-        break;
-      case Op::kXori:
-        x[d->rd] = x[d->rs1] ^ static_cast<std::uint32_t>(d->imm);
-        break;
-      case Op::kOri:
-        x[d->rd] = x[d->rs1] | static_cast<std::uint32_t>(d->imm);
-        break;
-      case Op::kAndi:
-        x[d->rd] = x[d->rs1] & static_cast<std::uint32_t>(d->imm);
-        break;
-      case Op::kSlli:
-        x[d->rd] = x[d->rs1] << d->imm;
-        break;
-      case Op::kSrli:
-        x[d->rd] = x[d->rs1] >> d->imm;
-        break;
-      case Op::kSrai:
-        x[d->rd] = static_cast<std::uint32_t>(static_cast<std::int32_t>(x[d->rs1]) >> d->imm);
-        break;
-      case Op::kAdd:
-        x[d->rd] = x[d->rs1] + x[d->rs2];
-        break;
-      case Op::kSub:
-        x[d->rd] = x[d->rs1] - x[d->rs2];
-        break;
-      case Op::kSll:
-        x[d->rd] = x[d->rs1] << (x[d->rs2] & 31);
-        break;
-      case Op::kSlt:
-        x[d->rd] = static_cast<std::int32_t>(x[d->rs1]) < static_cast<std::int32_t>(x[d->rs2]);
-        break;
-      case Op::kSltu:
-        x[d->rd] = x[d->rs1] < x[d->rs2];
-        break;
-      case Op::kXor:
-        x[d->rd] = x[d->rs1] ^ x[d->rs2];
-        break;
-      case Op::kSrl:
-        x[d->rd] = x[d->rs1] >> (x[d->rs2] & 31);
-        break;
-      case Op::kSra:
-        x[d->rd] =
-            static_cast<std::uint32_t>(static_cast<std::int32_t>(x[d->rs1]) >> (x[d->rs2] & 31));
-        break;
-      case Op::kOr:
-        x[d->rd] = x[d->rs1] | x[d->rs2];
-        break;
-      case Op::kAnd:
-        x[d->rd] = x[d->rs1] & x[d->rs2];
-        break;
+L_kAddi:
+  x[d->rd] = x[d->rs1] + static_cast<std::uint32_t>(d->imm);
+  END_SEQ();
+L_kSlti:
+  x[d->rd] = static_cast<std::int32_t>(x[d->rs1]) < d->imm;
+  END_SEQ();
+L_kSltiu:
+  x[d->rd] = x[d->rs1] < static_cast<std::uint32_t>(d->imm);
+  END_SEQ();
+L_kXori:
+  x[d->rd] = x[d->rs1] ^ static_cast<std::uint32_t>(d->imm);
+  END_SEQ();
+L_kOri:
+  x[d->rd] = x[d->rs1] | static_cast<std::uint32_t>(d->imm);
+  END_SEQ();
+L_kAndi:
+  x[d->rd] = x[d->rs1] & static_cast<std::uint32_t>(d->imm);
+  END_SEQ();
+L_kSlli:
+  x[d->rd] = x[d->rs1] << d->imm;
+  END_SEQ();
+L_kSrli:
+  x[d->rd] = x[d->rs1] >> d->imm;
+  END_SEQ();
+L_kSrai:
+  x[d->rd] = static_cast<std::uint32_t>(static_cast<std::int32_t>(x[d->rs1]) >> d->imm);
+  END_SEQ();
+L_kAdd:
+  x[d->rd] = x[d->rs1] + x[d->rs2];
+  END_SEQ();
+L_kSub:
+  x[d->rd] = x[d->rs1] - x[d->rs2];
+  END_SEQ();
+L_kSll:
+  x[d->rd] = x[d->rs1] << (x[d->rs2] & 31);
+  END_SEQ();
+L_kSlt:
+  x[d->rd] = static_cast<std::int32_t>(x[d->rs1]) < static_cast<std::int32_t>(x[d->rs2]);
+  END_SEQ();
+L_kSltu:
+  x[d->rd] = x[d->rs1] < x[d->rs2];
+  END_SEQ();
+L_kXor:
+  x[d->rd] = x[d->rs1] ^ x[d->rs2];
+  END_SEQ();
+L_kSrl:
+  x[d->rd] = x[d->rs1] >> (x[d->rs2] & 31);
+  END_SEQ();
+L_kSra:
+  x[d->rd] = static_cast<std::uint32_t>(static_cast<std::int32_t>(x[d->rs1]) >> (x[d->rs2] & 31));
+  END_SEQ();
+L_kOr:
+  x[d->rd] = x[d->rs1] | x[d->rs2];
+  END_SEQ();
+L_kAnd:
+  x[d->rd] = x[d->rs1] & x[d->rs2];
+  END_SEQ();
 
-      case Op::kMul:
-        x[d->rd] = x[d->rs1] * x[d->rs2];
-        break;
-      case Op::kMulh: {
-        const std::int64_t p = std::int64_t{static_cast<std::int32_t>(x[d->rs1])} *
-                               std::int64_t{static_cast<std::int32_t>(x[d->rs2])};
-        x[d->rd] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(p) >> 32);
-        break;
-      }
-      case Op::kMulhsu: {
-        const std::int64_t p =
-            std::int64_t{static_cast<std::int32_t>(x[d->rs1])} * std::int64_t{x[d->rs2]};
-        x[d->rd] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(p) >> 32);
-        break;
-      }
-      case Op::kMulhu:
-        x[d->rd] =
-            static_cast<std::uint32_t>((std::uint64_t{x[d->rs1]} * std::uint64_t{x[d->rs2]}) >> 32);
-        break;
-      case Op::kDiv: {
-        const auto a = static_cast<std::int32_t>(x[d->rs1]),
-                   b = static_cast<std::int32_t>(x[d->rs2]);
-        if (b == 0)
-          x[d->rd] = ~0u;
-        else if (a == std::numeric_limits<std::int32_t>::min() && b == -1)
-          x[d->rd] = static_cast<std::uint32_t>(a);
-        else
-          x[d->rd] = static_cast<std::uint32_t>(a / b);
-        break;
-      }
-      case Op::kDivu: {
-        const std::uint32_t b = x[d->rs2];
-        x[d->rd] = b == 0 ? ~0u : x[d->rs1] / b;
-        break;
-      }
-      case Op::kRem: {
-        const auto a = static_cast<std::int32_t>(x[d->rs1]),
-                   b = static_cast<std::int32_t>(x[d->rs2]);
-        if (b == 0)
-          x[d->rd] = static_cast<std::uint32_t>(a);
-        else if (a == std::numeric_limits<std::int32_t>::min() && b == -1)
-          x[d->rd] = 0;
-        else
-          x[d->rd] = static_cast<std::uint32_t>(a % b);
-        break;
-      }
-      case Op::kRemu: {
-        const std::uint32_t b = x[d->rs2];
-        x[d->rd] = b == 0 ? x[d->rs1] : x[d->rs1] % b;
-        break;
-      }
+L_kMul:
+  x[d->rd] = x[d->rs1] * x[d->rs2];
+  END_SEQ();
+L_kMulh : {
+  const std::int64_t p = std::int64_t{static_cast<std::int32_t>(x[d->rs1])} *
+                         std::int64_t{static_cast<std::int32_t>(x[d->rs2])};
+  x[d->rd] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(p) >> 32);
+  END_SEQ();
+}
+L_kMulhsu : {
+  const std::int64_t p =
+      std::int64_t{static_cast<std::int32_t>(x[d->rs1])} * std::int64_t{x[d->rs2]};
+  x[d->rd] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(p) >> 32);
+  END_SEQ();
+}
+L_kMulhu:
+  x[d->rd] =
+      static_cast<std::uint32_t>((std::uint64_t{x[d->rs1]} * std::uint64_t{x[d->rs2]}) >> 32);
+  END_SEQ();
+L_kDiv : {
+  const auto a = static_cast<std::int32_t>(x[d->rs1]), b = static_cast<std::int32_t>(x[d->rs2]);
+  if (b == 0)
+    x[d->rd] = ~0u;
+  else if (a == std::numeric_limits<std::int32_t>::min() && b == -1)
+    x[d->rd] = static_cast<std::uint32_t>(a);
+  else
+    x[d->rd] = static_cast<std::uint32_t>(a / b);
+  END_SEQ();
+}
+L_kDivu : {
+  const std::uint32_t b = x[d->rs2];
+  x[d->rd] = b == 0 ? ~0u : x[d->rs1] / b;
+  END_SEQ();
+}
+L_kRem : {
+  const auto a = static_cast<std::int32_t>(x[d->rs1]), b = static_cast<std::int32_t>(x[d->rs2]);
+  if (b == 0)
+    x[d->rd] = static_cast<std::uint32_t>(a);
+  else if (a == std::numeric_limits<std::int32_t>::min() && b == -1)
+    x[d->rd] = 0;
+  else
+    x[d->rd] = static_cast<std::uint32_t>(a % b);
+  END_SEQ();
+}
+L_kRemu : {
+  const std::uint32_t b = x[d->rs2];
+  x[d->rd] = b == 0 ? x[d->rs1] : x[d->rs1] % b;
+  END_SEQ();
+}
 
-      case Op::kFence:
-      case Op::kFenceI:  // stores keep the decode cache coherent, so FENCE.I has nothing to do
-        break;
+L_kFence:
+L_kFenceI:  // stores keep the decode cache coherent, so FENCE.I has nothing to do
+  END_SEQ();
 
-      case Op::kCsrrw:
-      case Op::kCsrrs:
-      case Op::kCsrrc:
-      case Op::kCsrrwi:
-      case Op::kCsrrsi:
-      case Op::kCsrrci: {
-        // CSR writes may enable interrupts or move the timer: leave the block afterwards.
-        SYNC_OUT();
-        const bool done = execute_csr(*d);
-        SYNC_IN();
-        if (done) ++ret;
-        goto leave;
-      }
-      case Op::kEcall:
-        SYNC_OUT();
-        take_exception(TrapCause::kEcallFromM, 0);
-        SYNC_IN();
-        goto leave;
-      case Op::kEbreak:
-        if (debug_breakpoints_) {
-          cyc -= d->cycles;  // the debugger stops before the EBREAK executes
-          stop_ = StopReason::kBreakpoint;
-          goto leave;
-        }
-        SYNC_OUT();
-        take_exception(TrapCause::kBreakpoint, pc);
-        SYNC_IN();
-        goto leave;
-      case Op::kMret:
-        mstatus_ = (mstatus_ & ~kMstatusMie) | ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) |
-                   kMstatusMpie;
-        RETIRE_AND_LEAVE(mepc_);
-      case Op::kWfi:
-        SYNC_OUT();
-        if ((mip() & mie_) == 0) {
-          stop_ = StopReason::kWaitForInterrupt;
-          RETIRE_AND_LEAVE(pc + d->length);
-        }
-        break;  // an enabled interrupt is already pending: WFI completes at once
-      case Op::kIllegal:
-      case Op::kUndecoded:
-      case Op::kCount:
-        SYNC_OUT();
-        take_exception(TrapCause::kIllegalInstruction, d->raw);
-        SYNC_IN();
-        goto leave;
-    }
-    pc += d->length;
-    ++ret;
+L_kCsrrw:
+L_kCsrrs:
+L_kCsrrc:
+L_kCsrrwi:
+L_kCsrrsi:
+L_kCsrrci : {
+  // CSR writes may enable interrupts or move the timer: leave the block afterwards.
+  SYNC_OUT();
+  const bool done = execute_csr(*d);
+  SYNC_IN();
+  if (done) ++ret;
+  goto leave;
+}
+L_kEcall:
+  SYNC_OUT();
+  take_exception(TrapCause::kEcallFromM, 0);
+  SYNC_IN();
+  goto leave;
+L_kEbreak:
+  if (debug_breakpoints_) {
+    cyc -= d->cycles;  // the debugger stops before the EBREAK executes
+    stop_ = StopReason::kBreakpoint;
+    goto leave;
   }
+  SYNC_OUT();
+  take_exception(TrapCause::kBreakpoint, pc);
+  SYNC_IN();
+  goto leave;
+L_kMret:
+  mstatus_ =
+      (mstatus_ & ~kMstatusMie) | ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie;
+  RETIRE_AND_LEAVE(mepc_);
+L_kWfi:
+  SYNC_OUT();
+  if ((mip() & mie_) == 0) {
+    stop_ = StopReason::kWaitForInterrupt;
+    RETIRE_AND_LEAVE(pc + d->length);
+  }
+  END_SEQ();  // an enabled interrupt is already pending: WFI completes at once
+L_kIllegal:
+  SYNC_OUT();
+  take_exception(TrapCause::kIllegalInstruction, d->raw);
+  SYNC_IN();
+  goto leave;
 leave:
   SYNC_OUT();
 #undef SYNC_OUT
 #undef SYNC_IN
 #undef RETIRE_AND_LEAVE
+#undef DISPATCH
+#undef END_SEQ
 }
 
 // ---------------------------------------------------------------------------------------------
