@@ -342,9 +342,13 @@ void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePla
     sample(t);
   }
   // The program started its timer after calibrating the CADC zero: let it finish.
-  for (double t = end + 100; !firmware->ended() && t <= end + 0.1 * duration_us + 5000; t += 100) advance(t);
-  if (!firmware->ended())
-    throw RunFailure("sal firmware did not finish its updates in time (processor too slow for the update period?)");
+  for (double t = end + 100; !firmware->ended() && t <= end + duration_us; t += 100) advance(t);
+  if (!firmware->ended()) {
+    collect_stats(ctx, core);
+    firmware->report(ctx);
+    throw RunFailure(fmt::format("sal firmware did not finish {} updates in twice their time: the processor is too slow "
+                                 "for update_period_us = {} (see ppu_cycles_per_row_update)", updates, schedule.period_us));
+  }
   firmware->check();
   firmware->report(ctx);
 }
