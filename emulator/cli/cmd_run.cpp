@@ -33,7 +33,8 @@ int cmd_run(const Args& args) {
       ("experiment", po::value(&experiment_file), "experiment YAML (default: the default experiment)")
       ("seed", po::value(&seed), "chip-instance and noise seed (default 1)")
       ("out", po::value(&out_dir), "output directory")
-      ("set", po::value(&sets)->composing(), "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)");
+      ("set", po::value(&sets)->composing(), "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)")
+      ("no-plots", "skip the PNG plots (sweeps, benchmarks)");
   po::variables_map vm = parse_options("run", desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\nexperiments:\n";
@@ -87,8 +88,10 @@ int cmd_run(const Args& args) {
   for (const auto& [k, v] : ctx.extra.items()) summary[k] = v;
   if (!failure.empty()) summary["failure"] = failure;
   output::write_json_atomic(output::fs::path(out_dir) / "summary.json", summary);
-  const std::string note = output::render_plots(out_dir);
-  if (!note.empty()) spdlog::warn("{}", note);
+  if (!vm.count("no-plots")) {
+    const std::string note = output::render_plots(out_dir);
+    if (!note.empty()) spdlog::warn("{}", note);
+  }
 
   std::printf("%s on %s (seed %llu): %.1f µs emulated in %.2f s wall", name.c_str(),
               cfg.chip_config.name.c_str(), static_cast<unsigned long long>(seed),
