@@ -279,6 +279,9 @@ void NeuronArray::derive(int i) {
   L.g_n = p.noise_v_rms_mV > 0.0 ? rate_of(p.noise_tau_us) : 0.0;
   L.rate_bound =
       std::max({L.g_m + L.g_w, std::sqrt(L.g_m * L.g_w + L.inv_c * L.a_w), L.g_e, L.g_i, L.g_n});
+  L.half_step_decay_e = std::exp(-0.5 * L.g_e * dt_us_);
+  L.half_step_decay_i = std::exp(-0.5 * L.g_i * dt_us_);
+  L.half_step_decay_n = std::exp(-0.5 * L.g_n * dt_us_);
   const bool exponential = p.exponential && p.delta_t_mV > 0.0;
   kind_[i] = static_cast<std::uint8_t>((exponential ? kExponential : 0) |
                                        (p.adaptation ? kAdaptation : 0));
@@ -711,7 +714,9 @@ bool NeuronArray::free_exponential(int i, double i_extra_nA, double* y, double h
   const double rate_vw = std::max(L.g_m + L.g_w, std::sqrt(L.g_m * L.g_w + L.inv_c * L.a_w));
   double offset = 0.0;
   int substeps = 0;
-  double hs_cached = -1.0, de = 1.0, di = 1.0, dn = 1.0;  // current decays over hs / 2
+  // Current decays over hs / 2; a whole step (the common case) uses the stored ones.
+  double hs_cached = dt_us_;
+  double de = L.half_step_decay_e, di = L.half_step_decay_i, dn = L.half_step_decay_n;
   while (offset < h) {
     const double remaining = h - offset;
     const double e0 = exp_term(S, y[0]);

@@ -153,6 +153,7 @@ class NeuronArray {
   struct Linear {
     double g_m, inv_c, adapt, a_w, g_w, g_e, g_i, g_n;
     double rate_bound;  // bounds |eigenvalues| of A (sets the Taylor piece length)
+    double half_step_decay_e, half_step_decay_i, half_step_decay_n;  // exp(-g dt / 2)
   };
 
   int idx(int neuron) const;
