@@ -45,6 +45,14 @@ void BM_OnPre(benchmark::State& state) {
 }
 BENCHMARK(BM_OnPre)->Arg(256)->Arg(32);
 
+// The same with the baseline x86-64 (SSE2) sweep forced, as on a CPU without AVX2.
+void BM_OnPreBaselineSse2(benchmark::State& state) {
+  salvo::detail::use_wide_sweep(false);
+  BM_OnPre(state);
+  salvo::detail::use_wide_sweep(true);
+}
+BENCHMARK(BM_OnPreBaselineSse2)->Arg(256);
+
 void BM_OnPost(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   CorrelationSensors s(reference_params(n, 0.0), 1);

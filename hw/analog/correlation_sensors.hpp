@@ -81,6 +81,11 @@ inline float exp_nonpositive(float x) {
   return p * scale * below;
 }
 
+// Test/benchmark hook: the pairing sweeps use AVX2 when the CPU has it (selected at start-up);
+// use_wide_sweep(false) forces the baseline SSE2 variant. Both give bit-identical results.
+// Returns whether the AVX2 variant is now in use.
+bool use_wide_sweep(bool allow);
+
 }  // namespace detail
 
 class CorrelationSensors {
