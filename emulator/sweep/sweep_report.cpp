@@ -1,5 +1,9 @@
 #include "emulator/sweep/sweep_report.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -77,7 +81,17 @@ SweepTable from_results(const fs::path& dir) {
   const Manifest m = Manifest::from_json(nlohmann::json::parse(read_file(dir / "sweep.json")));
   ResultTable table(dir, dir / "sweep.csv", m.axis_keys);
   table.load_existing(m.points);
-  table.rewrite_csv();  // merges the rows of shards and of interrupted runs
+  // Refresh sweep.csv (merging shards and interrupted runs) unless a whole sweep is still
+  // appending to it; shards write CSVs of their own, so they do not stand in the way.
+  const int lock_fd = ::open((dir / ".sweep.lock").c_str(), O_RDWR | O_CLOEXEC);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_SH | LOCK_NB) == 0)
+    table.rewrite_csv();
+  else
+    spdlog::warn(
+        "report: a sweep is still running in {}: sweep.csv left to it, statistics of the "
+        "points finished so far",
+        dir.string());
+  if (lock_fd >= 0) ::close(lock_fd);
   SweepTable t;
   t.axis_keys = m.axis_keys;
   const auto header = table.header();

@@ -621,6 +621,16 @@ PreparedSweep prepare_sweep(const SweepOptions& options) {
                     "it, or choose another --out)",
                     s.out.string()));
 
+  // Temporaries of writers killed mid-write (never under a final name): gone once nobody
+  // else can be writing.
+  if (!shard) {
+    std::vector<fs::path> stale;
+    for (const auto& entry : fs::directory_iterator(s.out, ec))
+      if (entry.path().filename().string().find(".tmp.") != std::string::npos)
+        stale.push_back(entry.path());
+    for (const auto& p : stale) fs::remove(p, ec);
+  }
+
   s.manifest = Manifest::from_spec(s.spec);
   write_atomic(s.out / "sweep.json", s.manifest.to_json().dump(1) + "\n");
   {
