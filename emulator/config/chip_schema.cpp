@@ -52,6 +52,7 @@ const SchemaNode& chip_schema() {
            {"rows_per_driver", Int(2, 1, 8, "rows driven by one driver")},
        }, "synapse drivers")},
       {"sensors", Map({
+           {"enabled", Bool(true, "correlation sensors pair spikes (false: switched off, e.g. to measure their cost)")},
            {"tau_us", Float(5.0, 0.1, 1000.0, "correlation kernel time constant")},
            {"tau_min_us", Float(2.0, 0.1, 1000.0, "smallest tunable kernel time constant")},
            {"tau_max_us", Float(30.0, 0.1, 1000.0, "largest tunable kernel time constant")},
@@ -229,6 +230,7 @@ ChipConfig chip_from(const YAML::Node& r, const std::string& source_file) {
   s.drift_lsb_per_ms = num(r, "sensors", "drift_lsb_per_ms");
   s.reset_time_us = num(r, "sensors", "reset_time_us");
   s.post_delay_us = num(r, "sensors", "post_delay_us");
+  s.enabled = flag(r, "sensors", "enabled");
   c.cadc.bits = integer(r, "cadc", "bits");
   c.cadc.sample_rate_msps = num(r, "cadc", "sample_rate_msps");
   c.cadc.channels_per_column = integer(r, "cadc", "channels_per_column");

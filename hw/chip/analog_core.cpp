@@ -174,7 +174,9 @@ void AnalogCore::step_once() {
   // times the pre spike goes first. Post spikes reach the sensors after
   // sensors.post_delay_us (the back-propagated pulse), matching the bus latency of the pre
   // spikes keeps the two directions of a reciprocal pair measured symmetrically.
-  for (const NeuronSpike& sp : step_spikes_) post_pending_.push_back({sp.time_us + post_delay_us_, sp.neuron});
+  if (!cfg_.sensors.enabled) pre_events_.clear();
+  for (const NeuronSpike& sp : step_spikes_)
+    if (cfg_.sensors.enabled) post_pending_.push_back({sp.time_us + post_delay_us_, sp.neuron});
   std::size_t ip = 0;
   while (!post_pending_.empty() && post_pending_.front().t_us < t1) {
     const PostEvent pe = post_pending_.front();

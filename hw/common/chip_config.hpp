@@ -67,6 +67,7 @@ struct SensorConfig {
   double drift_lsb_per_ms = 0.0;  // slow leak back towards baseline
   double reset_time_us = 1.0;
   double post_delay_us = 0.5;     // delay of the post pulse reaching the sensors
+  bool enabled = true;            // false: no pairing at all (cost studies)
 };
 
 struct CadcConfig {
