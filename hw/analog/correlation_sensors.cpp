@@ -24,61 +24,81 @@ typedef float V8f __attribute__((vector_size(32)));
 typedef std::int32_t V8i __attribute__((vector_size(32)));
 typedef double V4d __attribute__((vector_size(32)));
 
-// Same steps and constants as detail::exp_nonpositive, eight lanes at a time.
-__attribute__((always_inline)) inline V8f exp_nonpositive8(V8f x) {
-  const V8f zero = {};
-  const V8f one = zero + 1.0f;
-  const V8f lo = zero - 87.0f;
-  const V8i under = x < lo;
-  const V8f below = under ? zero : one;
+typedef float V4f __attribute__((vector_size(16)));
+typedef std::int32_t V4i __attribute__((vector_size(16)));
+
+// Same steps and constants as detail::exp_nonpositive, on a vector of floats VF (VI: the int
+// vector of the same lane count).
+template <class VF, class VI>
+__attribute__((always_inline)) inline VF exp_nonpositive_v(VF x) {
+  const VF zero = {};
+  const VF one = zero + 1.0f;
+  const VF lo = zero - 87.0f;
+  const VI under = x < lo;
+  const VF below = under ? zero : one;
   x = under ? lo : x;
   const float kMagic = 12582912.0f;
-  const V8f n = (x * 1.44269504088896341f + kMagic) - kMagic;
-  V8f r = x - n * 0.693359375f;
+  const VF n = (x * 1.44269504088896341f + kMagic) - kMagic;
+  VF r = x - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
-  V8f p = zero + 1.9875691500e-4f;
+  VF p = zero + 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const V8i bits = (__builtin_convertvector(n, V8i) + 127) << 23;
-  V8f scale;
+  const VI bits = (__builtin_convertvector(n, VI) + 127) << 23;
+  VF scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return p * scale * below;
+}
+
+// The lanes of one block: pair mask, kernel, saturating add (dt, since_prev as float vectors).
+template <class VF, class VI>
+__attribute__((always_inline)) inline void pair_block(float* acc, const float* amp,
+                                                      const float* nit, VF dt, VF since_prev,
+                                                      float range) {
+  const VF zero = {};
+  const VF pair = ((dt > zero) & (since_prev > zero)) ? (zero + 1.0f) : zero;
+  VF a, k, x;
+  std::memcpy(&a, amp, sizeof a);
+  std::memcpy(&k, nit, sizeof k);
+  std::memcpy(&x, acc, sizeof x);
+  const VF v = x + pair * a * exp_nonpositive_v<VF, VI>(dt * k);
+  const VF out = v < range ? v : (zero + range);
+  std::memcpy(acc, &out, sizeof out);
 }
 
 // One pre (or post) spike at t_us against the last partner spike times `partner` of a row (or
 // column): a pair where the partner fired after t_prev (this side's previous spike) and
 // strictly before t_us (Δt = 0 adds nothing, as the reference code's kernel is 0 there).
 // Branch-free so that cost does not depend on how many synapses pair.
+// W = 8 lanes for AVX2 (one register), W = 4 for baseline SSE2 (GCC splits 8-lane vectors
+// poorly without AVX). The pairing test runs on float differences (double-vector compares lower
+// badly on SSE2): both differences are >= 1e-10 µs or exactly 0 for any realistic time, far
+// above float underflow, and NaN (−inf − −inf: never fired) compares false.
+template <int W>
 __attribute__((always_inline)) inline void pair_sweep_body(
     float* __restrict acc, const float* __restrict amp, const float* __restrict nit,
     const double* __restrict partner, int n, double t_prev, double t_us, float range) {
   int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    V4d tp0, tp1;
+  for (; i + W <= n; i += W) {
+    V4d tp0;
     std::memcpy(&tp0, partner + i, sizeof tp0);
-    std::memcpy(&tp1, partner + i + 4, sizeof tp1);
-    // The pairing test runs on float differences (double-vector compares lower badly on SSE2).
-    // Both differences are >= 1e-10 µs or exactly 0 for any realistic time, far above float
-    // underflow, and NaN (−inf − −inf: never fired) compares false.
-    const auto dt0 = __builtin_convertvector(t_us - tp0, __attribute__((vector_size(16))) float);
-    const auto dt1 = __builtin_convertvector(t_us - tp1, __attribute__((vector_size(16))) float);
-    const auto sp0 = __builtin_convertvector(tp0 - t_prev, __attribute__((vector_size(16))) float);
-    const auto sp1 = __builtin_convertvector(tp1 - t_prev, __attribute__((vector_size(16))) float);
-    const V8f dt = __builtin_shufflevector(dt0, dt1, 0, 1, 2, 3, 4, 5, 6, 7);
-    const V8f since_prev = __builtin_shufflevector(sp0, sp1, 0, 1, 2, 3, 4, 5, 6, 7);
-    const V8f zero = {};
-    const V8f pair = ((dt > zero) & (since_prev > zero)) ? (zero + 1.0f) : zero;
-    V8f a, k, x;
-    std::memcpy(&a, amp + i, sizeof a);
-    std::memcpy(&k, nit + i, sizeof k);
-    std::memcpy(&x, acc + i, sizeof x);
-    const V8f v = x + pair * a * exp_nonpositive8(dt * k);
-    const V8f out = v < range ? v : (zero + range);
-    std::memcpy(acc + i, &out, sizeof out);
+    const V4f dt0 = __builtin_convertvector(t_us - tp0, V4f);
+    const V4f sp0 = __builtin_convertvector(tp0 - t_prev, V4f);
+    if constexpr (W == 8) {
+      V4d tp1;
+      std::memcpy(&tp1, partner + i + 4, sizeof tp1);
+      const V4f dt1 = __builtin_convertvector(t_us - tp1, V4f);
+      const V4f sp1 = __builtin_convertvector(tp1 - t_prev, V4f);
+      const V8f dt = __builtin_shufflevector(dt0, dt1, 0, 1, 2, 3, 4, 5, 6, 7);
+      const V8f since_prev = __builtin_shufflevector(sp0, sp1, 0, 1, 2, 3, 4, 5, 6, 7);
+      pair_block<V8f, V8i>(acc + i, amp + i, nit + i, dt, since_prev, range);
+    } else {
+      pair_block<V4f, V4i>(acc + i, amp + i, nit + i, dt0, sp0, range);
+    }
   }
   for (; i < n; ++i) {
     const double tp = partner[i];
@@ -93,14 +113,14 @@ __attribute__((always_inline)) inline void pair_sweep_body(
 
 void pair_sweep_generic(float* acc, const float* amp, const float* nit, const double* partner,
                         int n, double t_prev, double t_us, float range) {
-  pair_sweep_body(acc, amp, nit, partner, n, t_prev, t_us, range);
+  pair_sweep_body<4>(acc, amp, nit, partner, n, t_prev, t_us, range);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx2"))) void pair_sweep_avx2(float* acc, const float* amp, const float* nit,
                                                      const double* partner, int n, double t_prev,
                                                      double t_us, float range) {
-  pair_sweep_body(acc, amp, nit, partner, n, t_prev, t_us, range);
+  pair_sweep_body<8>(acc, amp, nit, partner, n, t_prev, t_us, range);
 }
 #endif
 
