@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -42,7 +41,16 @@ Result run(const std::string& args) {
 
 std::string fw(const std::string& name) { return std::string(SALVO_FIRMWARE_DIR) + "/" + name; }
 
-const std::regex kMipsLine(R"(ppu-run: \d+ instructions, \d+\.\d MIPS)");
+// "ppu-run: <N> instructions, <X.X> MIPS" (std::regex trips GCC 12 warnings under ASan).
+bool is_mips_line(const std::string& line) {
+  unsigned long long n = 0;
+  unsigned whole = 0, tenth = 0;
+  int consumed = 0;
+  if (std::sscanf(line.c_str(), "ppu-run: %llu instructions, %u.%1u MIPS%n", &n, &whole, &tenth,
+                  &consumed) != 3)
+    return false;
+  return static_cast<std::size_t>(consumed) == line.size();
+}
 
 // ---- instruction-set programs ------------------------------------------------------------------
 
@@ -52,7 +60,7 @@ TEST_P(PpuIsaProgram, Passes) {
   const Result r = run(fw(std::string("tests/") + GetParam() + ".elf"));
   EXPECT_EQ(r.exit_code, 0) << r.output;  // otherwise: the number of the failing case
   EXPECT_NE(r.output.find("passed (tohost = 1)"), std::string::npos) << r.output;
-  EXPECT_TRUE(std::regex_match(r.last_line, kMipsLine)) << r.last_line;
+  EXPECT_TRUE(is_mips_line(r.last_line)) << r.last_line;
 }
 
 INSTANTIATE_TEST_SUITE_P(Isa, PpuIsaProgram,
@@ -69,7 +77,7 @@ TEST(PpuRun, HelloPrintsThroughTheConsoleWithTheProcessorName) {
       r.output.find("[info] ppu0: hello from the plasticity processor 0 (16 KiB SRAM, 250 MHz)"),
       std::string::npos)
       << r.output;
-  EXPECT_TRUE(std::regex_match(r.last_line, kMipsLine)) << r.last_line;
+  EXPECT_TRUE(is_mips_line(r.last_line)) << r.last_line;
 }
 
 TEST(PpuRun, TimerDrivenTaskTicksOnSchedule) {
@@ -84,13 +92,15 @@ TEST(PpuRun, TimerDrivenTaskTicksOnSchedule) {
 TEST(PpuRun, ComputeBenchmarkChecksItself) {
   const Result r = run(fw("compute_bench_short.elf"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("compute_bench: 20 iterations, crc 0x"), std::string::npos) << r.output;
+  // The checksum a native host build of the same source computes.
+  EXPECT_NE(r.output.find("compute_bench: 20 iterations, crc 0x85e4"), std::string::npos)
+      << r.output;
 }
 
 TEST(PpuRun, MinimalProgramWithoutLibppu) {
   const Result r = run(fw("minimal.elf"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(std::regex_match(r.last_line, kMipsLine)) << r.last_line;
+  EXPECT_TRUE(is_mips_line(r.last_line)) << r.last_line;
 }
 
 // ---- failures --------------------------------------------------------------------------------
@@ -104,7 +114,7 @@ TEST(PpuRun, ChipAccessWithoutAChipIsAnUnhandledTrapReport) {
   EXPECT_NE(r.output.find("<copy_in"), std::string::npos) << r.output;  // pc with its symbol
   EXPECT_NE(r.output.find("insn   0x"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("x10   a0 0x"), std::string::npos) << r.output;  // the registers
-  EXPECT_TRUE(std::regex_match(r.last_line, kMipsLine)) << r.last_line;
+  EXPECT_TRUE(is_mips_line(r.last_line)) << r.last_line;
 }
 
 TEST(PpuRun, WatchdogStopsARunawayProgram) {
@@ -118,14 +128,14 @@ TEST(PpuRun, MainsReturnValueBecomesTheExitCode) {
   const Result r = run(fw("tests/exit_code.elf"));
   EXPECT_EQ(r.exit_code, 7) << r.output;
   EXPECT_NE(r.output.find("exit code 7 (tohost = 0xf)"), std::string::npos) << r.output;
-  EXPECT_TRUE(std::regex_match(r.last_line, kMipsLine)) << r.last_line;
+  EXPECT_TRUE(is_mips_line(r.last_line)) << r.last_line;
 }
 
 TEST(PpuRun, SleepingWithNothingToWakeItIsReportedNotHung) {
   const Result r = run(fw("tests/sleep_forever.elf"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("sleeps in WFI"), std::string::npos) << r.output;
-  EXPECT_TRUE(std::regex_match(r.last_line, kMipsLine)) << r.last_line;
+  EXPECT_TRUE(is_mips_line(r.last_line)) << r.last_line;
 }
 
 // ---- bad input: exit 2 with one line naming the file -----------------------------------------

@@ -1,8 +1,9 @@
 /* A compute-bound benchmark in the spirit of CoreMark: linked-list manipulation, a small
  * integer matrix kernel, a state machine over a byte string, all folded into a CRC-16.
  * No chip access, no sleeping: it measures raw instruction throughput of the emulator.
- * ITERATIONS is set at build time; the checksum of each variant is printed and checked
- * against a second, independent pass so the program verifies itself. */
+ * ITERATIONS is set at build time. The checksums below were computed by compiling this same
+ * source natively on the host (x86-64, GCC): a run that reproduces them executed every
+ * instruction right. */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -10,6 +11,12 @@
 
 #ifndef ITERATIONS
 #define ITERATIONS 2000
+#endif
+
+#if ITERATIONS == 20
+#define EXPECTED_CRC 0x85e4u
+#elif ITERATIONS == 2000
+#define EXPECTED_CRC 0x2ca2u
 #endif
 
 #define LIST_NODES 64
@@ -157,7 +164,9 @@ int main(void) {
   const uint64_t c1 = ppu_cycles();
   printf("compute_bench: %u iterations, crc 0x%04x, %lu instructions, %lu cycles\n", (unsigned)ITERATIONS, crc,
          (unsigned long)(uint32_t)(i1 - i0), (unsigned long)(uint32_t)(c1 - c0));
-  /* Self-check: one more iteration must agree with a fresh single-iteration run's state. */
-  const uint16_t again = run(1);
-  return again == run(1) ? 0 : 3;
+#ifdef EXPECTED_CRC
+  return crc == EXPECTED_CRC ? 0 : 3;
+#else
+  return 0;
+#endif
 }
