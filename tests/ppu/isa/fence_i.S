@@ -44,6 +44,9 @@ patch_me:
   li x4, 33             # 1 + 16 + 16
   bne a4, x4, fail
 
+  # FENCE in its variants orders nothing a single in-order hart could observe: no-ops.
+  TEST_CASE(4, a0, 7, li a0, 7; fence; fence rw, rw; fence i, o; fence.tso; .word 0x0000000f)
+
   PASS_FAIL
 
   .align 2
