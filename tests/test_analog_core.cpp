@@ -15,7 +15,8 @@ namespace {
 
 ChipConfig mini(std::vector<std::string> sets = {}) {
   sets.push_back("chip.noise.membrane_mV_rms=0");
-  return config::load_chip(std::string(SALVO_SOURCE_DIR) + "/configs/chips/mini.yaml", sets).chip_config;
+  return config::load_chip(std::string(SALVO_SOURCE_DIR) + "/configs/chips/mini.yaml", sets)
+      .chip_config;
 }
 
 // Peak deviation (signed, largest magnitude) of neuron n's membrane from its value at t0
@@ -105,7 +106,8 @@ std::vector<RecordedSpike> noisy_run(std::uint64_t seed) {
   AnalogCore core(cfg, seed);
   core.select_drivers_by_index();
   core.route_all_inputs_round_robin();
-  for (int c = 0; c < 32; ++c) core.synapses(0).set_weight(30, c, 63), core.synapses(0).set_label(30, c, 0);
+  for (int c = 0; c < 32; ++c)
+    core.synapses(0).set_weight(30, c, 63), core.synapses(0).set_label(30, c, 0);
   auto& src = core.add_background();
   src.configure(BackgroundSource::Mode::kPoisson, 2e6, AnalogCore::row_label(0, 30, 2, 0));
   core.advance_to(500.0);
@@ -134,7 +136,8 @@ TEST(AnalogCore, SpikeTimestampsResolveToTheEventClock) {
     const double cycles = sp.t_us * 125.0;
     EXPECT_NEAR(cycles, std::round(cycles), 1e-6);
   }
-  EXPECT_TRUE(std::is_sorted(s.begin(), s.end(), [](const auto& x, const auto& y) { return x.t_us < y.t_us; }));
+  EXPECT_TRUE(std::is_sorted(s.begin(), s.end(),
+                             [](const auto& x, const auto& y) { return x.t_us < y.t_us; }));
 }
 
 TEST(AnalogCore, RateCountersSaturateAndReset) {

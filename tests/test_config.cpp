@@ -24,7 +24,8 @@ const std::string kRef = std::string(SALVO_SOURCE_DIR) + "/configs/chips/referen
 const std::string kMini = std::string(SALVO_SOURCE_DIR) + "/configs/chips/mini.yaml";
 
 std::string temp_file(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / ("salvo_test_config_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("salvo_test_config_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path p = dir / name;
   std::ofstream(p) << text;
@@ -86,34 +87,44 @@ TEST(Config, UnknownKeyIsRejectedWithSuggestionAndPosition) {
 TEST(Config, WrongTypeIsRejected) {
   const auto f = temp_file("type.yaml", "neurons:\n  tau_mem_us: fast\n");
   const std::string msg = user_error([&] { load_chip(f, {}); });
-  EXPECT_NE(msg.find(":2:15: chip.neurons.tau_mem_us: 'fast' is not a number"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(":2:15: chip.neurons.tau_mem_us: 'fast' is not a number"), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("allowed: a number in [0.5, 200]"), std::string::npos) << msg;
   const auto g = temp_file("type2.yaml", "halves: 1.5\n");
   EXPECT_NE(user_error([&] { load_chip(g, {}); }).find("not an integer"), std::string::npos);
   const auto h = temp_file("type3.yaml", "neurons:\n  adaptation: maybe\n");
   EXPECT_NE(user_error([&] { load_chip(h, {}); }).find("allowed: true, false"), std::string::npos);
   const auto i = temp_file("type4.yaml", "neurons: 5\n");
-  EXPECT_NE(user_error([&] { load_chip(i, {}); }).find("chip.neurons: expected a map"), std::string::npos);
+  EXPECT_NE(user_error([&] { load_chip(i, {}); }).find("chip.neurons: expected a map"),
+            std::string::npos);
 }
 
 TEST(Config, OutOfRangeIsRejected) {
   const auto f = temp_file("range.yaml", "halves: 3\n");
   const std::string msg = user_error([&] { load_chip(f, {}); });
-  EXPECT_NE(msg.find(":1:9: chip.halves: 3 is out of range (allowed: an integer in [1, 2])"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(":1:9: chip.halves: 3 is out of range (allowed: an integer in [1, 2])"),
+            std::string::npos)
+      << msg;
   const auto g = temp_file("range2.yaml", "mismatch:\n  scale: -1\n");
-  EXPECT_NE(user_error([&] { load_chip(g, {}); }).find("chip.mismatch.scale: -1 is out of range"), std::string::npos);
+  EXPECT_NE(user_error([&] { load_chip(g, {}); }).find("chip.mismatch.scale: -1 is out of range"),
+            std::string::npos);
 }
 
 TEST(Config, InconsistentValuesAreRejected) {
   const auto f = temp_file("incons.yaml", "neurons:\n  v_reset_mV: 700\n  v_threshold_mV: 650\n");
   const std::string msg = user_error([&] { load_chip(f, {}); });
-  EXPECT_NE(msg.find(":3:19: chip.neurons.v_threshold_mV: threshold 650 mV is not above reset 700 mV"),
-            std::string::npos) << msg;
+  EXPECT_NE(
+      msg.find(":3:19: chip.neurons.v_threshold_mV: threshold 650 mV is not above reset 700 mV"),
+      std::string::npos)
+      << msg;
   const auto g = temp_file("incons2.yaml", "drivers:\n  per_half: 100\n");
-  EXPECT_NE(user_error([&] { load_chip(g, {}); }).find("chip.drivers.per_half: 100 drivers × 2 rows = 200 rows"),
+  EXPECT_NE(user_error([&] {
+              load_chip(g, {});
+            }).find("chip.drivers.per_half: 100 drivers × 2 rows = 200 rows"),
             std::string::npos);
   const auto h = temp_file("incons3.yaml", "sensors:\n  tau_us: 40\n");
-  EXPECT_NE(user_error([&] { load_chip(h, {}); }).find("outside the tunable range"), std::string::npos);
+  EXPECT_NE(user_error([&] { load_chip(h, {}); }).find("outside the tunable range"),
+            std::string::npos);
 }
 
 TEST(Config, YamlSyntaxErrorNamesThePosition) {
@@ -121,21 +132,28 @@ TEST(Config, YamlSyntaxErrorNamesThePosition) {
   const std::string msg = user_error([&] { load_chip(f, {}); });
   EXPECT_NE(msg.find(f + ":"), std::string::npos) << msg;
   EXPECT_NE(msg.find("YAML syntax error"), std::string::npos) << msg;
-  EXPECT_NE(user_error([&] { load_chip("/nonexistent/chip.yaml", {}); }).find("file not found"), std::string::npos);
+  EXPECT_NE(user_error([&] { load_chip("/nonexistent/chip.yaml", {}); }).find("file not found"),
+            std::string::npos);
 }
 
 TEST(Config, OverridesApplyAndAreValidated) {
-  const auto rc = load_chip(kRef, {"chip.mismatch.tau_mem=0", "chip.neurons.tau_mem_us=12.5", "chip.name=variant"});
+  const auto rc = load_chip(
+      kRef, {"chip.mismatch.tau_mem=0", "chip.neurons.tau_mem_us=12.5", "chip.name=variant"});
   EXPECT_DOUBLE_EQ(rc.chip_config.mismatch.tau_mem, 0.0);
   EXPECT_DOUBLE_EQ(rc.chip_config.neurons.tau_mem_us, 12.5);
   EXPECT_EQ(rc.chip_config.name, "variant");
   const std::string bad = user_error([&] { load_chip(kRef, {"chip.mismatch.scale=-2"}); });
   EXPECT_EQ(bad.rfind("--set: chip.mismatch.scale: -2 is out of range", 0), 0u) << bad;
   const std::string unknown = user_error([&] { load_chip(kRef, {"chip.mismatch.tau_mems=0"}); });
-  EXPECT_NE(unknown.find("--set: chip.mismatch.tau_mems: unknown key (did you mean 'tau_mem'?)"), std::string::npos) << unknown;
-  EXPECT_NE(user_error([&] { load_chip(kRef, {"mismatch.scale=1"}); }).find("must start with 'chip.' or 'experiment.'"),
+  EXPECT_NE(unknown.find("--set: chip.mismatch.tau_mems: unknown key (did you mean 'tau_mem'?)"),
+            std::string::npos)
+      << unknown;
+  EXPECT_NE(user_error([&] {
+              load_chip(kRef, {"mismatch.scale=1"});
+            }).find("must start with 'chip.' or 'experiment.'"),
             std::string::npos);
-  EXPECT_NE(user_error([&] { load_chip(kRef, {"chip.halves"}); }).find("expected KEY=VALUE"), std::string::npos);
+  EXPECT_NE(user_error([&] { load_chip(kRef, {"chip.halves"}); }).find("expected KEY=VALUE"),
+            std::string::npos);
 }
 
 TEST(Config, ResolvedConfigRoundTrips) {
@@ -188,7 +206,8 @@ TEST(Cli, ConfigurationReferenceIsCurrent) {
   std::ifstream f(std::string(SALVO_SOURCE_DIR) + "/docs/configuration.md");
   std::stringstream ss;
   ss << f.rdbuf();
-  EXPECT_EQ(ss.str(), r.out) << "docs/configuration.md is stale: regenerate with `build/bin/salvo schema > docs/configuration.md`";
+  EXPECT_EQ(ss.str(), r.out) << "docs/configuration.md is stale: regenerate with `build/bin/salvo "
+                                "schema > docs/configuration.md`";
 }
 
 #include "emulator/experiments/registry.hpp"

@@ -24,41 +24,51 @@ struct Run {
 };
 
 Run salvo_run(const std::string& name, const std::string& args) {
-  const fs::path out = fs::temp_directory_path() / ("salvo_test_exp_" + std::to_string(::getpid()) + "_" + name);
+  const fs::path out =
+      fs::temp_directory_path() / ("salvo_test_exp_" + std::to_string(::getpid()) + "_" + name);
   fs::remove_all(out);
-  const std::string cmd = std::string(SALVO_BIN_DIR) + "/salvo -q run --out " + out.string() + " " + args + " 2>&1";
+  const std::string cmd =
+      std::string(SALVO_BIN_DIR) + "/salvo -q run --out " + out.string() + " " + args + " 2>&1";
   Run r{-1, "", {}};
   FILE* p = ::popen(cmd.c_str(), "r");
   char buf[1024];
   while (std::fgets(buf, sizeof buf, p)) r.output += buf;
   const int status = ::pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (fs::exists(out / "summary.json")) r.summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
+  if (fs::exists(out / "summary.json"))
+    r.summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
   return r;
 }
 
 std::string temp_yaml(const std::string& name, const std::string& text) {
-  const fs::path p = fs::temp_directory_path() / ("salvo_test_exp_" + std::to_string(::getpid()) + "_" + name + ".yaml");
+  const fs::path p = fs::temp_directory_path() /
+                     ("salvo_test_exp_" + std::to_string(::getpid()) + "_" + name + ".yaml");
   std::ofstream(p) << text;
   return p.string();
 }
 
-double metric(const Run& r, const char* name) { return r.summary.at("metrics").at(name).get<double>(); }
+double metric(const Run& r, const char* name) {
+  return r.summary.at("metrics").at(name).get<double>();
+}
 
-const std::string kPair = "--chip " + kMini + " --experiment " + kSrc + "/configs/experiments/sal-pair.yaml " +
+const std::string kPair = "--chip " + kMini + " --experiment " + kSrc +
+                          "/configs/experiments/sal-pair.yaml " +
                           "--set experiment.duration_us=150000 ";
 
 }  // namespace
 
 TEST(Experiments, PlaybackWritesItsOutputs) {
-  const auto r = salvo_run("playback", "--chip " + kMini + " --experiment " + kSrc +
-                                           "/configs/experiments/playback-demo.yaml --set experiment.duration_us=200 "
-                                           "--set experiment.inputs.0.rows=16 --set experiment.inputs.0.rate_hz=400000 --set experiment.connections.0.rows=12 --set experiment.connections.0.probability=1 "
-                                           "--set experiment.connections.0.columns=32 --set experiment.connections.1.first_row=12 "
-                                           "--set experiment.connections.1.rows=4 --set experiment.connections.1.columns=32");
+  const auto r = salvo_run(
+      "playback",
+      "--chip " + kMini + " --experiment " + kSrc +
+          "/configs/experiments/playback-demo.yaml --set experiment.duration_us=200 "
+          "--set experiment.inputs.0.rows=16 --set experiment.inputs.0.rate_hz=400000 --set "
+          "experiment.connections.0.rows=12 --set experiment.connections.0.probability=1 "
+          "--set experiment.connections.0.columns=32 --set experiment.connections.1.first_row=12 "
+          "--set experiment.connections.1.rows=4 --set experiment.connections.1.columns=32");
   ASSERT_EQ(r.code, 0) << r.output;
-  for (const char* key : {"salvo_version", "chip", "experiment", "seed", "emulated_time_us", "wall_time_s", "spikes", "bus",
-                          "ppu", "metrics"})
+  for (const char* key : {"salvo_version", "chip", "experiment", "seed", "emulated_time_us",
+                          "wall_time_s", "spikes", "bus", "ppu", "metrics"})
     EXPECT_TRUE(r.summary.contains(key)) << key;
   EXPECT_DOUBLE_EQ(r.summary["emulated_time_us"].get<double>(), 200.0);
   EXPECT_GT(r.summary["spikes"].get<int>(), 0);
@@ -68,7 +78,8 @@ TEST(Experiments, PlaybackWritesItsOutputs) {
 TEST(Experiments, SalPairBothAlignsTheEffectiveWeights) {
   const auto r = salvo_run("pair_both", kPair + "--set experiment.plastic=both");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_LT(metric(r, "effective_asymmetry_final"), 0.5 * metric(r, "effective_asymmetry_initial")) << r.output;
+  EXPECT_LT(metric(r, "effective_asymmetry_final"), 0.5 * metric(r, "effective_asymmetry_initial"))
+      << r.output;
   EXPECT_GT(metric(r, "ppu_updates"), 100);
 }
 
@@ -77,38 +88,52 @@ TEST(Experiments, SalPairOneMovesTheWeakWeightOnly) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(metric(r, "code_01_final"), 30);  // the strong synapse does not learn
   EXPECT_GT(metric(r, "effective_10_final_mV"), 1.5 * 3.96) << r.output;  // the weak one grows
-  EXPECT_LT(metric(r, "effective_asymmetry_final"), metric(r, "effective_asymmetry_initial")) << r.output;
+  EXPECT_LT(metric(r, "effective_asymmetry_final"), metric(r, "effective_asymmetry_initial"))
+      << r.output;
 }
 
 TEST(Experiments, SalPairNoneLeavesTheWeights) {
   const auto r = salvo_run("pair_none", kPair + "--set experiment.plastic=none");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_DOUBLE_EQ(metric(r, "effective_asymmetry_final"), metric(r, "effective_asymmetry_initial"));
+  EXPECT_DOUBLE_EQ(metric(r, "effective_asymmetry_final"),
+                   metric(r, "effective_asymmetry_initial"));
 }
 
 TEST(Experiments, SalFeedbackAlignsOnlyWithSal) {
-  const std::string base = "--chip " + kMini + " --set experiment.layer_a=6 --set experiment.layer_b=6 " +
+  const std::string base = "--chip " + kMini +
+                           " --set experiment.layer_a=6 --set experiment.layer_b=6 " +
                            "--set experiment.duration_us=100000 ";
   const auto sal = salvo_run("fb_sal", base + "--set experiment.feedback_plasticity=sal");
   ASSERT_EQ(sal.code, 0) << sal.output;
-  EXPECT_LT(metric(sal, "angle_effective_final_deg"), metric(sal, "angle_effective_initial_deg") - 15) << sal.output;
+  EXPECT_LT(metric(sal, "angle_effective_final_deg"),
+            metric(sal, "angle_effective_initial_deg") - 15)
+      << sal.output;
   const auto fa = salvo_run("fb_none", base + "--set experiment.feedback_plasticity=none");
   ASSERT_EQ(fa.code, 0) << fa.output;
-  EXPECT_DOUBLE_EQ(metric(fa, "angle_effective_final_deg"), metric(fa, "angle_effective_initial_deg"));
+  EXPECT_DOUBLE_EQ(metric(fa, "angle_effective_final_deg"),
+                   metric(fa, "angle_effective_initial_deg"));
 }
 
 TEST(Experiments, BadNetworkConfigsExitTwo) {
   const std::string play = "--chip " + kMini + " --experiment ";
-  const auto row = salvo_run("bad_row", play + temp_yaml("row", "name: playback\nconnections:\n  - {first_row: 30, rows: 8}\n"));
+  const auto row = salvo_run(
+      "bad_row",
+      play + temp_yaml("row", "name: playback\nconnections:\n  - {first_row: 30, rows: 8}\n"));
   EXPECT_EQ(row.code, 2);
-  EXPECT_NE(row.output.find("experiment.connections.0: rows 30..37 out of range (allowed: 0..31"), std::string::npos)
+  EXPECT_NE(row.output.find("experiment.connections.0: rows 30..37 out of range (allowed: 0..31"),
+            std::string::npos)
       << row.output;
-  const auto weight = salvo_run("bad_weight", play + temp_yaml("w", "name: playback\nconnections:\n  - {weight: 64}\n"));
+  const auto weight = salvo_run(
+      "bad_weight", play + temp_yaml("w", "name: playback\nconnections:\n  - {weight: 64}\n"));
   EXPECT_EQ(weight.code, 2);
-  EXPECT_NE(weight.output.find("does not fit 6-bit weights (allowed: 0..63)"), std::string::npos) << weight.output;
-  const auto label = salvo_run("bad_label", play + temp_yaml("l", "name: playback\nconnections:\n  - {address: 64}\n"));
+  EXPECT_NE(weight.output.find("does not fit 6-bit weights (allowed: 0..63)"), std::string::npos)
+      << weight.output;
+  const auto label = salvo_run(
+      "bad_label", play + temp_yaml("l", "name: playback\nconnections:\n  - {address: 64}\n"));
   EXPECT_EQ(label.code, 2);
-  EXPECT_NE(label.output.find("experiment.connections.0.address: 64 is out of range"), std::string::npos) << label.output;
+  EXPECT_NE(label.output.find("experiment.connections.0.address: 64 is out of range"),
+            std::string::npos)
+      << label.output;
   const auto name = salvo_run("bad_name", play + temp_yaml("n", "name: sal-pairs\n"));
   EXPECT_EQ(name.code, 2);
   EXPECT_NE(name.output.find("did you mean 'sal-pair'"), std::string::npos) << name.output;
@@ -118,8 +143,8 @@ TEST(Experiments, BadNetworkConfigsExitTwo) {
 }
 
 TEST(Experiments, StdpWindowRecoversTheKernel) {
-  const std::string base = "--chip " + kMini + " --experiment " + kSrc + "/configs/experiments/stdp-window.yaml " +
-                           "--set experiment.rows=16 ";
+  const std::string base = "--chip " + kMini + " --experiment " + kSrc +
+                           "/configs/experiments/stdp-window.yaml " + "--set experiment.rows=16 ";
   const auto ideal = salvo_run("stdp_ideal", base + "--set chip.mismatch.scale=0");
   ASSERT_EQ(ideal.code, 0) << ideal.output;
   EXPECT_NEAR(metric(ideal, "tau_causal_us"), 5.0, 0.02 * 5.0);

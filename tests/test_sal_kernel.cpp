@@ -40,10 +40,12 @@ TEST(SalKernel, UpdateFollowsTheRuleAndClips) {
   p.signed_pairs = 1;
   // a - c per synapse in LSB: +8, -8, 0, +1000 (clips high), -1000 (clips low).
   std::vector<std::int32_t> d = {8 * 256, -8 * 256, 0, 1000 * 256, -1000 * 256}, s(n, 0);
-  std::vector<std::int32_t> shadow = {10 * SAL_ONE, 10 * SAL_ONE, -5 * SAL_ONE, 60 * SAL_ONE, -60 * SAL_ONE};
+  std::vector<std::int32_t> shadow = {10 * SAL_ONE, 10 * SAL_ONE, -5 * SAL_ONE, 60 * SAL_ONE,
+                                      -60 * SAL_ONE};
   std::vector<std::uint8_t> exc(n), inh(n);
   std::vector<std::uint32_t> random(2 * n, 0);  // rounding down unless the fraction is > 0
-  sal_update_row(&p, n, d.data(), s.data(), nullptr, shadow.data(), exc.data(), inh.data(), random.data());
+  sal_update_row(&p, n, d.data(), s.data(), nullptr, shadow.data(), exc.data(), inh.data(),
+                 random.data());
   EXPECT_EQ(shadow[0], 12 * SAL_ONE);
   EXPECT_EQ(shadow[1], 8 * SAL_ONE);
   EXPECT_EQ(shadow[2], -5 * SAL_ONE);
@@ -68,7 +70,8 @@ TEST(SalKernel, CommonModeRemovalSubtractsTheRowMean) {
   std::vector<std::int32_t> shadow(n, 0);
   std::vector<std::uint8_t> exc(n), inh(n);
   std::vector<std::uint32_t> random(2 * n, 0);
-  sal_update_row(&p, n, d.data(), s.data(), nullptr, shadow.data(), exc.data(), inh.data(), random.data());
+  sal_update_row(&p, n, d.data(), s.data(), nullptr, shadow.data(), exc.data(), inh.data(),
+                 random.data());
   EXPECT_EQ(shadow[0], -1 * SAL_ONE);
   EXPECT_EQ(shadow[1], 1 * SAL_ONE);
   EXPECT_EQ(shadow[2], -3 * SAL_ONE);
@@ -101,7 +104,8 @@ TEST(SalKernel, FirmwareArithmeticMatchesTheHost) {
   const int n = 32;
   std::ostringstream expect;
   std::vector<std::int32_t> shadow(n);
-  for (int i = 0; i < n; ++i) shadow[i] = static_cast<std::int32_t>(sal_xorshift32(&rng) % (127u << 16)) - (63 << 16);
+  for (int i = 0; i < n; ++i)
+    shadow[i] = static_cast<std::int32_t>(sal_xorshift32(&rng) % (127u << 16)) - (63 << 16);
   sal_params_t p{};
   p.eta_sal_q16 = 6554;
   p.w_max = 63;
@@ -116,8 +120,10 @@ TEST(SalKernel, FirmwareArithmeticMatchesTheHost) {
       s[i] = static_cast<std::int32_t>(sal_xorshift32(&rng) % 4001u);
     }
     for (auto& r : random) r = sal_xorshift32(&rng);
-    sal_update_row(&p, n, d.data(), s.data(), nullptr, shadow.data(), exc.data(), inh.data(), random.data());
-    for (int i = 0; i < n; ++i) expect << shadow[i] << ' ' << int(exc[i]) << ' ' << int(inh[i]) << '\n';
+    sal_update_row(&p, n, d.data(), s.data(), nullptr, shadow.data(), exc.data(), inh.data(),
+                   random.data());
+    for (int i = 0; i < n; ++i)
+      expect << shadow[i] << ' ' << int(exc[i]) << ' ' << int(inh[i]) << '\n';
   }
   // Console lines carry the processor's log prefix ("[info] ppu0: "): keep what follows it,
   // between the BEGIN and END lines.

@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
 #include "emulator/cli/cli_util.hpp"
@@ -19,21 +19,27 @@ nlohmann::json chip_figures(const ChipConfig& c) {
   namespace mm = memory_map;
   const long rows = c.synapses.rows_per_half, cols = c.neurons.per_half;
   const double bus_bw = c.buses.count * c.buses.throughput_mevents_per_s;
-  const int cells = c.parameter_memory.voltage_cells_per_neuron + c.parameter_memory.current_cells_per_neuron;
+  const int cells =
+      c.parameter_memory.voltage_cells_per_neuron + c.parameter_memory.current_cells_per_neuron;
   auto region = [](std::uint32_t base, std::uint32_t offset, std::uint64_t size, const char* what) {
     return nlohmann::json{{"start", fmt::format("0x{:08x}", base + offset)},
                           {"end", fmt::format("0x{:08x}", base + offset + size - 1)},
-                          {"size_bytes", size}, {"what", what}};
+                          {"size_bytes", size},
+                          {"what", what}};
   };
   nlohmann::json map = nlohmann::json::array({
       region(mm::kSramBase, 0, c.processor.memory_kib * 1024ULL, "local SRAM (code, data, stack)"),
-      region(mm::kPeripheralBase, 0, 0x1000, "processor peripherals (console, timer, mailbox, RNG)"),
-      region(mm::kChipWindowBase, mm::kWeights, rows * mm::kRowStride, "synapse weights (row*256 + col)"),
-      region(mm::kChipWindowBase, mm::kLabels, rows * mm::kRowStride, "synapse labels (row*256 + col)"),
+      region(mm::kPeripheralBase, 0, 0x1000,
+             "processor peripherals (console, timer, mailbox, RNG)"),
+      region(mm::kChipWindowBase, mm::kWeights, rows * mm::kRowStride,
+             "synapse weights (row*256 + col)"),
+      region(mm::kChipWindowBase, mm::kLabels, rows * mm::kRowStride,
+             "synapse labels (row*256 + col)"),
       region(mm::kChipWindowBase, mm::kCadcCtrl, 0x10, "CADC control / status / sensor reset"),
       region(mm::kChipWindowBase, mm::kCadcCausal, cols, "CADC causal results"),
       region(mm::kChipWindowBase, mm::kCadcAcausal, cols, "CADC acausal results"),
-      region(mm::kChipWindowBase, mm::kParameters, cols * mm::kNeuronParamStride, "neuron parameter memory"),
+      region(mm::kChipWindowBase, mm::kParameters, cols * mm::kNeuronParamStride,
+             "neuron parameter memory"),
       region(mm::kChipWindowBase, mm::kRateCounters, cols, "rate counters"),
       region(mm::kChipWindowBase, mm::kRowConfig, rows * 4, "row configuration (sign)"),
   });
@@ -65,13 +71,14 @@ nlohmann::json chip_figures(const ChipConfig& c) {
 }
 
 int cmd_info(const Args& args) {
-  po::options_description desc("usage: salvo info [--chip FILE] [--set KEY=VALUE]... [--json]\n\noptions");
+  po::options_description desc(
+      "usage: salvo info [--chip FILE] [--set KEY=VALUE]... [--json]\n\noptions");
   std::string chip_file;
   std::vector<std::string> sets;
-  desc.add_options()("help,h", "this help")
-      ("chip", po::value(&chip_file), "chip variant YAML (default configs/chips/reference.yaml)")
-      ("set", po::value(&sets)->composing(), "override chip.KEY=VALUE (repeatable)")
-      ("json", "print the figures as JSON");
+  desc.add_options()("help,h", "this help")(
+      "chip", po::value(&chip_file), "chip variant YAML (default configs/chips/reference.yaml)")(
+      "set", po::value(&sets)->composing(), "override chip.KEY=VALUE (repeatable)")(
+      "json", "print the figures as JSON");
   const auto vm = parse_options("info", desc, args);
   if (vm.count("help")) {
     std::cout << desc;
@@ -87,24 +94,33 @@ int cmd_info(const Args& args) {
   const auto& c = cfg.chip_config;
   std::cout << fmt::format("chip variant '{}' ({})\n", c.name, chip_file);
   std::cout << fmt::format("  halves                {}\n", c.halves);
-  std::cout << fmt::format("  neurons               {} ({} per half)\n", c.neurons_total(), c.neurons.per_half);
+  std::cout << fmt::format("  neurons               {} ({} per half)\n", c.neurons_total(),
+                           c.neurons.per_half);
   std::cout << fmt::format("  synapse rows          {} ({} per half, {} drivers)\n", c.rows_total(),
                            c.synapses.rows_per_half, c.halves * c.drivers.per_half);
-  std::cout << fmt::format("  synapses              {} ({}-bit weights)\n", c.synapses_total(), c.synapses.weight_bits);
-  std::cout << fmt::format("  correlation sensors   {} (2 per synapse, τ = {} µs)\n", 2 * c.synapses_total(), c.sensors.tau_us);
-  std::cout << fmt::format("  CADC channels         {} ({}-bit, {:.3f} µs per row)\n", f["cadc_channels"].get<long>(),
-                           c.cadc.bits, 1.0 / c.cadc.sample_rate_msps);
-  std::cout << fmt::format("  parameter cells       {} ({}-bit)\n", f["parameter_cells"].get<long>(), c.parameter_memory.code_bits);
-  std::cout << fmt::format("  event buses           {} × {} MEvent/s = {} MEvent/s, FIFO depth {}\n", c.buses.count,
-                           c.buses.throughput_mevents_per_s, f["bus_bandwidth_mevents_per_s"].get<double>(), c.buses.fifo_depth);
+  std::cout << fmt::format("  synapses              {} ({}-bit weights)\n", c.synapses_total(),
+                           c.synapses.weight_bits);
+  std::cout << fmt::format("  correlation sensors   {} (2 per synapse, τ = {} µs)\n",
+                           2 * c.synapses_total(), c.sensors.tau_us);
+  std::cout << fmt::format("  CADC channels         {} ({}-bit, {:.3f} µs per row)\n",
+                           f["cadc_channels"].get<long>(), c.cadc.bits,
+                           1.0 / c.cadc.sample_rate_msps);
+  std::cout << fmt::format("  parameter cells       {} ({}-bit)\n",
+                           f["parameter_cells"].get<long>(), c.parameter_memory.code_bits);
+  std::cout << fmt::format(
+      "  event buses           {} × {} MEvent/s = {} MEvent/s, FIFO depth {}\n", c.buses.count,
+      c.buses.throughput_mevents_per_s, f["bus_bandwidth_mevents_per_s"].get<double>(),
+      c.buses.fifo_depth);
   std::cout << fmt::format("  background sources    {}\n", c.background.sources);
-  std::cout << fmt::format("  processors            {} × RV32IMC @ {} MHz, {} KiB memory each\n", c.halves,
-                           c.processor.clock_mhz, c.processor.memory_kib);
-  std::cout << fmt::format("  time step             {} µs; mismatch scale {}\n", c.neurons.dt_us, c.mismatch.scale);
+  std::cout << fmt::format("  processors            {} × RV32IMC @ {} MHz, {} KiB memory each\n",
+                           c.halves, c.processor.clock_mhz, c.processor.memory_kib);
+  std::cout << fmt::format("  time step             {} µs; mismatch scale {}\n", c.neurons.dt_us,
+                           c.mismatch.scale);
   std::cout << "  processor memory map (per half):\n";
   for (const auto& r : f["memory_map"])
-    std::cout << fmt::format("    {} - {}  {:>8} B  {}\n", r["start"].get<std::string>(), r["end"].get<std::string>(),
-                             r["size_bytes"].get<std::uint64_t>(), r["what"].get<std::string>());
+    std::cout << fmt::format("    {} - {}  {:>8} B  {}\n", r["start"].get<std::string>(),
+                             r["end"].get<std::string>(), r["size_bytes"].get<std::uint64_t>(),
+                             r["what"].get<std::string>());
   return 0;
 }
 

@@ -1,11 +1,12 @@
 // `salvo run`: one experiment on one emulated chip instance.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/program_options.hpp>
 
 #include "emulator/cli/cli_util.hpp"
 #include "emulator/cli/commands.hpp"
@@ -21,24 +22,29 @@ namespace po = boost::program_options;
 
 int cmd_run(const Args& args) {
   po::options_description desc(
-      "usage: salvo run [--chip FILE] [--experiment FILE] [--seed N] [--out DIR] [--set KEY=VALUE]...\n\n"
+      "usage: salvo run [--chip FILE] [--experiment FILE] [--seed N] [--out DIR] [--set "
+      "KEY=VALUE]...\n\n"
       "Runs one experiment on one emulated chip instance. With no options: the default\n"
-      "experiment on configs/chips/reference.yaml. Results go to --out (default out/<experiment>).\n\n"
+      "experiment on configs/chips/reference.yaml. Results go to --out (default "
+      "out/<experiment>).\n\n"
       "options");
   std::string chip_file, experiment_file, out_dir;
   std::uint64_t seed = 1;
   std::vector<std::string> sets;
-  desc.add_options()("help,h", "this help")
-      ("chip", po::value(&chip_file), "chip variant YAML (default configs/chips/reference.yaml)")
-      ("experiment", po::value(&experiment_file), "experiment YAML (default: the default experiment)")
-      ("seed", po::value(&seed), "chip-instance and noise seed (default 1)")
-      ("out", po::value(&out_dir), "output directory")
-      ("set", po::value(&sets)->composing(), "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)")
-      ("no-plots", "skip the PNG plots (sweeps, benchmarks)");
+  desc.add_options()("help,h", "this help")(
+      "chip", po::value(&chip_file), "chip variant YAML (default configs/chips/reference.yaml)")(
+      "experiment", po::value(&experiment_file),
+      "experiment YAML (default: the default experiment)")(
+      "seed", po::value(&seed), "chip-instance and noise seed (default 1)")(
+      "out", po::value(&out_dir), "output directory")(
+      "set", po::value(&sets)->composing(),
+      "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)")(
+      "no-plots", "skip the PNG plots (sweeps, benchmarks)");
   po::variables_map vm = parse_options("run", desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\nexperiments:\n";
-    for (const auto& e : experiments::all()) std::cout << fmt::format("  {:14} {}\n", e.name, e.summary);
+    for (const auto& e : experiments::all())
+      std::cout << fmt::format("  {:14} {}\n", e.name, e.summary);
     return 0;
   }
   if (chip_file.empty()) chip_file = config::default_chip_file();
@@ -51,7 +57,8 @@ int cmd_run(const Args& args) {
   output::write_file_atomic(output::fs::path(out_dir) / "config.yaml", config::to_yaml(cfg));
 
   // Experiments without a fixed duration (a measurement protocol) set the total themselves.
-  const double duration = cfg.experiment["duration_us"] ? cfg.experiment["duration_us"].as<double>() : 0.0;
+  const double duration =
+      cfg.experiment["duration_us"] ? cfg.experiment["duration_us"].as<double>() : 0.0;
   output::Progress progress(name, duration, "µs");
   experiments::RunContext ctx(cfg, out_dir, progress);
   spdlog::info("run: experiment '{}' on chip '{}' (seed {}), output in {}", name,
@@ -71,24 +78,31 @@ int cmd_run(const Args& args) {
   nlohmann::json summary = {
       {"salvo_version", SALVO_VERSION},
       {"status", exit_code == 0 ? "ok" : "failed"},
-      {"chip", {{"name", cfg.chip_config.name}, {"file", cfg.chip_file},
-                {"neurons", cfg.chip_config.neurons_total()},
-                {"synapses", cfg.chip_config.synapses_total()},
-                {"mismatch_scale", cfg.chip_config.mismatch.scale}}},
+      {"chip",
+       {{"name", cfg.chip_config.name},
+        {"file", cfg.chip_file},
+        {"neurons", cfg.chip_config.neurons_total()},
+        {"synapses", cfg.chip_config.synapses_total()},
+        {"mismatch_scale", cfg.chip_config.mismatch.scale}}},
       {"experiment", {{"name", name}, {"file", cfg.experiment_file}}},
       {"seed", seed},
       {"emulated_time_us", ctx.stats.emulated_time_us},
       {"wall_time_s", wall},
       {"spikes", ctx.stats.spikes},
       {"bus", {{"events", ctx.stats.bus_events}, {"dropped", ctx.stats.bus_dropped}}},
-      {"ppu", {{"instructions", ctx.stats.ppu_instructions}, {"cycles", ctx.stats.ppu_cycles},
-               {"busy_fraction", ctx.stats.ppu_busy_fraction}}},
+      {"ppu",
+       {{"instructions", ctx.stats.ppu_instructions},
+        {"cycles", ctx.stats.ppu_cycles},
+        {"busy_fraction", ctx.stats.ppu_busy_fraction}}},
       {"metrics", ctx.metrics},
   };
   for (const auto& [k, v] : ctx.extra.items()) summary[k] = v;
   if (!failure.empty()) summary["failure"] = failure;
   output::write_json_atomic(output::fs::path(out_dir) / "summary.json", summary);
-  if (!vm.count("no-plots")) {
+  // Sweeps set SALVO_NO_PLOTS=1 for their points: a python start per point is their largest
+  // overhead.
+  const char* no_plots_env = std::getenv("SALVO_NO_PLOTS");
+  if (!vm.count("no-plots") && !(no_plots_env && std::string(no_plots_env) == "1")) {
     const std::string note = output::render_plots(out_dir);
     if (!note.empty()) spdlog::warn("{}", note);
   }

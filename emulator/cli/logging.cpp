@@ -14,9 +14,15 @@ void systemc_report_handler(const sc_core::sc_report& report, const sc_core::sc_
   const char* msg = report.get_msg();
   const char* type = report.get_msg_type();
   switch (report.get_severity()) {
-    case sc_core::SC_INFO: spdlog::debug("systemc: {}: {}", type, msg); break;
-    case sc_core::SC_WARNING: spdlog::warn("systemc: {}: {}", type, msg); break;
-    default: spdlog::error("systemc: {}: {}", type, msg); break;
+    case sc_core::SC_INFO:
+      spdlog::debug("systemc: {}: {}", type, msg);
+      break;
+    case sc_core::SC_WARNING:
+      spdlog::warn("systemc: {}: {}", type, msg);
+      break;
+    default:
+      spdlog::error("systemc: {}: {}", type, msg);
+      break;
   }
   if (actions & sc_core::SC_THROW) throw report;
   if (actions & sc_core::SC_ABORT) std::abort();
@@ -29,11 +35,16 @@ void setup_logging(int verbosity) {
   auto logger = spdlog::stderr_color_mt("salvo");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("[%^%l%$] %v");
-  if (verbosity >= 2) spdlog::set_level(spdlog::level::trace);
-  else if (verbosity == 1) spdlog::set_level(spdlog::level::debug);
-  else if (verbosity == 0) spdlog::set_level(spdlog::level::info);
-  else if (verbosity == -1) spdlog::set_level(spdlog::level::warn);
-  else spdlog::set_level(spdlog::level::err);
+  if (verbosity >= 2)
+    spdlog::set_level(spdlog::level::trace);
+  else if (verbosity == 1)
+    spdlog::set_level(spdlog::level::debug);
+  else if (verbosity == 0)
+    spdlog::set_level(spdlog::level::info);
+  else if (verbosity == -1)
+    spdlog::set_level(spdlog::level::warn);
+  else
+    spdlog::set_level(spdlog::level::err);
   sc_core::sc_report_handler::set_handler(systemc_report_handler);
 }
 

@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     } else {
-      std::fprintf(stderr, "salvo: error: unknown option '%s' (allowed: -v, -q, --version, --help)\n",
+      std::fprintf(stderr,
+                   "salvo: error: unknown option '%s' (allowed: -v, -q, --version, --help)\n",
                    opt.c_str());
       return 2;
     }

@@ -148,8 +148,8 @@ void check_chip(const YAML::Node& r, const YAML::Node& original, const Origin& o
   };
   if (num(r, "neurons", "v_reset_mV") >= num(r, "neurons", "v_threshold_mV"))
     fail("neurons.v_threshold_mV",
-         fmt::format("threshold {} mV is not above reset {} mV", num(r, "neurons", "v_threshold_mV"),
-                     num(r, "neurons", "v_reset_mV")),
+         fmt::format("threshold {} mV is not above reset {} mV",
+                     num(r, "neurons", "v_threshold_mV"), num(r, "neurons", "v_reset_mV")),
          "v_threshold_mV > v_reset_mV");
   if (num(r, "neurons", "v_min_mV") >= num(r, "neurons", "v_max_mV"))
     fail("neurons.v_max_mV", "upper rail is not above the lower rail", "v_max_mV > v_min_mV");
@@ -159,13 +159,16 @@ void check_chip(const YAML::Node& r, const YAML::Node& original, const Origin& o
     fail("sensors.tau_us", fmt::format("{} µs is outside the tunable range", tau),
          fmt::format("[{}, {}] from sensors.tau_min_us/tau_max_us", tmin, tmax));
   const int rows = integer(r, "synapses", "rows_per_half");
-  const int drivers = integer(r, "drivers", "per_half"), per = integer(r, "drivers", "rows_per_driver");
+  const int drivers = integer(r, "drivers", "per_half"),
+            per = integer(r, "drivers", "rows_per_driver");
   if (drivers * per != rows)
-    fail("drivers.per_half", fmt::format("{} drivers × {} rows = {} rows, but synapses.rows_per_half is {}",
-                                         drivers, per, drivers * per, rows),
+    fail("drivers.per_half",
+         fmt::format("{} drivers × {} rows = {} rows, but synapses.rows_per_half is {}", drivers,
+                     per, drivers * per, rows),
          fmt::format("drivers.per_half × drivers.rows_per_driver == {}", rows));
   if (num(r, "buses", "latency_us") < num(r, "neurons", "dt_us"))
-    fail("buses.latency_us", "shorter than one analog time step (events would act before they were sent)",
+    fail("buses.latency_us",
+         "shorter than one analog time step (events would act before they were sent)",
          fmt::format(">= neurons.dt_us = {}", num(r, "neurons", "dt_us")));
   if (integer(r, "processor", "memory_kib") > integer(r, "processor", "memory_max_kib"))
     fail("processor.memory_kib", "larger than processor.memory_max_kib",

@@ -28,7 +28,8 @@ std::string default_experiment_file() {
 
 YAML::Node read_yaml_file(const std::string& path) {
   if (!fs::exists(path)) throw UserError(fmt::format("{}: file not found", path));
-  if (fs::is_directory(path)) throw UserError(fmt::format("{}: is a directory, expected a YAML file", path));
+  if (fs::is_directory(path))
+    throw UserError(fmt::format("{}: is a directory, expected a YAML file", path));
   try {
     return YAML::LoadFile(path);
   } catch (const YAML::ParserException& e) {
@@ -52,12 +53,16 @@ std::vector<Override> parse_overrides(const std::vector<std::string>& overrides)
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw UserError(fmt::format("--set {}: expected KEY=VALUE (allowed keys: chip.<key> or experiment.<key>)", o));
+      throw UserError(fmt::format(
+          "--set {}: expected KEY=VALUE (allowed keys: chip.<key> or experiment.<key>)", o));
     const std::string key = o.substr(0, eq);
     const auto dot = key.find('.');
     const std::string root = key.substr(0, dot);
     if ((root != "chip" && root != "experiment") || dot == std::string::npos)
-      throw UserError(fmt::format("--set {}: key must start with 'chip.' or 'experiment.' (allowed: chip.<key>, experiment.<key>)", o));
+      throw UserError(
+          fmt::format("--set {}: key must start with 'chip.' or 'experiment.' (allowed: "
+                      "chip.<key>, experiment.<key>)",
+                      o));
     out.push_back({root, key.substr(dot + 1), o.substr(eq + 1)});
   }
   return out;
@@ -101,12 +106,14 @@ ResolvedConfig load(const std::string& chip_file, const std::string& experiment_
   std::string allowed;
   for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
   if (!name.IsDefined() || !name.IsScalar())
-    fail_at(name.IsDefined() ? name : raw, "experiment.name", origin, "missing experiment name", allowed);
+    fail_at(name.IsDefined() ? name : raw, "experiment.name", origin, "missing experiment name",
+            allowed);
   const std::string n = name.Scalar();
   if (!experiments::find(n)) {
     const std::string close = suggest(n, names);
-    fail_at(name, "experiment.name",
-            origin, fmt::format("unknown experiment '{}'{}", n, close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
+    fail_at(name, "experiment.name", origin,
+            fmt::format("unknown experiment '{}'{}", n,
+                        close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
             allowed);
   }
   const auto* info = experiments::find(n);

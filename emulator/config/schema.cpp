@@ -27,7 +27,8 @@ std::string fmt_number(double v) {
 std::string range_text(const SchemaNode& s) {
   const bool is_int = s.kind == Kind::kInt;
   const std::string kind = is_int ? "an integer" : "a number";
-  if (s.min && s.max) return fmt::format("{} in [{}, {}]", kind, fmt_number(*s.min), fmt_number(*s.max));
+  if (s.min && s.max)
+    return fmt::format("{} in [{}, {}]", kind, fmt_number(*s.min), fmt_number(*s.max));
   if (s.min) return fmt::format("{} >= {}", kind, fmt_number(*s.min));
   if (s.max) return fmt::format("{} <= {}", kind, fmt_number(*s.max));
   return kind;
@@ -66,10 +67,16 @@ YAML::Node scalar(const SchemaNode& s, const YAML::Node& in, const std::string& 
   if (!in.IsScalar()) {
     const char* what = in.IsMap() ? "a map" : in.IsSequence() ? "a list" : "empty";
     switch (s.kind) {
-      case Kind::kEnum: fail_at(in, path, origin, fmt::format("expected one value, got {}", what), join(s.allowed));
-      case Kind::kBool: fail_at(in, path, origin, fmt::format("expected true or false, got {}", what), "true, false");
-      case Kind::kString: fail_at(in, path, origin, fmt::format("expected a string, got {}", what));
-      default: fail_at(in, path, origin, fmt::format("expected {}, got {}", range_text(s), what), range_text(s));
+      case Kind::kEnum:
+        fail_at(in, path, origin, fmt::format("expected one value, got {}", what), join(s.allowed));
+      case Kind::kBool:
+        fail_at(in, path, origin, fmt::format("expected true or false, got {}", what),
+                "true, false");
+      case Kind::kString:
+        fail_at(in, path, origin, fmt::format("expected a string, got {}", what));
+      default:
+        fail_at(in, path, origin, fmt::format("expected {}, got {}", range_text(s), what),
+                range_text(s));
     }
   }
   const std::string text = in.Scalar();
@@ -78,12 +85,15 @@ YAML::Node scalar(const SchemaNode& s, const YAML::Node& in, const std::string& 
       if (text == "true" || text == "false") return YAML::Node(text == "true");
       fail_at(in, path, origin, fmt::format("'{}' is not a boolean", text), "true, false");
     }
-    case Kind::kString: return YAML::Node(text);
+    case Kind::kString:
+      return YAML::Node(text);
     case Kind::kEnum: {
-      if (std::find(s.allowed.begin(), s.allowed.end(), text) != s.allowed.end()) return YAML::Node(text);
+      if (std::find(s.allowed.begin(), s.allowed.end(), text) != s.allowed.end())
+        return YAML::Node(text);
       const std::string close = suggest(text, s.allowed);
       fail_at(in, path, origin,
-              fmt::format("'{}' is not allowed{}", text, close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
+              fmt::format("'{}' is not allowed{}", text,
+                          close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
               join(s.allowed));
     }
     case Kind::kInt:
@@ -96,7 +106,8 @@ YAML::Node scalar(const SchemaNode& s, const YAML::Node& in, const std::string& 
       } catch (const std::exception&) {
         fail_at(in, path, origin, fmt::format("'{}' is not a number", text), range_text(s));
       }
-      if (!std::isfinite(v)) fail_at(in, path, origin, fmt::format("'{}' is not finite", text), range_text(s));
+      if (!std::isfinite(v))
+        fail_at(in, path, origin, fmt::format("'{}' is not finite", text), range_text(s));
       if (s.kind == Kind::kInt && v != std::floor(v))
         fail_at(in, path, origin, fmt::format("'{}' is not an integer", text), range_text(s));
       if ((s.min && v < *s.min) || (s.max && v > *s.max))
@@ -104,14 +115,16 @@ YAML::Node scalar(const SchemaNode& s, const YAML::Node& in, const std::string& 
       // Shortest text that reads back to the same double: resolved configs round-trip exactly.
       return YAML::Node(fmt_number(v));
     }
-    default: break;
+    default:
+      break;
   }
   throw InternalError("scalar(): not a scalar kind");
 }
 
 }  // namespace
 
-SchemaNode Float(double def, std::optional<double> min, std::optional<double> max, std::string doc) {
+SchemaNode Float(double def, std::optional<double> min, std::optional<double> max,
+                 std::string doc) {
   SchemaNode s;
   s.kind = Kind::kFloat;
   s.default_text = fmt_number(def);
@@ -201,7 +214,8 @@ std::string suggest(const std::string& word, const std::vector<std::string>& can
   for (const auto& c : candidates) {
     size_t d = edit_distance(word, c);
     // A candidate that contains the word (or vice versa) is a good hint too.
-    if (c.find(word) != std::string::npos || word.find(c) != std::string::npos) d = std::min<size_t>(d, 2);
+    if (c.find(word) != std::string::npos || word.find(c) != std::string::npos)
+      d = std::min<size_t>(d, 2);
     if (d < best_d) {
       best_d = d;
       best = c;
@@ -225,9 +239,10 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
           const std::string key = kv.first.as<std::string>();
           if (!schema.child(key)) {
             const std::string close = suggest(key, names);
-            fail_at(kv.first, join_path(path, key), origin,
-                    "unknown key" + (close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
-                    join(names));
+            fail_at(
+                kv.first, join_path(path, key), origin,
+                "unknown key" + (close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
+                join(names));
           }
         }
       }
@@ -255,7 +270,9 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
     }
     default: {
       if (!input.IsDefined() || input.IsNull()) {
-        if (schema.required) fail_at(input, path, origin, "missing required key", schema.kind == Kind::kEnum ? join(schema.allowed) : "");
+        if (schema.required)
+          fail_at(input, path, origin, "missing required key",
+                  schema.kind == Kind::kEnum ? join(schema.allowed) : "");
         if (schema.kind == Kind::kString) return YAML::Node(schema.default_text);
         return scalar(schema, YAML::Load(schema.default_text), path, origin);
       }
@@ -268,7 +285,10 @@ void apply_override(YAML::Node& root, const std::string& path, const std::string
   std::vector<std::string> parts;
   std::stringstream ss(path);
   for (std::string p; std::getline(ss, p, '.');) {
-    if (p.empty()) throw UserError(fmt::format("--set {}={}: empty key component (allowed: dotted keys such as chip.mismatch.scale)", path, value));
+    if (p.empty())
+      throw UserError(fmt::format(
+          "--set {}={}: empty key component (allowed: dotted keys such as chip.mismatch.scale)",
+          path, value));
     parts.push_back(p);
   }
   YAML::Node parsed;
@@ -288,14 +308,17 @@ void apply_override(YAML::Node& root, const std::string& path, const std::string
       try {
         idx = std::stoul(p);
       } catch (const std::exception&) {
-        throw UserError(fmt::format("--set {}: '{}' must be a list index (allowed: 0..{})", path, p, cur.size() ? cur.size() - 1 : 0));
+        throw UserError(fmt::format("--set {}: '{}' must be a list index (allowed: 0..{})", path, p,
+                                    cur.size() ? cur.size() - 1 : 0));
       }
       if (idx >= cur.size())
-        throw UserError(fmt::format("--set {}: list index {} out of range (allowed: 0..{})", path, idx, cur.size() ? cur.size() - 1 : 0));
+        throw UserError(fmt::format("--set {}: list index {} out of range (allowed: 0..{})", path,
+                                    idx, cur.size() ? cur.size() - 1 : 0));
       next = cur[idx];
     } else {
       if (!cur.IsMap() && !cur.IsNull() && cur.IsDefined())
-        throw UserError(fmt::format("--set {}: '{}' is not a map", path, parts[i == 0 ? 0 : i - 1]));
+        throw UserError(
+            fmt::format("--set {}: '{}' is not a map", path, parts[i == 0 ? 0 : i - 1]));
       if (!cur[p].IsDefined() || cur[p].IsNull()) cur[p] = YAML::Node(YAML::NodeType::Map);
       next = cur[p];
     }
@@ -311,7 +334,8 @@ void apply_override(YAML::Node& root, const std::string& path, const std::string
       throw UserError(fmt::format("--set {}: '{}' must be a list index", path, last));
     }
     if (idx >= parent.size())
-      throw UserError(fmt::format("--set {}: list index {} out of range (allowed: 0..{})", path, idx, parent.size() ? parent.size() - 1 : 0));
+      throw UserError(fmt::format("--set {}: list index {} out of range (allowed: 0..{})", path,
+                                  idx, parent.size() ? parent.size() - 1 : 0));
     parent[idx] = parsed;
   } else {
     parent[last] = parsed;
@@ -351,13 +375,31 @@ void markdown_rows(const SchemaNode& s, const std::string& path, std::string& ou
   }
   std::string type, allowed, def;
   switch (s.kind) {
-    case Kind::kFloat: type = "number"; allowed = range_text(s); break;
-    case Kind::kInt: type = "integer"; allowed = range_text(s); break;
-    case Kind::kBool: type = "bool"; allowed = "true, false"; break;
-    case Kind::kString: type = "string"; break;
-    case Kind::kEnum: type = "enum"; allowed = join(s.allowed, ", "); break;
-    case Kind::kList: type = "list"; allowed = "see below"; break;
-    default: break;
+    case Kind::kFloat:
+      type = "number";
+      allowed = range_text(s);
+      break;
+    case Kind::kInt:
+      type = "integer";
+      allowed = range_text(s);
+      break;
+    case Kind::kBool:
+      type = "bool";
+      allowed = "true, false";
+      break;
+    case Kind::kString:
+      type = "string";
+      break;
+    case Kind::kEnum:
+      type = "enum";
+      allowed = join(s.allowed, ", ");
+      break;
+    case Kind::kList:
+      type = "list";
+      allowed = "see below";
+      break;
+    default:
+      break;
   }
   def = s.required ? "(required)" : "`" + s.default_text + "`";
   out += fmt::format("| `{}` | {} | {} | {} | {} |\n", path, type, def, allowed, s.doc);
@@ -367,7 +409,8 @@ void markdown_rows(const SchemaNode& s, const std::string& path, std::string& ou
 }  // namespace
 
 std::string to_markdown(const SchemaNode& schema, const std::string& prefix) {
-  std::string out = "| key | type | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n";
+  std::string out =
+      "| key | type | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n";
   markdown_rows(schema, prefix, out);
   return out;
 }

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/random/exponential_distribution.hpp>
 #include <fmt/format.h>
+#include <boost/random/exponential_distribution.hpp>
 
 #include "emulator/output/run_output.hpp"
 #include "hw/common/error.hpp"
@@ -36,23 +36,24 @@ int row_address(const AnalogCore& core, int row, int configured) {
 
 namespace {
 
-void check_block(const AnalogCore& core, const YAML::Node& c, const std::string& key, const std::string& file,
-                 bool with_columns) {
+void check_block(const AnalogCore& core, const YAML::Node& c, const std::string& key,
+                 const std::string& file, bool with_columns) {
   const int half = c["half"].as<int>();
   if (half >= core.halves())
-    throw UserError(fmt::format("{}: {}.half: {} does not exist on this chip (allowed: 0..{})", file, key, half,
-                                core.halves() - 1));
+    throw UserError(fmt::format("{}: {}.half: {} does not exist on this chip (allowed: 0..{})",
+                                file, key, half, core.halves() - 1));
   const int rows = core.config().synapses.rows_per_half;
   const int first = c["first_row"].as<int>(), n = c["rows"].as<int>();
   if (first + n > rows)
-    throw UserError(fmt::format("{}: {}: rows {}..{} out of range (allowed: 0..{} on chip '{}')", file, key, first,
-                                first + n - 1, rows - 1, core.config().name));
+    throw UserError(fmt::format("{}: {}: rows {}..{} out of range (allowed: 0..{} on chip '{}')",
+                                file, key, first, first + n - 1, rows - 1, core.config().name));
   if (with_columns) {
     const int cols = core.neurons_per_half();
     const int fc = c["first_column"].as<int>(), nc = c["columns"].as<int>();
     if (fc + nc > cols)
-      throw UserError(fmt::format("{}: {}: columns {}..{} out of range (allowed: 0..{} on chip '{}')", file, key, fc,
-                                  fc + nc - 1, cols - 1, core.config().name));
+      throw UserError(
+          fmt::format("{}: {}: columns {}..{} out of range (allowed: 0..{} on chip '{}')", file,
+                      key, fc, fc + nc - 1, cols - 1, core.config().name));
   }
 }
 
@@ -70,16 +71,19 @@ void apply_connections(AnalogCore& core, const YAML::Node& connections, const st
     const int w = c["weight"].as<int>(), wmax = c["weight_max"].as<int>();
     for (int v : {w, wmax})
       if (v > syn.weight_max())
-        throw UserError(fmt::format("{}: {}.weight: {} does not fit {}-bit weights (allowed: 0..{})", file, key, v,
-                                    core.config().synapses.weight_bits, syn.weight_max()));
+        throw UserError(
+            fmt::format("{}: {}.weight: {} does not fit {}-bit weights (allowed: 0..{})", file, key,
+                        v, core.config().synapses.weight_bits, syn.weight_max()));
     if (wmax >= 0 && wmax < w)
-      throw UserError(fmt::format("{}: {}.weight_max: {} is below weight {} (allowed: >= weight, or -1)", file, key,
-                                  wmax, w));
+      throw UserError(
+          fmt::format("{}: {}.weight_max: {} is below weight {} (allowed: >= weight, or -1)", file,
+                      key, wmax, w));
     const double prob = c["probability"].as<double>();
     const bool inh = c["sign"].as<std::string>() == "inhibitory";
     const int r0 = c["first_row"].as<int>(), c0 = c["first_column"].as<int>();
     for (int r = r0; r < r0 + c["rows"].as<int>(); ++r) {
-      syn.set_row_sign(r, inh ? SynapseArray::RowSign::kInhibitory : SynapseArray::RowSign::kExcitatory);
+      syn.set_row_sign(
+          r, inh ? SynapseArray::RowSign::kInhibitory : SynapseArray::RowSign::kExcitatory);
       const int address = row_address(core, r, c["address"].as<int>());
       for (int col = c0; col < c0 + c["columns"].as<int>(); ++col) {
         if (prob < 1.0 && draw_uniform01(eng) >= prob) continue;
@@ -92,8 +96,8 @@ void apply_connections(AnalogCore& core, const YAML::Node& connections, const st
   }
 }
 
-std::vector<Event> make_inputs(const AnalogCore& core, const YAML::Node& inputs, const std::string& file,
-                               std::uint64_t seed, double duration_us) {
+std::vector<Event> make_inputs(const AnalogCore& core, const YAML::Node& inputs,
+                               const std::string& file, std::uint64_t seed, double duration_us) {
   std::vector<Event> events;
   const int rpd = core.config().drivers.rows_per_driver;
   for (std::size_t k = 0; k < inputs.size(); ++k) {
@@ -104,15 +108,18 @@ std::vector<Event> make_inputs(const AnalogCore& core, const YAML::Node& inputs,
     if (type == "file") {
       const std::string name = in["file"].as<std::string>();
       if (name.empty())
-        throw UserError(fmt::format("{}: {}.file: missing (allowed: a CSV path with header time_us,row)", file, key));
+        throw UserError(fmt::format(
+            "{}: {}.file: missing (allowed: a CSV path with header time_us,row)", file, key));
       std::filesystem::path path(name);
       if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
       std::ifstream f(path);
-      if (!f) throw UserError(fmt::format("{}: {}.file: cannot read '{}'", file, key, path.string()));
+      if (!f)
+        throw UserError(fmt::format("{}: {}.file: cannot read '{}'", file, key, path.string()));
       std::string line;
       std::getline(f, line);
       if (line.rfind("time_us,row", 0) != 0)
-        throw UserError(fmt::format("{}:1: header must be 'time_us,row' ({} in {})", path.string(), key, file));
+        throw UserError(
+            fmt::format("{}:1: header must be 'time_us,row' ({} in {})", path.string(), key, file));
       int lineno = 1;
       const int rows = core.config().synapses.rows_per_half;
       while (std::getline(f, line)) {
@@ -123,11 +130,15 @@ std::vector<Event> make_inputs(const AnalogCore& core, const YAML::Node& inputs,
         char comma;
         int row;
         if (!(ss >> t >> comma >> row) || comma != ',' || t < 0)
-          throw UserError(fmt::format("{}:{}: expected 'time_us,row' with time >= 0", path.string(), lineno));
+          throw UserError(
+              fmt::format("{}:{}: expected 'time_us,row' with time >= 0", path.string(), lineno));
         if (row < 0 || row >= rows)
-          throw UserError(fmt::format("{}:{}: row {} out of range (allowed: 0..{})", path.string(), lineno, row, rows - 1));
+          throw UserError(fmt::format("{}:{}: row {} out of range (allowed: 0..{})", path.string(),
+                                      lineno, row, rows - 1));
         if (t < duration_us)
-          events.push_back({t, AnalogCore::row_label(half, row, rpd, row_address(core, row, in["address"].as<int>()))});
+          events.push_back(
+              {t, AnalogCore::row_label(half, row, rpd,
+                                        row_address(core, row, in["address"].as<int>()))});
       }
       continue;
     }
@@ -136,20 +147,26 @@ std::vector<Event> make_inputs(const AnalogCore& core, const YAML::Node& inputs,
     const double start = in["start_us"].as<double>();
     if (rate_hz <= 0) continue;
     const double mean_isi_us = 1e6 / rate_hz;
-    for (int r = in["first_row"].as<int>(); r < in["first_row"].as<int>() + in["rows"].as<int>(); ++r) {
-      const std::uint16_t label = AnalogCore::row_label(half, r, rpd, row_address(core, r, in["address"].as<int>()));
-      Engine eng = make_engine(seed, Stream::kHostInput, (k << 20) | static_cast<std::uint64_t>(half * 1024 + r));
+    for (int r = in["first_row"].as<int>(); r < in["first_row"].as<int>() + in["rows"].as<int>();
+         ++r) {
+      const std::uint16_t label =
+          AnalogCore::row_label(half, r, rpd, row_address(core, r, in["address"].as<int>()));
+      Engine eng = make_engine(seed, Stream::kHostInput,
+                               (k << 20) | static_cast<std::uint64_t>(half * 1024 + r));
       if (type == "regular") {
         // Rows are staggered evenly over one period so a block of rows does not fire in lockstep.
         const double phase = mean_isi_us * (r - in["first_row"].as<int>()) / in["rows"].as<int>();
-        for (double t = start + phase; t < duration_us; t += mean_isi_us) events.push_back({t, label});
+        for (double t = start + phase; t < duration_us; t += mean_isi_us)
+          events.push_back({t, label});
       } else {
         boost::random::exponential_distribution<double> isi(1.0 / mean_isi_us);
-        for (double t = start + isi(eng); t < duration_us; t += isi(eng)) events.push_back({t, label});
+        for (double t = start + isi(eng); t < duration_us; t += isi(eng))
+          events.push_back({t, label});
       }
     }
   }
-  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
   return events;
 }
 

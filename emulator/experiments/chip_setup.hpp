@@ -18,11 +18,12 @@ void default_routing(AnalogCore& core);
 
 // Applies `connections` (weights, labels, row signs); validates rows/columns/weights against
 // the chip and throws UserError naming the experiment key.
-void apply_connections(AnalogCore& core, const YAML::Node& connections, const std::string& file, std::uint64_t seed);
+void apply_connections(AnalogCore& core, const YAML::Node& connections, const std::string& file,
+                       std::uint64_t seed);
 
 // Host-link playback events for `inputs` up to duration_us (validated like connections).
-std::vector<Event> make_inputs(const AnalogCore& core, const YAML::Node& inputs, const std::string& file,
-                               std::uint64_t seed, double duration_us);
+std::vector<Event> make_inputs(const AnalogCore& core, const YAML::Node& inputs,
+                               const std::string& file, std::uint64_t seed, double duration_us);
 
 // Runs the kernel to `until_us` in chunks, updating ctx.progress, and levels the core.
 void run_kernel(RunContext& ctx, Chip& chip, double until_us);

@@ -23,7 +23,8 @@ class Playback : public Experiment {
     AnalogCore& core = chip.core();
     default_routing(core);
     apply_connections(core, ctx.exp["connections"], ctx.config.experiment_file, ctx.seed);
-    core.add_playback(make_inputs(core, ctx.exp["inputs"], ctx.config.experiment_file, ctx.seed, duration));
+    core.add_playback(
+        make_inputs(core, ctx.exp["inputs"], ctx.config.experiment_file, ctx.seed, duration));
     core.set_record_spikes(ctx.exp["record"]["spikes"].as<bool>());
     core.select_madc(ctx.exp["record"]["membrane_neuron"].as<int>());
     run_kernel(ctx, chip, duration);
@@ -44,9 +45,11 @@ class Playback : public Experiment {
     ctx.metrics["bus_events"] = core.bus_offered();
     ctx.metrics["bus_drops"] = core.bus_dropped();
     ctx.metrics["input_events"] = static_cast<double>(ctx.stats.bus_events);
-    ctx.summary_lines.push_back(fmt::format("{} spikes, {:.2f} ± {:.2f} per neuron ({:.0f} Hz hardware mean rate)",
-                                            core.spike_count(), mean, stdev, mean / (duration * 1e-6)));
-    ctx.summary_lines.push_back(fmt::format("bus: {} events offered, {} dropped", core.bus_offered(), core.bus_dropped()));
+    ctx.summary_lines.push_back(
+        fmt::format("{} spikes, {:.2f} ± {:.2f} per neuron ({:.0f} Hz hardware mean rate)",
+                    core.spike_count(), mean, stdev, mean / (duration * 1e-6)));
+    ctx.summary_lines.push_back(
+        fmt::format("bus: {} events offered, {} dropped", core.bus_offered(), core.bus_dropped()));
   }
 };
 
@@ -55,11 +58,14 @@ class Playback : public Experiment {
 ExperimentInfo playback_info() {
   auto keys = common_keys("playback", 1000.0);
   keys.push_back({"inputs", List(input_schema(), "[]", "host-link playback sources")});
-  keys.push_back({"connections", List(connection_schema(), "[]", "synapse blocks (weights, labels, row signs)")});
+  keys.push_back({"connections",
+                  List(connection_schema(), "[]", "synapse blocks (weights, labels, row signs)")});
   keys.push_back({"record", record_schema()});
   ExperimentInfo info;
   info.name = "playback";
-  info.summary = "a network from the config driven by host input spikes; records spikes, a membrane trace, rate counters";
+  info.summary =
+      "a network from the config driven by host input spikes; records spikes, a membrane trace, "
+      "rate counters";
   info.schema = Map(keys);
   info.make = [] { return std::make_unique<Playback>(); };
   return info;

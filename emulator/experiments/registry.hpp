@@ -42,6 +42,6 @@ std::string default_experiment();
 
 // Keys every experiment has.
 std::vector<std::pair<std::string, config::SchemaNode>> common_keys(const std::string& name,
-                                                                   double default_duration_us);
+                                                                    double default_duration_us);
 
 }  // namespace salvo::experiments

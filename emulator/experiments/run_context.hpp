@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "emulator/config/config.hpp"
 #include "emulator/output/run_output.hpp"
@@ -27,8 +27,12 @@ struct RunStats {
 class RunContext {
  public:
   RunContext(const config::ResolvedConfig& cfg, output::fs::path out_dir, output::Progress& prog)
-      : config(cfg), chip(cfg.chip_config), exp(cfg.experiment), seed(cfg.seed),
-        out(std::move(out_dir)), progress(prog) {}
+      : config(cfg),
+        chip(cfg.chip_config),
+        exp(cfg.experiment),
+        seed(cfg.seed),
+        out(std::move(out_dir)),
+        progress(prog) {}
 
   const config::ResolvedConfig& config;
   const ChipConfig& chip;

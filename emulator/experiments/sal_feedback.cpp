@@ -42,14 +42,16 @@ class SalFeedback : public Experiment {
     const bool learn = e["feedback_plasticity"].as<std::string>() == "sal";
     const bool use_firmware = e["executor"].as<std::string>() == "firmware";
     if (use_firmware && (na > 32 || nb > 32))
-      throw UserError(fmt::format("{}: experiment.layer_a/layer_b: the SAL firmware for {} KiB holds at most 32 x 32 "
-                                  "plastic synapses (allowed: <= 32 each, or executor: host)",
-                                  file, ctx.chip.processor.memory_kib));
+      throw UserError(fmt::format(
+          "{}: experiment.layer_a/layer_b: the SAL firmware for {} KiB holds at most 32 x 32 "
+          "plastic synapses (allowed: <= 32 each, or executor: host)",
+          file, ctx.chip.processor.memory_kib));
 
     Chip chip("chip", ctx.chip, ctx.seed, use_firmware && learn ? 1 : 0);
     std::unique_ptr<FirmwarePlasticity> firmware;
     if (use_firmware && learn)
-      firmware = std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed, firmware_image("sal.elf"));
+      firmware =
+          std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed, firmware_image("sal.elf"));
     AnalogCore& core = chip.core();
     SalNetwork net = setup_sal_network(core, e, na + nb, file);
     auto a_id = [&](int a) { return a; };
@@ -60,9 +62,12 @@ class SalFeedback : public Experiment {
     const int w_init = e["w_init"].as<int>(), b_init = e["b_init"].as<int>();
     const int wmax = core.synapses(net.half).weight_max();
     if (w_init > wmax || b_init > wmax)
-      throw UserError(fmt::format("{}: experiment.w_init/b_init: {}/{} exceed the weight range (allowed: 0..{})", file,
-                                  w_init, b_init, wmax));
-    auto draw = [&](int m) { return static_cast<int>(std::floor(draw_uniform01(eng) * (2 * m + 1))) - m; };
+      throw UserError(fmt::format(
+          "{}: experiment.w_init/b_init: {}/{} exceed the weight range (allowed: 0..{})", file,
+          w_init, b_init, wmax));
+    auto draw = [&](int m) {
+      return static_cast<int>(std::floor(draw_uniform01(eng) * (2 * m + 1))) - m;
+    };
     std::vector<int> w_codes(na * nb), b_codes(na * nb);
     for (int a = 0; a < na; ++a)
       for (int b = 0; b < nb; ++b) {
@@ -100,11 +105,11 @@ class SalFeedback : public Experiment {
     if (learn)
       for (int b = 0; b < nb; ++b)
         for (int a = 0; a < na; ++a) plastic.push_back({b_id(b), a_id(a)});
-    SalSchedule sched{e["update_period_us"].as<double>(), e["eta"].as<double>(), e["eta_decay_us"].as<double>(),
-                      e["remove_common_mode"].as<bool>()};
+    SalSchedule sched{e["update_period_us"].as<double>(), e["eta"].as<double>(),
+                      e["eta_decay_us"].as<double>(), e["remove_common_mode"].as<bool>()};
     HostPlasticity host(core, net, plastic, sched, ctx.seed);
-    output::CsvWriter csv(ctx.out / "angle.csv",
-                          {"time_us", "sal_effective_deg", "sal_codes_deg", "feedback_alignment_deg"});
+    output::CsvWriter csv(ctx.out / "angle.csv", {"time_us", "sal_effective_deg", "sal_codes_deg",
+                                                  "feedback_alignment_deg"});
     const double t_learn = core.now_us();
     auto sample = [&](double t) {
       double eff, codes;
@@ -112,8 +117,8 @@ class SalFeedback : public Experiment {
       // Feedback alignment keeps B (and W) fixed: its angle stays at the initial one.
       csv.row(t - t_learn, eff, codes, eff0);
     };
-    run_learning(ctx, chip, use_firmware ? nullptr : &host, firmware.get(), net, plastic, sched, duration,
-                 e["sample_period_us"].as<double>(), sample);
+    run_learning(ctx, chip, use_firmware ? nullptr : &host, firmware.get(), net, plastic, sched,
+                 duration, e["sample_period_us"].as<double>(), sample);
     csv.close();
     collect_stats(ctx, core);
     write_recordings(ctx, core);
@@ -133,15 +138,17 @@ class SalFeedback : public Experiment {
     ctx.metrics["angle_codes_final_deg"] = codes1;
     ctx.metrics["rate_a_hz"] = ra / t_total;
     ctx.metrics["rate_b_hz"] = rb / t_total;
-    ctx.summary_lines.push_back(fmt::format("feedback {}: effective angle B vs Wᵀ {:.1f}° -> {:.1f}° (codes {:.1f}° -> {:.1f}°)",
-                                            learn ? "learned by SAL" : "fixed (feedback alignment)", eff0, eff1, codes0,
-                                            codes1));
-    ctx.summary_lines.push_back(fmt::format("layers {} + {} neurons at {:.1f} / {:.1f} kHz; {} µs of learning, update every {} µs",
-                                            na, nb, ra / t_total * 1e-3, rb / t_total * 1e-3, duration, sched.period_us));
+    ctx.summary_lines.push_back(fmt::format(
+        "feedback {}: effective angle B vs Wᵀ {:.1f}° -> {:.1f}° (codes {:.1f}° -> {:.1f}°)",
+        learn ? "learned by SAL" : "fixed (feedback alignment)", eff0, eff1, codes0, codes1));
+    ctx.summary_lines.push_back(fmt::format(
+        "layers {} + {} neurons at {:.1f} / {:.1f} kHz; {} µs of learning, update every {} µs", na,
+        nb, ra / t_total * 1e-3, rb / t_total * 1e-3, duration, sched.period_us));
     if (firmware)
-      ctx.summary_lines.push_back(fmt::format("processor: busy {:.1f} %, {:.0f} cycles per pre-neuron update",
-                                              100 * ctx.stats.ppu_busy_fraction,
-                                              ctx.metrics["ppu_cycles_per_row_update"].get<double>()));
+      ctx.summary_lines.push_back(
+          fmt::format("processor: busy {:.1f} %, {:.0f} cycles per pre-neuron update",
+                      100 * ctx.stats.ppu_busy_fraction,
+                      ctx.metrics["ppu_cycles_per_row_update"].get<double>()));
   }
 };
 
@@ -151,14 +158,18 @@ ExperimentInfo sal_feedback_info() {
   auto keys = common_keys("sal-feedback", 150000.0);
   keys.push_back({"layer_a", Int(32, 1, 63, "neurons of layer A (feedback targets)")});
   keys.push_back({"layer_b", Int(32, 1, 63, "neurons of layer B (forward targets)")});
-  keys.push_back({"feedback_plasticity", Enum("sal", {"sal", "none"},
-                                              "sal: B learns by SAL; none: B stays random (feedback alignment)")});
+  keys.push_back({"feedback_plasticity",
+                  Enum("sal", {"sal", "none"},
+                       "sal: B learns by SAL; none: B stays random (feedback alignment)")});
   keys.push_back({"w_init", Int(8, 0, 255, "forward codes drawn uniformly in [-w_init, w_init]")});
-  keys.push_back({"b_init", Int(8, 0, 255, "initial feedback codes drawn uniformly in [-b_init, b_init]")});
+  keys.push_back(
+      {"b_init", Int(8, 0, 255, "initial feedback codes drawn uniformly in [-b_init, b_init]")});
   for (auto& k : sal_common_keys()) keys.push_back(k);
   ExperimentInfo info;
   info.name = "sal-feedback";
-  info.summary = "layer A -> B through fixed random signed W; feedback B learned by SAL on the processor; angle of B vs Wᵀ";
+  info.summary =
+      "layer A -> B through fixed random signed W; feedback B learned by SAL on the processor; "
+      "angle of B vs Wᵀ";
   info.schema = Map(keys);
   info.make = [] { return std::make_unique<SalFeedback>(); };
   return info;

@@ -16,46 +16,63 @@ using namespace config;
 
 std::vector<std::pair<std::string, SchemaNode>> sal_common_keys() {
   return {
-      {"executor", Enum("firmware", {"firmware", "host"},
-                        "who runs the plasticity rule: the firmware on the emulated processor, or the host "
-                        "calling the same C kernel at the same times (an ideal processor)")},
-      {"v_leak_mV", Float(750.0, 0.0, 1200.0, "leak target of the network neurons (noise-driven regime near threshold)")},
+      {"executor",
+       Enum("firmware", {"firmware", "host"},
+            "who runs the plasticity rule: the firmware on the emulated processor, or the host "
+            "calling the same C kernel at the same times (an ideal processor)")},
+      {"v_leak_mV",
+       Float(750.0, 0.0, 1200.0,
+             "leak target of the network neurons (noise-driven regime near threshold)")},
       {"v_reset_mV", Float(700.0, 0.0, 1200.0, "reset target of the network neurons")},
       {"v_threshold_mV", Float(800.0, 0.0, 1200.0, "threshold target of the network neurons")},
       {"target_rate_hz", Float(15000.0, 0.0, 1e6,
-                               "rate calibration: each neuron's leak code is tuned until it fires at this rate under the noise "
+                               "rate calibration: each neuron's leak code is tuned until it fires "
+                               "at this rate under the noise "
                                "(0 = off, the uncalibrated leak targets stay)")},
-      {"calibration_window_us", Float(2000.0, 10.0, 1e6, "measurement window per calibration iteration")},
+      {"calibration_window_us",
+       Float(2000.0, 10.0, 1e6, "measurement window per calibration iteration")},
       {"calibration_iterations", Int(8, 1, 50, "bisection steps of the rate calibration")},
-      {"noise_rate_exc_hz", Float(60000.0, 0.0, 1e8, "excitatory Poisson noise per neuron (hardware time)")},
+      {"noise_rate_exc_hz",
+       Float(60000.0, 0.0, 1e8, "excitatory Poisson noise per neuron (hardware time)")},
       {"noise_rate_inh_hz", Float(60000.0, 0.0, 1e8, "inhibitory Poisson noise per neuron")},
       {"noise_weight_exc", Int(20, 0, 63, "weight code of the excitatory noise synapses")},
       {"noise_weight_inh", Int(20, 0, 63, "weight code of the inhibitory noise synapses")},
       {"update_period_us", Float(100.0, 1.0, 1e6, "time between plasticity updates")},
-      {"eta", Float(4.0, 0.0, 1000.0, "learning rate: shadow-weight codes per LSB of (acausal − causal)")},
-      {"eta_decay_us", Float(0.0, 0.0, 1e9, "learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant")},
-      {"sensor_gain_calibration_us", Float(0.0, 0.0, 1e9,
-                                           "before learning, with the neurons uncoupled: measure each plastic synapse's "
-                                           "chance-level acausal/causal ratio and divide it out of the updates (0 = off)")},
+      {"eta",
+       Float(4.0, 0.0, 1000.0, "learning rate: shadow-weight codes per LSB of (acausal − causal)")},
+      {"eta_decay_us",
+       Float(0.0, 0.0, 1e9, "learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant")},
+      {"sensor_gain_calibration_us",
+       Float(0.0, 0.0, 1e9,
+             "before learning, with the neurons uncoupled: measure each plastic synapse's "
+             "chance-level acausal/causal ratio and divide it out of the updates (0 = off)")},
       {"remove_common_mode", Bool(false, "subtract each row's mean (a − c) before the update")},
-      {"sample_period_us", Float(1000.0, 1.0, 1e9, "how often weights are written to the time series")},
+      {"sample_period_us",
+       Float(1000.0, 1.0, 1e9, "how often weights are written to the time series")},
   };
 }
 
-SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neurons, const std::string& file) {
+SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neurons,
+                             const std::string& file) {
   const auto& cfg = core.config();
   SalNetwork net;
   net.rows_per_driver = cfg.drivers.rows_per_driver;
   const int per_half = core.neurons_per_half();
   const int rows = cfg.synapses.rows_per_half;
   if (net.rows_per_driver < 2)
-    throw UserError(fmt::format("{}: SAL experiments need 2 rows per synapse driver (exc/inh pair); chip.drivers.rows_per_driver "
-                                "is {} (allowed: >= 2)", file, net.rows_per_driver));
+    throw UserError(
+        fmt::format("{}: SAL experiments need 2 rows per synapse driver (exc/inh pair); "
+                    "chip.drivers.rows_per_driver "
+                    "is {} (allowed: >= 2)",
+                    file, net.rows_per_driver));
   // Neurons, one driver each, plus two noise drivers at the end of the array.
-  if (neurons > per_half || neurons > 64 || net.rows_per_driver * neurons + 2 * net.rows_per_driver > rows)
-    throw UserError(fmt::format("{}: the network needs {} neurons and {} synapse rows but chip '{}' has {} neurons and {} rows "
-                                "per half (allowed: at most 64 neurons, 2 rows each plus 4 noise rows)",
-                                file, neurons, net.rows_per_driver * neurons + 4, cfg.name, per_half, rows));
+  if (neurons > per_half || neurons > 64 ||
+      net.rows_per_driver * neurons + 2 * net.rows_per_driver > rows)
+    throw UserError(
+        fmt::format("{}: the network needs {} neurons and {} synapse rows but chip '{}' has {} "
+                    "neurons and {} rows "
+                    "per half (allowed: at most 64 neurons, 2 rows each plus 4 noise rows)",
+                    file, neurons, net.rows_per_driver * neurons + 4, cfg.name, per_half, rows));
   for (int k = 0; k < neurons; ++k) net.columns.push_back(k);
   // Operating point through the parameter memory (ideal codes; each circuit's mismatch
   // then moves its true values).
@@ -69,7 +86,8 @@ SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neuron
   auto& syn = core.synapses(net.half);
   for (int k = 0; k < neurons; ++k) {
     const int neuron = net.half * per_half + net.columns[k];
-    core.set_neuron_label(neuron, AnalogCore::row_label(net.half, net.exc_row(k), net.rows_per_driver, 0));
+    core.set_neuron_label(neuron,
+                          AnalogCore::row_label(net.half, net.exc_row(k), net.rows_per_driver, 0));
     syn.set_row_sign(net.exc_row(k), SynapseArray::RowSign::kExcitatory);
     syn.set_row_sign(net.inh_row(k), SynapseArray::RowSign::kInhibitory);
     for (int c = 0; c < per_half; ++c) {
@@ -110,7 +128,8 @@ SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neuron
   return net;
 }
 
-std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwork& net, const YAML::Node& exp) {
+std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwork& net,
+                                    const YAML::Node& exp) {
   AnalogCore& core = chip.core();
   const int n = static_cast<int>(net.columns.size());
   const double target = exp["target_rate_hz"].as<double>();
@@ -123,7 +142,8 @@ std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwor
     if (t0 + window > now) sc_core::sc_start(sc_core::sc_time(t0 + window - now, sc_core::SC_US));
     core.advance_to(t0 + window);
     for (int k = 0; k < n; ++k)
-      rates[k] = core.rate_counter(net.half * core.neurons_per_half() + net.columns[k]) / (window * 1e-6);
+      rates[k] =
+          core.rate_counter(net.half * core.neurons_per_half() + net.columns[k]) / (window * 1e-6);
     ctx.progress.update(core.now_us());
   };
   if (target <= 0) return rates;
@@ -156,7 +176,8 @@ void set_signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int pos
 
 int signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post) {
   auto& syn = core.synapses(net.half);
-  return syn.weight(net.exc_row(pre), net.columns[post]) - syn.weight(net.inh_row(pre), net.columns[post]);
+  return syn.weight(net.exc_row(pre), net.columns[post]) -
+         syn.weight(net.inh_row(pre), net.columns[post]);
 }
 
 double effective_weight(AnalogCore& core, const SalNetwork& net, int pre, int post) {
@@ -164,9 +185,13 @@ double effective_weight(AnalogCore& core, const SalNetwork& net, int pre, int po
          core.effective_weight_mV(net.half, net.inh_row(pre), net.columns[post]);
 }
 
-HostPlasticity::HostPlasticity(AnalogCore& core, const SalNetwork& net, std::vector<PlasticSynapse> plastic,
-                               const SalSchedule& schedule, std::uint64_t seed)
-    : core_(core), net_(net), plastic_(std::move(plastic)), sched_(schedule),
+HostPlasticity::HostPlasticity(AnalogCore& core, const SalNetwork& net,
+                               std::vector<PlasticSynapse> plastic, const SalSchedule& schedule,
+                               std::uint64_t seed)
+    : core_(core),
+      net_(net),
+      plastic_(std::move(plastic)),
+      sched_(schedule),
       rng_(static_cast<std::uint32_t>(mix_seed(seed ^ 0x5A15EEDULL)) | 1u) {
   for (const auto& p : plastic_)
     if (std::find(pres_.begin(), pres_.end(), p.pre) == pres_.end()) pres_.push_back(p.pre);
@@ -204,8 +229,8 @@ void HostPlasticity::start(double t_us) {
   t0_ = t_us;
 }
 
-void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double until_us, double period_us,
-                 const std::function<void(double)>& on_step) {
+void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double until_us,
+                 double period_us, const std::function<void(double)>& on_step) {
   AnalogCore& core = chip.core();
   const double step = period_us > 0 ? period_us : 100.0;
   for (double t = core.now_us() + step; t <= until_us + 1e-9; t += step) {
@@ -253,7 +278,8 @@ void HostPlasticity::update(double t_us) {
   std::vector<std::uint8_t> c(cols), a(cols), exc(cols), inh(cols);
   std::vector<std::int32_t> d(cols), s(cols);
   std::vector<std::uint32_t> random(2 * cols);
-  const double decay = sched_.eta_decay_us > 0 ? 1.0 / (1.0 + (t_us - t0_) / sched_.eta_decay_us) : 1.0;
+  const double decay =
+      sched_.eta_decay_us > 0 ? 1.0 / (1.0 + (t_us - t0_) / sched_.eta_decay_us) : 1.0;
   sal_params_t p{};
   p.eta_sal_q16 = static_cast<std::int32_t>(std::lround(sched_.eta * decay * SAL_ONE));
   p.w_max = syn.weight_max();
@@ -288,7 +314,8 @@ void HostPlasticity::update(double t_us) {
     if (measure_only_) continue;
     std::vector<std::uint16_t> gain(n, 256);
     for (int k = 0; k < n; ++k) gain[k] = c_gain_[pre][posts[k]];
-    sal_update_row(&p, n, dn.data(), sn.data(), gain.data(), shadow.data(), exc.data(), inh.data(), random.data());
+    sal_update_row(&p, n, dn.data(), sn.data(), gain.data(), shadow.data(), exc.data(), inh.data(),
+                   random.data());
     for (int k = 0; k < n; ++k) {
       shadow_[pre][posts[k]] = shadow[k];
       syn.set_weight(net_.exc_row(pre), posts[k], exc[k]);
@@ -308,8 +335,9 @@ void HostPlasticity::update(double t_us) {
 namespace salvo::experiments {
 
 void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePlasticity* firmware,
-                  const SalNetwork& net, const std::vector<PlasticSynapse>& plastic, const SalSchedule& schedule,
-                  double duration_us, double sample_period_us, const std::function<void(double)>& on_sample) {
+                  const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
+                  const SalSchedule& schedule, double duration_us, double sample_period_us,
+                  const std::function<void(double)>& on_sample) {
   AnalogCore& core = chip.core();
   const double t0 = core.now_us();
   const double end = t0 + duration_us;
@@ -346,8 +374,10 @@ void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePla
   if (!firmware->ended()) {
     collect_stats(ctx, core);
     firmware->report(ctx);
-    throw RunFailure(fmt::format("sal firmware did not finish {} updates in twice their time: the processor is too slow "
-                                 "for update_period_us = {} (see ppu_cycles_per_row_update)", updates, schedule.period_us));
+    throw RunFailure(fmt::format(
+        "sal firmware did not finish {} updates in twice their time: the processor is too slow "
+        "for update_period_us = {} (see ppu_cycles_per_row_update)",
+        updates, schedule.period_us));
   }
   firmware->check();
   firmware->report(ctx);
@@ -367,8 +397,10 @@ FirmwarePlasticity::FirmwarePlasticity(Chip& chip, const ChipConfig& config, std
                                        const std::string& elf_path)
     : impl_(std::make_unique<Impl>()) {
   if (!std::filesystem::exists(elf_path))
-    throw UserError(fmt::format("{}: firmware image not found (build it with `cmake --build build`, or set "
-                                "experiment.executor: host)", elf_path));
+    throw UserError(
+        fmt::format("{}: firmware image not found (build it with `cmake --build build`, or set "
+                    "experiment.executor: host)",
+                    elf_path));
   impl_->elf = elf_path;
   auto params = ppu::PlasticityProcessorParams::from_config(config.processor, seed, 0);
   impl_->ppu = std::make_unique<ppu::PlasticityProcessor>("ppu0", params);
@@ -379,7 +411,8 @@ FirmwarePlasticity::FirmwarePlasticity(Chip& chip, const ChipConfig& config, std
 FirmwarePlasticity::~FirmwarePlasticity() = default;
 
 void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
-                               const SalSchedule& schedule, std::uint32_t updates, std::uint32_t baseline_samples) {
+                               const SalSchedule& schedule, std::uint32_t updates,
+                               std::uint32_t baseline_samples) {
   sal_config_t cfg{};
   cfg.magic = SAL_CONFIG_MAGIC;
   cfg.period_us = static_cast<std::uint32_t>(std::lround(schedule.period_us));
@@ -393,7 +426,8 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
   std::vector<int> pres;
   for (const auto& p : plastic)
     if (std::find(pres.begin(), pres.end(), p.pre) == pres.end()) pres.push_back(p.pre);
-  if (pres.size() > 64) throw UserError("sal firmware: more than 64 plastic pre neurons (allowed: <= 64)");
+  if (pres.size() > 64)
+    throw UserError("sal firmware: more than 64 plastic pre neurons (allowed: <= 64)");
   cfg.n_pre = static_cast<std::uint32_t>(pres.size());
   for (std::size_t j = 0; j < pres.size(); ++j) {
     int lo = 1 << 30, hi = -1, count = 0;
@@ -404,7 +438,8 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
       ++count;
     }
     if (hi - lo + 1 != count)
-      throw InternalError("sal firmware: plastic synapses of a pre neuron must target consecutive columns");
+      throw InternalError(
+          "sal firmware: plastic synapses of a pre neuron must target consecutive columns");
     cfg.pre_exc_row[j] = static_cast<std::uint8_t>(net.exc_row(pres[j]));
     cfg.post_first[j] = static_cast<std::uint8_t>(lo);
     cfg.post_count[j] = static_cast<std::uint8_t>(count);
@@ -412,9 +447,11 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
   auto& ppu = *impl_->ppu;
   ppu.load_elf(impl_->elf);
   const auto addr = ppu.symbol("sal_config");
-  if (!addr) throw UserError(fmt::format("{}: no symbol 'sal_config' (not the SAL firmware?)", impl_->elf));
+  if (!addr)
+    throw UserError(fmt::format("{}: no symbol 'sal_config' (not the SAL firmware?)", impl_->elf));
   if (!ppu.write_memory(*addr, &cfg, sizeof cfg))
-    throw UserError(fmt::format("{}: cannot write the parameter block at 0x{:08x}", impl_->elf, *addr));
+    throw UserError(
+        fmt::format("{}: cannot write the parameter block at 0x{:08x}", impl_->elf, *addr));
   ppu.start();
   impl_->started = true;
 }
@@ -426,8 +463,10 @@ void FirmwarePlasticity::check() const {
   if (!impl_->started || !ppu.ended()) return;
   if (ppu.end_reason() == ppu::ProgramEnd::kExited && ppu.exit_code() == 0) return;
   if (ppu.end_reason() == ppu::ProgramEnd::kExited)
-    throw RunFailure(fmt::format("firmware {} exited with code {}: {}", impl_->elf, ppu.exit_code(), ppu.console_output()));
-  throw RunFailure(fmt::format("firmware {} stopped: {} {}", impl_->elf, ppu.end_message(), ppu.trap_report()));
+    throw RunFailure(fmt::format("firmware {} exited with code {}: {}", impl_->elf, ppu.exit_code(),
+                                 ppu.console_output()));
+  throw RunFailure(
+      fmt::format("firmware {} stopped: {} {}", impl_->elf, ppu.end_message(), ppu.trap_report()));
 }
 
 void FirmwarePlasticity::report(RunContext& ctx) const {
@@ -438,7 +477,8 @@ void FirmwarePlasticity::report(RunContext& ctx) const {
   ctx.stats.ppu_busy_fraction = st.busy_fraction();
   sal_stats_t s{};
   if (const auto addr = ppu.symbol("sal_stats")) ppu.read_memory(*addr, &s, sizeof s);
-  const double cycles = static_cast<double>((static_cast<std::uint64_t>(s.update_cycles_hi) << 32) | s.update_cycles_lo);
+  const double cycles = static_cast<double>((static_cast<std::uint64_t>(s.update_cycles_hi) << 32) |
+                                            s.update_cycles_lo);
   ctx.metrics["ppu_updates"] = s.updates;
   ctx.metrics["ppu_cycles_per_row_update"] = s.row_updates ? cycles / s.row_updates : 0.0;
   ctx.metrics["ppu_max_update_cycles"] = s.max_update_cycles;

@@ -33,12 +33,14 @@ struct SalNetwork {
 };
 
 // Wires the network: neuron labels, drivers, noise rows and sources, neuron targets.
-SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neurons, const std::string& file);
+SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neurons,
+                             const std::string& file);
 
 // Rate calibration with the rate counters: bisects each neuron's leak code until it fires at
 // experiment.target_rate_hz under the noise (weights as they are). Runs the kernel; returns the
 // rates of the last measurement.
-std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwork& net, const YAML::Node& exp);
+std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwork& net,
+                                    const YAML::Node& exp);
 
 // Programs the signed weight code w (−w_max..w_max) of synapse pre → post.
 void set_signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post, int w);
@@ -54,8 +56,8 @@ struct PlasticSynapse {
 
 struct SalSchedule {
   double period_us;
-  double eta;                // shadow codes per LSB of (a − c)
-  double eta_decay_us;       // learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant
+  double eta;           // shadow codes per LSB of (a − c)
+  double eta_decay_us;  // learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant
   bool remove_common_mode;
 };
 
@@ -86,9 +88,9 @@ class HostPlasticity {
   SalNetwork net_;
   std::vector<PlasticSynapse> plastic_;
   SalSchedule sched_;
-  std::vector<int> pres_;  // pre neurons with plastic synapses
+  std::vector<int> pres_;                          // pre neurons with plastic synapses
   std::vector<std::vector<std::int32_t>> shadow_;  // [pre][column]
-  std::vector<std::uint16_t> base_c_, base_a_;  // Q8
+  std::vector<std::uint16_t> base_c_, base_a_;     // Q8
   std::uint32_t rng_;
   std::uint64_t updates_ = 0;
   std::vector<std::vector<double>> d_sum_, s_sum_;
@@ -103,12 +105,13 @@ class HostPlasticity {
 class FirmwarePlasticity {
  public:
   // Elaboration time: creates the processor and binds it to the chip's window 0.
-  FirmwarePlasticity(Chip& chip, const ChipConfig& config, std::uint64_t seed, const std::string& elf_path);
+  FirmwarePlasticity(Chip& chip, const ChipConfig& config, std::uint64_t seed,
+                     const std::string& elf_path);
   ~FirmwarePlasticity();
   // Writes the parameter block and starts the program at the current time; it runs
   // `updates` updates and exits.
-  void start(const SalNetwork& net, const std::vector<PlasticSynapse>& plastic, const SalSchedule& schedule,
-             std::uint32_t updates, std::uint32_t baseline_samples);
+  void start(const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
+             const SalSchedule& schedule, std::uint32_t updates, std::uint32_t baseline_samples);
   // Throws RunFailure if the firmware trapped, ran away or exited non-zero.
   void check() const;
   bool ended() const;
@@ -125,15 +128,16 @@ class FirmwarePlasticity {
 // starts the program, which runs duration/period updates on its own timer; the kernel runs
 // on until it exits (a trap or non-zero exit becomes a RunFailure).
 void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePlasticity* firmware,
-                  const SalNetwork& net, const std::vector<PlasticSynapse>& plastic, const SalSchedule& schedule,
-                  double duration_us, double sample_period_us, const std::function<void(double)>& on_sample);
+                  const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
+                  const SalSchedule& schedule, double duration_us, double sample_period_us,
+                  const std::function<void(double)>& on_sample);
 
 // Default location of a firmware image built by the top-level build.
 std::string firmware_image(const std::string& name);
 
 // Runs the kernel to `until_us`, calling plasticity.update every period_us (0: no updates,
 // the kernel advances in 100 µs steps) and then on_step(t) if given.
-void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double until_us, double period_us,
-                 const std::function<void(double)>& on_step);
+void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double until_us,
+                 double period_us, const std::function<void(double)>& on_step);
 
 }  // namespace salvo::experiments

@@ -7,8 +7,8 @@
 #include "emulator/experiments/stdp_window.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
@@ -28,14 +28,15 @@ struct PointResult {
   double dt_measured_us;  // mean Δt of the pairs the sensors saw (latency and rise included)
   // Per (row, col): readout (LSB below the post-reset reading), and the paired Δt.
   std::vector<double> causal, acausal;
-  std::vector<double> dt_causal, dt_acausal;  // mean Δt of the pairs per column
-  std::vector<int> n_causal, n_acausal;      // pairs per column
+  std::vector<double> dt_causal, dt_acausal;                     // mean Δt of the pairs per column
+  std::vector<int> n_causal, n_acausal;                          // pairs per column
   std::vector<std::vector<double>> pairs_causal, pairs_acausal;  // |Δt| of every pair, per column
 };
 
 // The sensors' nearest-neighbour rule replayed on the host from known pre and recorded post
 // times of one column: returns the pairs' Δt (causal > 0, acausal < 0).
-void pairs(const std::vector<double>& pre, const std::vector<double>& post, std::vector<double>& out) {
+void pairs(const std::vector<double>& pre, const std::vector<double>& post,
+           std::vector<double>& out) {
   out.clear();
   double last_pre = -std::numeric_limits<double>::infinity();
   double last_post = -std::numeric_limits<double>::infinity();
@@ -55,8 +56,8 @@ void pairs(const std::vector<double>& pre, const std::vector<double>& post, std:
 // Fits readout_p = A · Σ_k exp(−|Δt_pk|/τ) over the points p of one synapse, every pair k
 // the sensor saw counted (neurons fire short bursts, so one point holds several pairs): A in
 // closed form for each τ, τ by golden-section search on log τ.
-ExpWindowFit fit_pairs(const std::vector<const std::vector<double>*>& pair_dts, const std::vector<double>& value,
-                       double tau_lo, double tau_hi) {
+ExpWindowFit fit_pairs(const std::vector<const std::vector<double>*>& pair_dts,
+                       const std::vector<double>& value, double tau_lo, double tau_hi) {
   auto solve = [&](double tau, double& a) {
     double ss = 0, rs = 0, rr = 0;
     for (std::size_t p = 0; p < value.size(); ++p) {
@@ -111,21 +112,28 @@ class StdpWindow : public Experiment {
     const int rows_total = cfg.synapses.rows_per_half;
     const std::string file = ctx.config.experiment_file;
     if (half >= core.halves())
-      throw UserError(fmt::format("{}: experiment.half: {} does not exist (allowed: 0..{})", file, half, core.halves() - 1));
+      throw UserError(fmt::format("{}: experiment.half: {} does not exist (allowed: 0..{})", file,
+                                  half, core.halves() - 1));
     if (n_rows + n_trig > rows_total)
-      throw UserError(fmt::format("{}: experiment.rows + trigger_rows = {} exceeds the {} rows of chip '{}' (allowed: <= {})",
-                                  file, n_rows + n_trig, rows_total, cfg.name, rows_total));
+      throw UserError(
+          fmt::format("{}: experiment.rows + trigger_rows = {} exceeds the {} rows of chip '{}' "
+                      "(allowed: <= {})",
+                      file, n_rows + n_trig, rows_total, cfg.name, rows_total));
     if (n_cols > core.neurons_per_half())
-      throw UserError(fmt::format("{}: experiment.columns: {} exceeds {} neurons per half (allowed: <= {})", file, n_cols,
-                                  core.neurons_per_half(), core.neurons_per_half()));
+      throw UserError(
+          fmt::format("{}: experiment.columns: {} exceeds {} neurons per half (allowed: <= {})",
+                      file, n_cols, core.neurons_per_half(), core.neurons_per_half()));
     if (n_trig % cfg.drivers.rows_per_driver != 0 || n_rows % cfg.drivers.rows_per_driver != 0)
-      throw UserError(fmt::format("{}: experiment.rows/trigger_rows must be multiples of drivers.rows_per_driver = {}",
-                                  file, cfg.drivers.rows_per_driver));
+      throw UserError(fmt::format(
+          "{}: experiment.rows/trigger_rows must be multiples of drivers.rows_per_driver = {}",
+          file, cfg.drivers.rows_per_driver));
     const double max_abs = std::max(std::fabs(*std::min_element(offsets.begin(), offsets.end())),
                                     std::fabs(*std::max_element(offsets.begin(), offsets.end())));
     if (period < 2 * max_abs + 20)
-      throw UserError(fmt::format("{}: experiment.period_us: {} µs leaves no isolation between pairs (allowed: >= 2·max|dt_us| + 20 = {})",
-                                  file, period, 2 * max_abs + 20));
+      throw UserError(
+          fmt::format("{}: experiment.period_us: {} µs leaves no isolation between pairs (allowed: "
+                      ">= 2·max|dt_us| + 20 = {})",
+                      file, period, 2 * max_abs + 20));
 
     default_routing(core);
     auto& syn = core.synapses(half);
@@ -151,7 +159,9 @@ class StdpWindow : public Experiment {
         const double t_trig = point_start[p] + lead_in + k * period;
         for (int r = first_trig; r < rows_total; r += cfg.drivers.rows_per_driver)
           for (int a = 0; a < cfg.drivers.rows_per_driver; ++a)
-            events.push_back({t_trig, AnalogCore::row_label(half, r + a, cfg.drivers.rows_per_driver, row_address(core, r + a, -1))});
+            events.push_back(
+                {t_trig, AnalogCore::row_label(half, r + a, cfg.drivers.rows_per_driver,
+                                               row_address(core, r + a, -1))});
         const double t_pre = t_trig - offsets[p];  // nominal Δt = t_post − t_pre
         for (int r = 0; r < n_rows; r += cfg.drivers.rows_per_driver)
           events.push_back({t_pre, AnalogCore::row_label(half, r, cfg.drivers.rows_per_driver, 0)});
@@ -161,7 +171,8 @@ class StdpWindow : public Experiment {
     core.add_playback(events);
 
     std::vector<PointResult> results;
-    std::vector<std::uint8_t> c0(core.neurons_per_half()), a0(c0.size()), c1(c0.size()), a1(c0.size());
+    std::vector<std::uint8_t> c0(core.neurons_per_half()), a0(c0.size()), c1(c0.size()),
+        a1(c0.size());
     std::vector<double> base_c(static_cast<std::size_t>(n_rows) * n_cols), base_a(base_c.size());
     std::vector<double> dts;
     for (std::size_t p = 0; p < offsets.size(); ++p) {
@@ -192,7 +203,8 @@ class StdpWindow : public Experiment {
       std::vector<std::vector<double>> post(n_cols);
       for (const auto& s : core.spikes()) {
         const int col = s.neuron - half * core.neurons_per_half();
-        // The sensors see a post spike sensors.post_delay_us after it (as pre spikes after the bus).
+        // The sensors see a post spike sensors.post_delay_us after it (as pre spikes after the
+        // bus).
         if (col >= 0 && col < n_cols && s.t_us >= point_start[p] && s.t_us < t_read)
           post[col].push_back(s.t_us + cfg.sensors.post_delay_us);
       }
@@ -231,8 +243,8 @@ class StdpWindow : public Experiment {
     write_recordings(ctx, core);
 
     // window.csv: per nominal Δt, mean and σ across synapses of the readout per pair.
-    output::CsvWriter win(ctx.out / "window.csv",
-                          {"dt_us", "causal_mean", "causal_std", "acausal_mean", "acausal_std", "dt_nominal_us"});
+    output::CsvWriter win(ctx.out / "window.csv", {"dt_us", "causal_mean", "causal_std",
+                                                   "acausal_mean", "acausal_std", "dt_nominal_us"});
     for (const auto& res : results) {
       double sc = 0, sc2 = 0, sa = 0, sa2 = 0;
       const double n = static_cast<double>(res.causal.size());
@@ -250,8 +262,9 @@ class StdpWindow : public Experiment {
     win.close();
 
     // Per-synapse fits, causal and acausal separately.
-    output::CsvWriter fits(ctx.out / "fits.csv", {"row", "column", "channel", "amplitude_lsb", "tau_us", "points",
-                                                  "true_amplitude_lsb", "true_tau_us"});
+    output::CsvWriter fits(ctx.out / "fits.csv",
+                           {"row", "column", "channel", "amplitude_lsb", "tau_us", "points",
+                            "true_amplitude_lsb", "true_tau_us"});
     std::vector<ExpWindowFit> fit_c, fit_a;
     std::vector<double> true_ac, true_aa;
     WindowFitOptions opts;
@@ -265,11 +278,13 @@ class StdpWindow : public Experiment {
             pair_dts.push_back(&(causal ? res.pairs_causal : res.pairs_acausal)[c]);
             value.push_back((causal ? res.causal : res.acausal)[r * n_cols + c]);
           }
-          const ExpWindowFit f = fit_pairs(pair_dts, value, cfg.sensors.tau_min_us / 4, cfg.sensors.tau_max_us * 4);
+          const ExpWindowFit f =
+              fit_pairs(pair_dts, value, cfg.sensors.tau_min_us / 4, cfg.sensors.tau_max_us * 4);
           const auto channel = causal ? SensorChannel::kCausal : SensorChannel::kAcausal;
           const double true_a = core.sensors(half).amplitude_lsb(channel, r, c);
           const double true_tau = core.sensors(half).tau_us(channel, r, c);
-          fits.row(r, c, causal ? "causal" : "acausal", f.amplitude, f.tau_us, f.points, true_a, true_tau);
+          fits.row(r, c, causal ? "causal" : "acausal", f.amplitude, f.tau_us, f.points, true_a,
+                   true_tau);
           if (f.ok) {
             (causal ? fit_c : fit_a).push_back(f);
             (causal ? true_ac : true_aa).push_back(true_a);
@@ -291,7 +306,8 @@ class StdpWindow : public Experiment {
       }
       const double n = std::max<double>(1, v.size());
       const double mean_a = ma / n, mean_t = tm / n;
-      return std::array<double, 3>{mt / n, std::sqrt(std::max(0.0, ma2 / n - mean_a * mean_a)) / mean_a,
+      return std::array<double, 3>{mt / n,
+                                   std::sqrt(std::max(0.0, ma2 / n - mean_a * mean_a)) / mean_a,
                                    std::sqrt(std::max(0.0, tm2 / n - mean_t * mean_t)) / mean_t};
     };
     const auto sc = summary(fit_c, true_ac), sa = summary(fit_a, true_aa);
@@ -304,14 +320,18 @@ class StdpWindow : public Experiment {
     ctx.metrics["synapses_fitted_causal"] = fit_c.size();
     ctx.metrics["synapses_fitted_acausal"] = fit_a.size();
     ctx.metrics["synapses_measured"] = n_rows * n_cols;
-    ctx.summary_lines.push_back(fmt::format("τ causal {:.2f} µs, acausal {:.2f} µs (configured {} µs)", sc[0], sa[0],
-                                            cfg.sensors.tau_us));
-    ctx.summary_lines.push_back(fmt::format("amplitude spread causal {:.1f} % (drawn {:.1f} %), acausal {:.1f} % (drawn {:.1f} %)",
-                                            100 * sc[1], 100 * sc[2], 100 * sa[1], 100 * sa[2]));
-    ctx.summary_lines.push_back(fmt::format("{} of {} synapses fitted (causal), {} (acausal)", fit_c.size(), n_rows * n_cols,
-                                            fit_a.size()));
+    ctx.summary_lines.push_back(
+        fmt::format("τ causal {:.2f} µs, acausal {:.2f} µs (configured {} µs)", sc[0], sa[0],
+                    cfg.sensors.tau_us));
+    ctx.summary_lines.push_back(fmt::format(
+        "amplitude spread causal {:.1f} % (drawn {:.1f} %), acausal {:.1f} % (drawn {:.1f} %)",
+        100 * sc[1], 100 * sc[2], 100 * sa[1], 100 * sa[2]));
+    ctx.summary_lines.push_back(fmt::format("{} of {} synapses fitted (causal), {} (acausal)",
+                                            fit_c.size(), n_rows * n_cols, fit_a.size()));
     if (fit_c.empty() || fit_a.empty())
-      throw RunFailure("stdp-window: no synapse could be fitted (did the neurons fire? check trigger_rows/trigger_weight)");
+      throw RunFailure(
+          "stdp-window: no synapse could be fitted (did the neurons fire? check "
+          "trigger_rows/trigger_weight)");
   }
 
  private:
@@ -331,16 +351,22 @@ ExperimentInfo stdp_window_info() {
       {"half", Int(0, 0, 1, "chip half measured")},
       {"rows", Int(32, 2, 256, "measured synapse rows (the first ones)")},
       {"columns", Int(32, 1, 256, "measured neuron columns (the first ones)")},
-      {"trigger_rows", Int(8, 2, 128, "rows at the end of the array that make the measured neurons fire")},
+      {"trigger_rows",
+       Int(8, 2, 128, "rows at the end of the array that make the measured neurons fire")},
       {"trigger_weight", Int(63, 1, 255, "weight of the trigger synapses")},
       {"pairs_per_point", Int(40, 1, 10000, "pre/post pairs accumulated before each readout")},
       {"period_us", Float(150.0, 1.0, 1e6, "time between pairs (isolation)")},
-      {"dt_us", List(Float(0, -1000, 1000, "Δt"), "[-50, -40, -30, -20, -15, -10, -8, -6, -4, -2, -1, 1, 2, 4, 6, 8, 10, 15, 20, 30, 40, 50]",
-                     "nominal Δt = t_post − t_pre (µs): the pre spike is sent Δt before the trigger; the fit uses the Δt measured from recorded spikes")},
+      {"dt_us", List(Float(0, -1000, 1000, "Δt"),
+                     "[-50, -40, -30, -20, -15, -10, -8, -6, -4, -2, -1, 1, 2, 4, 6, 8, 10, 15, "
+                     "20, 30, 40, 50]",
+                     "nominal Δt = t_post − t_pre (µs): the pre spike is sent Δt before the "
+                     "trigger; the fit uses the Δt measured from recorded spikes")},
   };
   ExperimentInfo info;
   info.name = "stdp-window";
-  info.summary = "measures the correlation sensors' STDP window with isolated pre/post pairs and fits A, τ per synapse";
+  info.summary =
+      "measures the correlation sensors' STDP window with isolated pre/post pairs and fits A, τ "
+      "per synapse";
   info.schema = Map(keys);
   info.make = [] { return std::make_unique<StdpWindow>(); };
   return info;

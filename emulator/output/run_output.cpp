@@ -17,7 +17,8 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
   const fs::path tmp = path.string() + fmt::format(".tmp{}", ::getpid());
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw UserError(fmt::format("{}: cannot write (check the --out directory)", tmp.string()));
+    if (!f)
+      throw UserError(fmt::format("{}: cannot write (check the --out directory)", tmp.string()));
     f << content;
     f.flush();
     if (!f) throw UserError(fmt::format("{}: write failed (disk full?)", tmp.string()));
@@ -67,8 +68,11 @@ void CsvWriter::close() {
 }
 
 Progress::Progress(std::string label, double total, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total),
-      tty_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()),
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      tty_(::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
       last_print_(start_) {}
 
 void Progress::update(double done) {
@@ -116,7 +120,8 @@ std::string render_plots(const fs::path& dir) {
   if (python.empty()) return "plots skipped: no python3 with matplotlib (run scripts/setup)";
   const fs::path script = fs::path(SALVO_SOURCE_DIR) / "tools" / "plot_run.py";
   if (!fs::exists(script)) return fmt::format("plots skipped: {} not found", script.string());
-  const std::string cmd = fmt::format("MPLBACKEND=Agg {} '{}' '{}' 2>&1", python, script.string(), dir.string());
+  const std::string cmd =
+      fmt::format("MPLBACKEND=Agg {} '{}' '{}' 2>&1", python, script.string(), dir.string());
   std::string out;
   if (std::FILE* p = ::popen(cmd.c_str(), "r")) {
     char buf[512];

@@ -53,16 +53,19 @@ static void write_row(unsigned row, unsigned first, unsigned n, const uint8_t* w
   unsigned i;
   if ((first & 3u) == 0 && (n & 3u) == 0) {
     for (i = 0; i < n; i += 4)
-      PPU_CHIP32(PPU_CHIP_WEIGHTS + row * PPU_CHIP_ROW_STRIDE + first + i) = *(const uint32_t*)(const void*)&w[i];
+      PPU_CHIP32(PPU_CHIP_WEIGHTS + row * PPU_CHIP_ROW_STRIDE + first + i) =
+          *(const uint32_t*)(const void*)&w[i];
     return;
   }
-  for (i = 0; i < n; ++i) PPU_CHIP8(PPU_CHIP_WEIGHTS + row * PPU_CHIP_ROW_STRIDE + first + i) = w[i];
+  for (i = 0; i < n; ++i)
+    PPU_CHIP8(PPU_CHIP_WEIGHTS + row * PPU_CHIP_ROW_STRIDE + first + i) = w[i];
 }
 
 static void calibrate_baseline(void) {
   /* Offsets are per CADC channel (column): average many conversions of a freshly reset row. */
   /* Sums of up to 256 8-bit codes fit the uint16 baseline arrays themselves. */
-  unsigned k, i, j, lo = 255, hi = 0, n = sal_config.baseline_samples ? sal_config.baseline_samples : 1;
+  unsigned k, i, j, lo = 255, hi = 0,
+                    n = sal_config.baseline_samples ? sal_config.baseline_samples : 1;
   if (n > 256) n = 256;
   for (j = 0; j < sal_config.n_pre; ++j) { /* only the columns any update reads */
     unsigned first = sal_config.post_first[j], last = first + sal_config.post_count[j];
@@ -109,10 +112,12 @@ static void update(void* arg) {
     for (i = 0; i < n; ++i) d_q8[i] = s_q8[i] = 0;
     read_row(row, first, n);
     ppu_sensors_reset_row(row);
-    sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo), d_q8, s_q8);
+    sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo),
+                    d_q8, s_q8);
     read_row(row + 1, first, n);
     ppu_sensors_reset_row(row + 1);
-    sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo), d_q8, s_q8);
+    sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo),
+                    d_q8, s_q8);
     for (i = 0; i < 2 * n; ++i) randoms[i] = ppu_random();
     sal_update_row(&p, (int)n, d_q8, s_q8, 0, shadow[j], w_exc, w_inh, randoms);
     write_row(row, first, n, w_exc);
@@ -125,7 +130,8 @@ static void update(void* arg) {
     sal_stats.update_cycles_lo = (uint32_t)update_cycles;
     sal_stats.update_cycles_hi = (uint32_t)(update_cycles >> 32);
     if (used > sal_stats.max_update_cycles) sal_stats.max_update_cycles = used;
-    if ((uint64_t)used * 1000000u > (uint64_t)sal_config.period_us * ppu_clock_hz()) sal_stats.overruns++;
+    if ((uint64_t)used * 1000000u > (uint64_t)sal_config.period_us * ppu_clock_hz())
+      sal_stats.overruns++;
   }
   if (++sal_stats.updates >= sal_config.updates) ppu_scheduler_stop();
 }
@@ -133,7 +139,8 @@ static void update(void* arg) {
 int main(void) {
   unsigned j, i;
   if (sal_config.magic != SAL_CONFIG_MAGIC) {
-    printf("sal: no parameter block (sal_config.magic = 0x%08lx)\n", (unsigned long)sal_config.magic);
+    printf("sal: no parameter block (sal_config.magic = 0x%08lx)\n",
+           (unsigned long)sal_config.magic);
     return 3;
   }
   if (sal_config.n_pre == 0 || sal_config.n_pre > SAL_MAX_PRE || sal_config.n_pre > 64) {
@@ -144,7 +151,8 @@ int main(void) {
     unsigned row = sal_config.pre_exc_row[j], first = sal_config.post_first[j];
     if (sal_config.post_count[j] > SAL_MAX_POST) return 5;
     for (i = 0; i < sal_config.post_count[j]; ++i) {
-      int32_t w = (int32_t)ppu_weight_get(row, first + i) - (int32_t)ppu_weight_get(row + 1, first + i);
+      int32_t w =
+          (int32_t)ppu_weight_get(row, first + i) - (int32_t)ppu_weight_get(row + 1, first + i);
       shadow[j][i] = w * SAL_ONE;
     }
   }
@@ -152,7 +160,8 @@ int main(void) {
     unsigned lo = 255, hi = 0;
     for (j = 0; j < sal_config.n_pre; ++j) {
       if (sal_config.post_first[j] < lo) lo = sal_config.post_first[j];
-      if (sal_config.post_first[j] + sal_config.post_count[j] > hi) hi = sal_config.post_first[j] + sal_config.post_count[j];
+      if (sal_config.post_first[j] + sal_config.post_count[j] > hi)
+        hi = sal_config.post_first[j] + sal_config.post_count[j];
     }
     if (hi - lo > 2 * SAL_MAX_POST) {
       printf("sal: postsynaptic columns %u..%u span more than %d\n", lo, hi - 1, 2 * SAL_MAX_POST);
@@ -166,7 +175,8 @@ int main(void) {
   t_start_us = ppu_time_us();
   ppu_task_every_us(sal_config.period_us, update, 0);
   ppu_scheduler_run();
-  printf("sal: done, %lu updates, %lu cycles per pre-neuron update\n", (unsigned long)sal_stats.updates,
+  printf("sal: done, %lu updates, %lu cycles per pre-neuron update\n",
+         (unsigned long)sal_stats.updates,
          (unsigned long)(update_cycles / (sal_stats.row_updates ? sal_stats.row_updates : 1)));
   return 0;
 }

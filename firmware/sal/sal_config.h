@@ -26,18 +26,18 @@ typedef struct {
   uint32_t w_max;              /* largest weight code */
   uint32_t baseline_samples;   /* conversions averaged for the CADC zero (1..256) */
   uint32_t n_pre;              /* plastic presynaptic neurons */
-  uint8_t pre_exc_row[64];   /* their excitatory row (the inhibitory one follows) */
-  uint8_t post_first[64];    /* first postsynaptic column of each */
-  uint8_t post_count[64];    /* number of consecutive postsynaptic columns */
+  uint8_t pre_exc_row[64];     /* their excitatory row (the inhibitory one follows) */
+  uint8_t post_first[64];      /* first postsynaptic column of each */
+  uint8_t post_count[64];      /* number of consecutive postsynaptic columns */
 } sal_config_t;
 
 typedef struct {
-  uint32_t updates;            /* updates done */
-  uint32_t row_updates;        /* pre neurons updated (each two sensor rows) */
-  uint32_t update_cycles_lo;   /* busy cycles spent inside updates */
+  uint32_t updates;          /* updates done */
+  uint32_t row_updates;      /* pre neurons updated (each two sensor rows) */
+  uint32_t update_cycles_lo; /* busy cycles spent inside updates */
   uint32_t update_cycles_hi;
-  uint32_t max_update_cycles;  /* the longest single update */
-  uint32_t overruns;           /* updates that took longer than the period */
+  uint32_t max_update_cycles; /* the longest single update */
+  uint32_t overruns;          /* updates that took longer than the period */
 } sal_stats_t;
 
 #endif /* SALVO_SAL_CONFIG_H */

@@ -27,11 +27,11 @@ extern "C" {
 #define SAL_ONE (1 << SAL_Q)
 
 typedef struct {
-  int32_t eta_sal_q16;   /* shadow change (Q16.16 codes) per LSB of (a - c) */
-  int32_t eta_hebb_q16;  /* shadow change per LSB of (target - (a + c)); 0 = off */
-  int32_t hebb_target;   /* target of (a + c) in LSB for the Hebbian term */
-  int32_t w_max;         /* largest weight code (63 for 6-bit weights) */
-  int32_t signed_pairs;  /* 1: shadow is signed, exc/inh row pair; 0: one excitatory row */
+  int32_t eta_sal_q16;        /* shadow change (Q16.16 codes) per LSB of (a - c) */
+  int32_t eta_hebb_q16;       /* shadow change per LSB of (target - (a + c)); 0 = off */
+  int32_t hebb_target;        /* target of (a + c) in LSB for the Hebbian term */
+  int32_t w_max;              /* largest weight code (63 for 6-bit weights) */
+  int32_t signed_pairs;       /* 1: shadow is signed, exc/inh row pair; 0: one excitatory row */
   int32_t remove_common_mode; /* 1: subtract the row mean of (a - c) before the update */
 } sal_params_t;
 
@@ -93,9 +93,10 @@ static inline int32_t sal_update_row(const sal_params_t* p, int n, const int32_t
   /* With a sensor-gain correction g (Q8), the SAL term is a - g c, from a = (s + d) / 2 and
    * c = (s - d) / 2: g is the ratio of chance-level acausal to causal sums measured while
    * the neurons were uncoupled, so it cancels the two sensors' amplitude mismatch. */
-#define SAL_D(k) (c_gain_q8 ? (((int64_t)s_q8[k] + d_q8[k]) / 2 - \
-                               ((((int64_t)s_q8[k] - d_q8[k]) / 2) * c_gain_q8[k] >> 8)) \
-                            : (int64_t)d_q8[k])
+#define SAL_D(k)                                                          \
+  (c_gain_q8 ? (((int64_t)s_q8[k] + d_q8[k]) / 2 -                        \
+                ((((int64_t)s_q8[k] - d_q8[k]) / 2) * c_gain_q8[k] >> 8)) \
+             : (int64_t)d_q8[k])
   if (p->remove_common_mode && n > 0) {
     /* 32-bit on purpose: |d| < 2^20 per synapse and n <= 64, and a 64-bit division would
      * pull libgcc's 2 KiB __divdi3 into the 16 KiB firmware. */
@@ -108,7 +109,8 @@ static inline int32_t sal_update_row(const sal_params_t* p, int n, const int32_t
     int64_t delta = ((int64_t)p->eta_sal_q16 * d) >> SAL_BASE_Q;
     int64_t v;
     if (p->eta_hebb_q16)
-      delta += ((int64_t)p->eta_hebb_q16 * (((int64_t)p->hebb_target << SAL_BASE_Q) - s_q8[i])) >> SAL_BASE_Q;
+      delta += ((int64_t)p->eta_hebb_q16 * (((int64_t)p->hebb_target << SAL_BASE_Q) - s_q8[i])) >>
+               SAL_BASE_Q;
     v = (int64_t)shadow[i] + delta;
     v = v < lo ? lo : (v > hi ? hi : v);
     shadow[i] = (int32_t)v;

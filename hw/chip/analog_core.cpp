@@ -17,11 +17,15 @@ double quantise(double t_us, double clock_us) { return std::floor(t_us / clock_u
 }  // namespace
 
 AnalogCore::AnalogCore(const ChipConfig& config, std::uint64_t seed)
-    : cfg_(config), seed_(seed), bus_clock_us_(1.0 / config.buses.clock_mhz),
+    : cfg_(config),
+      seed_(seed),
+      bus_clock_us_(1.0 / config.buses.clock_mhz),
       post_delay_us_(config.sensors.post_delay_us) {
   for (int h = 0; h < cfg_.halves; ++h) {
-    synapses_.push_back(std::make_unique<SynapseArray>(SynapseArrayParams::from_config(cfg_), seed, h));
-    sensors_.push_back(std::make_unique<CorrelationSensors>(CorrelationSensorParams::from_config(cfg_), seed, h));
+    synapses_.push_back(
+        std::make_unique<SynapseArray>(SynapseArrayParams::from_config(cfg_), seed, h));
+    sensors_.push_back(
+        std::make_unique<CorrelationSensors>(CorrelationSensorParams::from_config(cfg_), seed, h));
     cadc_.push_back(std::make_unique<ColumnAdc>(ColumnAdcParams::from_config(cfg_), seed, h));
   }
   // Parameter memory holds the host's (uncalibrated) codes for the config's targets; each
@@ -29,18 +33,21 @@ AnalogCore::AnalogCore(const ChipConfig& config, std::uint64_t seed)
   parameters_ = std::make_unique<ParameterMemory>(cfg_, seed);
   write_target_codes(cfg_, *parameters_);
   circuits_ = std::make_unique<NeuronCircuits>(cfg_, seed);
-  neurons_ = std::make_unique<NeuronArray>(circuits_->all_params(*parameters_), cfg_.neurons.dt_us, seed);
+  neurons_ =
+      std::make_unique<NeuronArray>(circuits_->all_params(*parameters_), cfg_.neurons.dt_us, seed);
   crossbar_ = std::make_unique<Crossbar>(CrossbarParams::from_config(cfg_));
   for (int b = 0; b < cfg_.buses.count; ++b)
     buses_.push_back(std::make_unique<EventBus>(EventBusParams::from_config(cfg_), b));
   inputs_.first_neuron_output = crossbar_->neuron_output_input(0);
-  inputs_.first_background = cfg_.routing.background_inputs > 0 ? crossbar_->background_input(0) : -1;
+  inputs_.first_background =
+      cfg_.routing.background_inputs > 0 ? crossbar_->background_input(0) : -1;
   inputs_.host = cfg_.routing.host_inputs > 0 ? crossbar_->host_input(0) : -1;
   const int n = neurons_total();
   neuron_label_.assign(n, 0);
   neuron_routed_.assign(n, 0);
   rate_counters_.assign(n, 0);
-  rate_counter_max_ = cfg_.rate_counters.bits >= 31 ? 0x7FFFFFFF : (1 << cfg_.rate_counters.bits) - 1;
+  rate_counter_max_ =
+      cfg_.rate_counters.bits >= 31 ? 0x7FFFFFFF : (1 << cfg_.rate_counters.bits) - 1;
   exc_pending_.assign(n, 0.f);
   inh_pending_.assign(n, 0.f);
 }
@@ -72,9 +79,10 @@ void AnalogCore::route_all_inputs_round_robin() {
 BackgroundSource& AnalogCore::add_background() {
   const int id = static_cast<int>(background_.size());
   if (id >= cfg_.background.sources)
-    throw UserError(fmt::format("{}: chip.background.sources: the experiment needs more than {} background sources "
-                                "(allowed: at most chip.background.sources)",
-                                cfg_.source_file, cfg_.background.sources));
+    throw UserError(fmt::format(
+        "{}: chip.background.sources: the experiment needs more than {} background sources "
+        "(allowed: at most chip.background.sources)",
+        cfg_.source_file, cfg_.background.sources));
   background_.emplace_back(BackgroundSourceParams::from_config(cfg_), seed_, id);
   return background_.back();
 }
@@ -90,17 +98,21 @@ void AnalogCore::write_parameter(int neuron, int cell, int code) {
 }
 
 void AnalogCore::set_voltage_target(int neuron, VoltageCell cell, double target_mV) {
-  write_parameter(neuron, ParameterMemory::cell_index(cell), parameters_->ideal_code(cell, target_mV));
+  write_parameter(neuron, ParameterMemory::cell_index(cell),
+                  parameters_->ideal_code(cell, target_mV));
 }
 
 void AnalogCore::select_madc(int neuron) {
   if (neuron >= neurons_total())
-    throw UserError(fmt::format("MADC: neuron {} does not exist (allowed: -1..{})", neuron, neurons_total() - 1));
+    throw UserError(fmt::format("MADC: neuron {} does not exist (allowed: -1..{})", neuron,
+                                neurons_total() - 1));
   madc_neuron_ = neuron;
   madc_next_us_ = t_us_;
 }
 
-void AnalogCore::reset_rate_counters() { std::fill(rate_counters_.begin(), rate_counters_.end(), 0); }
+void AnalogCore::reset_rate_counters() {
+  std::fill(rate_counters_.begin(), rate_counters_.end(), 0);
+}
 
 std::uint64_t AnalogCore::bus_offered() const {
   std::uint64_t n = 0;
@@ -187,7 +199,8 @@ void AnalogCore::step_once() {
     }
     sensors_[pe.neuron / per_half]->on_post(pe.neuron % per_half, pe.t_us);
   }
-  for (; ip < pre_events_.size(); ++ip) sensors_[pre_events_[ip].half]->on_pre(pre_events_[ip].row, pre_events_[ip].t_us);
+  for (; ip < pre_events_.size(); ++ip)
+    sensors_[pre_events_[ip].half]->on_pre(pre_events_[ip].row, pre_events_[ip].t_us);
 
   // Everything that enters the crossbar during [t0, t1): background, playback and the
   // neurons' own spikes, offered to the buses in timestamp order.
@@ -212,7 +225,8 @@ void AnalogCore::step_once() {
     // so the buses see arrivals in order); with latency >= dt their delivery always falls
     // into a later step. Only the recorded timestamps resolve to the event clock.
     if (neuron_routed_[sp.neuron])
-      offers_.push_back({sp.time_us, neuron_label_[sp.neuron], crossbar_->neuron_output_of(sp.neuron)});
+      offers_.push_back(
+          {sp.time_us, neuron_label_[sp.neuron], crossbar_->neuron_output_of(sp.neuron)});
   }
   std::stable_sort(offers_.begin(), offers_.end(),
                    [](const Offer& a, const Offer& b) { return a.t_us < b.t_us; });
@@ -228,7 +242,8 @@ void AnalogCore::step_once() {
     while (madc_next_us_ < t1) {
       // The sample sees the membrane at the end of the step it falls in.
       const double v = neurons_->v_mV(madc_neuron_);
-      const int code = std::clamp(static_cast<int>(std::lround(v / cfg_.madc.v_full_scale_mV * max_code)), 0, max_code);
+      const int code = std::clamp(
+          static_cast<int>(std::lround(v / cfg_.madc.v_full_scale_mV * max_code)), 0, max_code);
       madc_.push_back({madc_next_us_, code, code * cfg_.madc.v_full_scale_mV / max_code});
       madc_next_us_ += period;
     }

@@ -10,7 +10,8 @@ namespace salvo {
 
 namespace mm = memory_map;
 
-Chip::Chip(sc_core::sc_module_name name, const ChipConfig& config, std::uint64_t seed, int processor_windows)
+Chip::Chip(sc_core::sc_module_name name, const ChipConfig& config, std::uint64_t seed,
+           int processor_windows)
     : sc_module(name), core_(config, seed) {
   for (int h = 0; h < config.halves; ++h) {
     if (h < processor_windows) {
@@ -39,7 +40,8 @@ void Chip::b_transport(int half, tlm::tlm_generic_payload& trans, sc_core::sc_ti
   ++window_accesses_;
   const unsigned len = trans.get_data_length();
   const std::uint32_t addr = static_cast<std::uint32_t>(trans.get_address());
-  if ((len != 1 && len != 2 && len != 4) || trans.get_byte_enable_ptr() || trans.get_streaming_width() < len) {
+  if ((len != 1 && len != 2 && len != 4) || trans.get_byte_enable_ptr() ||
+      trans.get_streaming_width() < len) {
     trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
@@ -73,30 +75,37 @@ std::uint32_t gather(unsigned len, Get&& get) {
 
 bool Chip::param_cell(int half, std::uint32_t addr, unsigned len, int& neuron, int& cell) {
   const std::uint32_t cols = static_cast<std::uint32_t>(core_.neurons_per_half());
-  if (addr < mm::kParameters || addr >= mm::kParameters + cols * mm::kNeuronParamStride) return false;
+  if (addr < mm::kParameters || addr >= mm::kParameters + cols * mm::kNeuronParamStride)
+    return false;
   const std::uint32_t off = addr - mm::kParameters;
   const std::uint32_t c = (off % mm::kNeuronParamStride) / 2;
-  if (len != 2 || off % 2 != 0 || static_cast<int>(c) >= core_.parameters().cells_per_neuron()) return false;
+  if (len != 2 || off % 2 != 0 || static_cast<int>(c) >= core_.parameters().cells_per_neuron())
+    return false;
   neuron = half * core_.neurons_per_half() + static_cast<int>(off / mm::kNeuronParamStride);
   cell = static_cast<int>(c);
   return true;
 }
 
-bool Chip::read(int half, std::uint32_t addr, unsigned len, double t_us, std::uint32_t& value, double& stall_us) {
+bool Chip::read(int half, std::uint32_t addr, unsigned len, double t_us, std::uint32_t& value,
+                double& stall_us) {
   auto& syn = core_.synapses(half);
   const std::uint32_t rows = static_cast<std::uint32_t>(syn.rows());
   const std::uint32_t cols = static_cast<std::uint32_t>(syn.columns());
   auto in_row_region = [&](std::uint32_t base) {
-    return addr >= base && addr + len <= base + rows * mm::kRowStride && (addr - base) % mm::kRowStride + len <= cols;
+    return addr >= base && addr + len <= base + rows * mm::kRowStride &&
+           (addr - base) % mm::kRowStride + len <= cols;
   };
   if (in_row_region(mm::kWeights)) {
     const std::uint32_t off = addr - mm::kWeights;
-    value = gather(len, [&](unsigned i) { return syn.weight(off / mm::kRowStride, off % mm::kRowStride + i); });
+    value = gather(len, [&](unsigned i) {
+      return syn.weight(off / mm::kRowStride, off % mm::kRowStride + i);
+    });
     return true;
   }
   if (in_row_region(mm::kLabels)) {
     const std::uint32_t off = addr - mm::kLabels;
-    value = gather(len, [&](unsigned i) { return syn.label(off / mm::kRowStride, off % mm::kRowStride + i); });
+    value = gather(
+        len, [&](unsigned i) { return syn.label(off / mm::kRowStride, off % mm::kRowStride + i); });
     return true;
   }
   CadcState& cadc = cadc_[half];
@@ -105,7 +114,9 @@ bool Chip::read(int half, std::uint32_t addr, unsigned len, double t_us, std::ui
     value = t_us < cadc.busy_until_us ? 1u : 0u;
     return true;
   }
-  auto in_bytes = [&](std::uint32_t base, std::uint32_t n) { return addr >= base && addr + len <= base + n; };
+  auto in_bytes = [&](std::uint32_t base, std::uint32_t n) {
+    return addr >= base && addr + len <= base + n;
+  };
   if (in_bytes(mm::kCadcCausal, cols) || in_bytes(mm::kCadcAcausal, cols)) {
     // Reading results of a conversion still running stalls the processor until it ends.
     if (t_us < cadc.busy_until_us) stall_us = cadc.busy_until_us - t_us;
@@ -122,11 +133,13 @@ bool Chip::read(int half, std::uint32_t addr, unsigned len, double t_us, std::ui
   if (in_bytes(mm::kRateCounters, cols)) {
     const std::uint32_t off = addr - mm::kRateCounters;
     const int first = half * core_.neurons_per_half();
-    value = gather(len, [&](unsigned i) { return core_.rate_counter(first + static_cast<int>(off + i)); });
+    value = gather(
+        len, [&](unsigned i) { return core_.rate_counter(first + static_cast<int>(off + i)); });
     return true;
   }
   if (in_bytes(mm::kRowConfig, rows * 4) && len == 4 && addr % 4 == 0) {
-    value = syn.row_sign((addr - mm::kRowConfig) / 4) == SynapseArray::RowSign::kInhibitory ? 1u : 0u;
+    value =
+        syn.row_sign((addr - mm::kRowConfig) / 4) == SynapseArray::RowSign::kInhibitory ? 1u : 0u;
     return true;
   }
   return false;
@@ -137,7 +150,8 @@ bool Chip::write(int half, std::uint32_t addr, unsigned len, double t_us, std::u
   const std::uint32_t rows = static_cast<std::uint32_t>(syn.rows());
   const std::uint32_t cols = static_cast<std::uint32_t>(syn.columns());
   auto in_row_region = [&](std::uint32_t base) {
-    return addr >= base && addr + len <= base + rows * mm::kRowStride && (addr - base) % mm::kRowStride + len <= cols;
+    return addr >= base && addr + len <= base + rows * mm::kRowStride &&
+           (addr - base) % mm::kRowStride + len <= cols;
   };
   auto byte = [&](unsigned i) { return static_cast<int>((value >> (8 * i)) & 0xFF); };
   if (in_row_region(mm::kWeights)) {
@@ -166,8 +180,8 @@ bool Chip::write(int half, std::uint32_t addr, unsigned len, double t_us, std::u
         v[c] = core_.neurons().v_mV(half * core_.neurons_per_half() + static_cast<int>(c));
       core_.cadc(half).convert_membranes(v.data(), cadc.causal.data());
     } else {
-      core_.cadc(half).convert_row(core_.sensors(half), static_cast<int>(row), start, cadc.causal.data(),
-                                   cadc.acausal.data());
+      core_.cadc(half).convert_row(core_.sensors(half), static_cast<int>(row), start,
+                                   cadc.causal.data(), cadc.acausal.data());
     }
     cadc.busy_until_us = start + core_.cadc(half).conversion_time_us();
     ++cadc_conversions_;
@@ -183,7 +197,9 @@ bool Chip::write(int half, std::uint32_t addr, unsigned len, double t_us, std::u
     core_.sensors(half).reset_row(static_cast<int>(row), t_us);
     return true;
   }
-  auto in_bytes = [&](std::uint32_t base, std::uint32_t n) { return addr >= base && addr + len <= base + n; };
+  auto in_bytes = [&](std::uint32_t base, std::uint32_t n) {
+    return addr >= base && addr + len <= base + n;
+  };
   int cell_neuron = 0, cell = 0;
   if (param_cell(half, addr, len, cell_neuron, cell)) {
     // A code the cells cannot hold is the firmware's bug: the access faults.
@@ -202,8 +218,9 @@ bool Chip::write(int half, std::uint32_t addr, unsigned len, double t_us, std::u
     return true;
   }
   if (in_bytes(mm::kRowConfig, rows * 4) && len == 4 && addr % 4 == 0) {
-    syn.set_row_sign(static_cast<int>((addr - mm::kRowConfig) / 4),
-                     (value & 1u) ? SynapseArray::RowSign::kInhibitory : SynapseArray::RowSign::kExcitatory);
+    syn.set_row_sign(
+        static_cast<int>((addr - mm::kRowConfig) / 4),
+        (value & 1u) ? SynapseArray::RowSign::kInhibitory : SynapseArray::RowSign::kExcitatory);
     return true;
   }
   return false;

@@ -9,9 +9,9 @@
 #include <memory>
 #include <vector>
 
+#include <tlm_utils/simple_target_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "hw/chip/analog_core.hpp"
 
@@ -44,7 +44,8 @@ class Chip : public sc_core::sc_module {
   void b_transport(int half, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   // Register access of `len` bytes (1, 2 or 4) at chip-window offset `addr`; returns false
   // for an address that decodes to nothing.
-  bool read(int half, std::uint32_t addr, unsigned len, double t_us, std::uint32_t& value, double& stall_us);
+  bool read(int half, std::uint32_t addr, unsigned len, double t_us, std::uint32_t& value,
+            double& stall_us);
   bool write(int half, std::uint32_t addr, unsigned len, double t_us, std::uint32_t value);
 
   // Decodes a parameter-memory halfword address into (neuron, cell).

@@ -23,7 +23,7 @@ constexpr std::uint32_t kCadcAcausal = 0x0002'1400;   // + col, byte
 constexpr std::uint32_t kParameters = 0x0003'0000;    // + neuron*64 + cell*2, halfword
 constexpr std::uint32_t kRateCounters = 0x0004'0000;  // + neuron, byte; write resets it
 constexpr std::uint32_t kRateCounterResetAll = 0x0004'1000;
-constexpr std::uint32_t kRowConfig = 0x0005'0000;     // + row*4, bit 0 sign (1 = inhibitory)
+constexpr std::uint32_t kRowConfig = 0x0005'0000;  // + row*4, bit 0 sign (1 = inhibitory)
 constexpr std::uint32_t kRowStride = 256;
 constexpr std::uint32_t kNeuronParamStride = 64;
 

@@ -11,10 +11,10 @@ namespace salvo {
 
 struct NeuronConfig {
   int per_half = 256;
-  double dt_us = 0.1;            // integration step of the analog core
-  bool adaptation = false;       // AdEx adaptation current on by default for every neuron
-  bool exponential = false;      // AdEx exponential term on by default for every neuron
-  double c_mem_pF = 2.2;         // membrane capacitance (6-bit selectable on the chip)
+  double dt_us = 0.1;        // integration step of the analog core
+  bool adaptation = false;   // AdEx adaptation current on by default for every neuron
+  bool exponential = false;  // AdEx exponential term on by default for every neuron
+  double c_mem_pF = 2.2;     // membrane capacitance (6-bit selectable on the chip)
   int c_mem_bits = 6;
   // Operating point the host maps to parameter-memory codes (the "typical targets").
   double tau_mem_us = 10.0;
@@ -24,12 +24,12 @@ struct NeuronConfig {
   double v_leak_mV = 600.0;
   double v_reset_mV = 620.0;
   double v_threshold_mV = 800.0;
-  double v_exp_mV = 780.0;       // AdEx V_T
-  double delta_t_mV = 10.0;      // AdEx slope factor
-  double adapt_a_nS = 0.0;       // AdEx subthreshold adaptation
-  double adapt_b_nA = 0.0;       // AdEx spike-triggered adaptation
+  double v_exp_mV = 780.0;   // AdEx V_T
+  double delta_t_mV = 10.0;  // AdEx slope factor
+  double adapt_a_nS = 0.0;   // AdEx subthreshold adaptation
+  double adapt_b_nA = 0.0;   // AdEx spike-triggered adaptation
   double tau_adapt_us = 100.0;
-  double v_min_mV = 0.0;         // supply rails clamp the membrane
+  double v_min_mV = 0.0;  // supply rails clamp the membrane
   double v_max_mV = 1200.0;
 };
 
@@ -46,7 +46,7 @@ struct SynapseConfig {
   int rows_per_half = 256;
   int weight_bits = 6;
   int label_bits = 6;
-  double i_lsb_nA = 0.4;          // synaptic current amplitude per weight LSB
+  double i_lsb_nA = 0.4;  // synaptic current amplitude per weight LSB
 };
 
 struct DriverConfig {
@@ -58,16 +58,16 @@ struct SensorConfig {
   double tau_us = 5.0;
   double tau_min_us = 2.0;
   double tau_max_us = 30.0;
-  double amplitude_lsb = 0.5;     // per pair, in CADC LSB equivalents
+  double amplitude_lsb = 0.5;  // per pair, in CADC LSB equivalents
   int trim_bits = 2;
-  double trim_step_tau = 0.1;     // relative change per trim step
+  double trim_step_tau = 0.1;  // relative change per trim step
   double trim_step_amplitude = 0.1;
   double baseline_lsb = 220.0;    // accumulator rest value as read by the CADC
   double range_lsb = 220.0;       // how far below baseline the capacitor can be pulled
   double drift_lsb_per_ms = 0.0;  // slow leak back towards baseline
   double reset_time_us = 1.0;
-  double post_delay_us = 0.5;     // delay of the post pulse reaching the sensors
-  bool enabled = true;            // false: no pairing at all (cost studies)
+  double post_delay_us = 0.5;  // delay of the post pulse reaching the sensors
+  bool enabled = true;         // false: no pairing at all (cost studies)
 };
 
 struct CadcConfig {
@@ -98,7 +98,7 @@ struct BusConfig {
   double throughput_mevents_per_s = 125.0;
   int fifo_depth = 64;
   double latency_us = 0.5;
-  double clock_mhz = 125.0;       // spike timestamps are resolved to this clock
+  double clock_mhz = 125.0;  // spike timestamps are resolved to this clock
 };
 
 struct BackgroundConfig {
@@ -110,7 +110,7 @@ struct ProcessorConfig {
   double clock_mhz = 250.0;
   int memory_kib = 16;
   int memory_max_kib = 256;
-  double quantum_us = 1.0;        // how far the processor may run ahead of the kernel
+  double quantum_us = 1.0;  // how far the processor may run ahead of the kernel
   std::uint64_t watchdog_instructions = 2'000'000'000ULL;
 };
 
@@ -142,13 +142,13 @@ struct MismatchConfig {
 
 struct NoiseConfig {
   double membrane_mV_rms = 1.0;
-  double membrane_tau_us = 1.0;   // correlation time of the OU noise current
+  double membrane_tau_us = 1.0;  // correlation time of the OU noise current
   double sensor_readout_lsb = 1.0;
 };
 
 struct ChipConfig {
   std::string name = "reference";
-  std::string source_file;        // the YAML it came from (for messages)
+  std::string source_file;  // the YAML it came from (for messages)
   int halves = 2;
   NeuronConfig neurons;
   ParameterMemoryConfig parameter_memory;

@@ -2,4 +2,6 @@
 // chip itself (see hw/chip), so this entry point is never called.
 #include "hw/common/error.hpp"
 
-extern "C" int sc_main(int, char**) { throw salvo::InternalError("sc_main is not salvo's entry point"); }
+extern "C" int sc_main(int, char**) {
+  throw salvo::InternalError("sc_main is not salvo's entry point");
+}
