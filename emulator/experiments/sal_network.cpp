@@ -229,7 +229,7 @@ void HostPlasticity::start(double t_us) {
   t0_ = t_us;
 }
 
-void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double until_us,
+void run_updates(RunContext& ctx, Chip& chip, HostPlasticity* plasticity, double until_us,
                  double period_us, const std::function<void(double)>& on_step) {
   AnalogCore& core = chip.core();
   const double step = period_us > 0 ? period_us : 100.0;
@@ -237,7 +237,7 @@ void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double
     const double now = sc_core::sc_time_stamp().to_seconds() * 1e6;
     if (t > now) sc_core::sc_start(sc_core::sc_time(t - now, sc_core::SC_US));
     core.advance_to(t);
-    if (period_us > 0) plasticity.update(core.now_us());
+    if (period_us > 0 && plasticity) plasticity->update(core.now_us());
     if (on_step) on_step(core.now_us());
     ctx.progress.update(core.now_us());
   }
@@ -352,7 +352,7 @@ void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePla
   sample(t0);
   if (host || plastic.empty()) {
     if (host && !plastic.empty()) host->start(t0);
-    run_updates(ctx, chip, *host, end, plastic.empty() ? 0.0 : schedule.period_us, sample);
+    run_updates(ctx, chip, host, end, plastic.empty() ? 0.0 : schedule.period_us, sample);
     return;
   }
   const auto updates = static_cast<std::uint32_t>(std::floor(duration_us / schedule.period_us));

@@ -137,7 +137,7 @@ std::string firmware_image(const std::string& name);
 
 // Runs the kernel to `until_us`, calling plasticity.update every period_us (0: no updates,
 // the kernel advances in 100 µs steps) and then on_step(t) if given.
-void run_updates(RunContext& ctx, Chip& chip, HostPlasticity& plasticity, double until_us,
+void run_updates(RunContext& ctx, Chip& chip, HostPlasticity* plasticity, double until_us,
                  double period_us, const std::function<void(double)>& on_step);
 
 }  // namespace salvo::experiments

@@ -71,7 +71,7 @@ class SalPair : public Experiment {
             "(allowed: 0 with executor firmware)",
             file));
       plasticity.begin_gain_calibration();
-      run_updates(ctx, chip, plasticity, core.now_us() + t_gain, sched.period_us, nullptr);
+      run_updates(ctx, chip, &plasticity, core.now_us() + t_gain, sched.period_us, nullptr);
       plasticity.finish_gain_calibration();
       for (std::size_t k = 0; k < plasticity.gains().size(); ++k)
         ctx.metrics[fmt::format("sensor_gain_{}{}", plastic[k].pre, plastic[k].post)] =
