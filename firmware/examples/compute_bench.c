@@ -33,15 +33,15 @@ static uint16_t crc16(uint16_t crc, uint32_t data) {
 }
 
 struct node {
-  struct node *next;
+  struct node* next;
   int32_t value;
   uint16_t index;
 };
 
 static struct node nodes[LIST_NODES];
 
-static struct node *list_build(uint32_t seed) {
-  struct node *head = 0;
+static struct node* list_build(uint32_t seed) {
+  struct node* head = 0;
   for (int i = 0; i < LIST_NODES; ++i) {
     seed = seed * 1103515245u + 12345u;
     nodes[i].value = (int32_t)(seed >> 8) - (1 << 22);
@@ -52,10 +52,10 @@ static struct node *list_build(uint32_t seed) {
   return head;
 }
 
-static struct node *list_reverse(struct node *head) {
-  struct node *prev = 0;
+static struct node* list_reverse(struct node* head) {
+  struct node* prev = 0;
   while (head) {
-    struct node *next = head->next;
+    struct node* next = head->next;
     head->next = prev;
     prev = head;
     head = next;
@@ -64,12 +64,12 @@ static struct node *list_reverse(struct node *head) {
 }
 
 /* Insertion sort by value (stable), then a search. */
-static struct node *list_sort(struct node *head) {
-  struct node *sorted = 0;
+static struct node* list_sort(struct node* head) {
+  struct node* sorted = 0;
   while (head) {
-    struct node *n = head;
+    struct node* n = head;
     head = head->next;
-    struct node **p = &sorted;
+    struct node** p = &sorted;
     while (*p && (*p)->value <= n->value) p = &(*p)->next;
     n->next = *p;
     *p = n;
@@ -78,11 +78,11 @@ static struct node *list_sort(struct node *head) {
 }
 
 static uint16_t list_work(uint32_t seed, uint16_t crc) {
-  struct node *l = list_build(seed);
+  struct node* l = list_build(seed);
   l = list_reverse(l);
   l = list_sort(l);
   int32_t prev = INT32_MIN;
-  for (struct node *n = l; n; n = n->next) {
+  for (struct node* n = l; n; n = n->next) {
     if (n->value < prev) crc ^= 0xFFFFu; /* never: sorted */
     prev = n->value;
     crc = crc16(crc, (uint32_t)n->value ^ n->index);
@@ -122,23 +122,33 @@ static uint16_t state_work(uint32_t seed, uint16_t crc) {
   text[sizeof text - 1] = 0;
   enum { START, INT, FRAC, BAD } s = START;
   uint32_t ints = 0, decs = 0, bad = 0;
-  for (const char *p = text;; ++p) {
+  for (const char* p = text;; ++p) {
     const char c = *p;
     const int sep = c == ' ' || c == ',' || c == 0;
     if (sep) {
-      if (s == INT) ++ints;
-      else if (s == FRAC) ++decs;
-      else if (s == BAD) ++bad;
+      if (s == INT)
+        ++ints;
+      else if (s == FRAC)
+        ++decs;
+      else if (s == BAD)
+        ++bad;
       s = START;
       if (!c) break;
       continue;
     }
     const int digit = c >= '0' && c <= '9';
     switch (s) {
-      case START: s = (digit || c == '+' || c == '-') ? INT : (c == '.' ? FRAC : BAD); break;
-      case INT: s = digit ? INT : (c == '.' ? FRAC : BAD); break;
-      case FRAC: s = digit ? FRAC : BAD; break;
-      default: break;
+      case START:
+        s = (digit || c == '+' || c == '-') ? INT : (c == '.' ? FRAC : BAD);
+        break;
+      case INT:
+        s = digit ? INT : (c == '.' ? FRAC : BAD);
+        break;
+      case FRAC:
+        s = digit ? FRAC : BAD;
+        break;
+      default:
+        break;
     }
   }
   return crc16(crc16(crc16(crc, ints), decs), bad);
@@ -162,8 +172,9 @@ int main(void) {
   uint64_t i1;
   __asm__ volatile("rdinstret %0" : "=r"(i1));
   const uint64_t c1 = ppu_cycles();
-  printf("compute_bench: %u iterations, crc 0x%04x, %lu instructions, %lu cycles\n", (unsigned)ITERATIONS, crc,
-         (unsigned long)(uint32_t)(i1 - i0), (unsigned long)(uint32_t)(c1 - c0));
+  printf("compute_bench: %u iterations, crc 0x%04x, %lu instructions, %lu cycles\n",
+         (unsigned)ITERATIONS, crc, (unsigned long)(uint32_t)(i1 - i0),
+         (unsigned long)(uint32_t)(c1 - c0));
 #ifdef EXPECTED_CRC
   return crc == EXPECTED_CRC ? 0 : 3;
 #else

@@ -10,7 +10,7 @@
 static unsigned ticks;
 static uint64_t start_us;
 
-static void tick(void *arg) {
+static void tick(void* arg) {
   (void)arg;
   ++ticks;
   printf("tick %u at %u us\n", ticks, (unsigned)(ppu_time_us() - start_us));
@@ -22,8 +22,9 @@ int main(void) {
   if (ppu_task_every_us(PERIOD_US, tick, 0) < 0) return 2;
   const uint32_t overruns = ppu_scheduler_run();
   const uint64_t elapsed = ppu_time_us() - start_us;
-  printf("%u ticks in %u us, %u overruns, asleep %u%% of the time\n", ticks, (unsigned)elapsed, (unsigned)overruns,
-         (unsigned)(100u * ppu_sleep_cycles() / ppu_cycles()));
+  printf("%u ticks in %u us, %u overruns, asleep %u%% of the time\n", ticks, (unsigned)elapsed,
+         (unsigned)overruns, (unsigned)(100u * ppu_sleep_cycles() / ppu_cycles()));
   /* Pass only if every tick came and the period held. */
-  return (ticks == TICKS && elapsed >= TICKS * PERIOD_US && elapsed < (TICKS + 2) * PERIOD_US) ? 0 : 1;
+  return (ticks == TICKS && elapsed >= TICKS * PERIOD_US && elapsed < (TICKS + 2) * PERIOD_US) ? 0
+                                                                                               : 1;
 }

@@ -52,7 +52,8 @@ const PlasticityProcessorParams& validated(const PlasticityProcessorParams& p) {
   if (p.memory_kib < 1 || p.memory_kib > 1024 * 1024)
     throw UserError(fmt::format("processor.memory_kib = {}: allowed 1 .. 1048576", p.memory_kib));
   if (!(p.quantum_us >= 1e-6))
-    throw UserError(fmt::format("processor.quantum_us = {}: allowed >= 1e-6 (one picosecond)", p.quantum_us));
+    throw UserError(
+        fmt::format("processor.quantum_us = {}: allowed >= 1e-6 (one picosecond)", p.quantum_us));
   const std::uint64_t end = std::uint64_t{p.sram_base} + std::uint64_t(p.memory_kib) * 1024u;
   auto overlaps = [&](std::uint64_t b, std::uint64_t s) { return p.sram_base < b + s && b < end; };
   if (end > (std::uint64_t{1} << 32) || overlaps(kPeripheralBase, periph::kBlockSize) ||

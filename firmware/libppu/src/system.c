@@ -8,7 +8,7 @@ volatile uint64_t tohost __attribute__((section(".tohost"), aligned(8)));
 volatile uint64_t fromhost __attribute__((section(".tohost"), aligned(8)));
 
 void ppu_exit(int code) {
-  volatile uint32_t *w = (volatile uint32_t *)&tohost;
+  volatile uint32_t* w = (volatile uint32_t*)&tohost;
   w[1] = 0; /* high word first: the store to the low word is the one that ends the run */
   w[0] = ((uint32_t)code << 1) | 1u;
   for (;;) ppu_wfi();
@@ -18,20 +18,20 @@ void _exit(int code) { ppu_exit(code); }
 
 void ppu_putc(char c) { PPU_REG32(PPU_CONSOLE_TX) = (uint8_t)c; }
 
-void ppu_puts(const char *s) {
+void ppu_puts(const char* s) {
   while (*s) ppu_putc(*s++);
 }
 
-static int console_put(char c, FILE *f) {
+static int console_put(char c, FILE* f) {
   (void)f;
   ppu_putc(c);
   return (unsigned char)c;
 }
 
 static FILE console = FDEV_SETUP_STREAM(console_put, NULL, NULL, _FDEV_SETUP_WRITE);
-FILE *const stdin = &console;
-FILE *const stdout = &console;
-FILE *const stderr = &console;
+FILE* const stdin = &console;
+FILE* const stdout = &console;
+FILE* const stderr = &console;
 
 /* ---- traps ---------------------------------------------------------------------------- */
 

@@ -37,7 +37,9 @@ void ppu_timer_set(uint64_t when) {
   PPU_REG32(PPU_MTIMECMP_HI) = (uint32_t)(when >> 32);
 }
 
-static inline void mie_set(uint32_t bits) { __asm__ volatile("csrs mie, %0" ::"r"(bits) : "memory"); }
+static inline void mie_set(uint32_t bits) {
+  __asm__ volatile("csrs mie, %0" ::"r"(bits) : "memory");
+}
 
 void ppu_delay_cycles(uint64_t cycles) {
   const uint64_t until = ppu_mtime() + cycles;
@@ -61,8 +63,8 @@ void ppu_delay_us(uint32_t us) { ppu_delay_cycles((uint64_t)us * (ppu_timer_hz()
 /* ---- interrupts and the scheduler ----------------------------------------------------- */
 
 struct task {
-  void (*fn)(void *);
-  void *arg;
+  void (*fn)(void*);
+  void* arg;
   uint64_t period; /* mtime ticks */
   uint64_t due;
 };
@@ -90,7 +92,7 @@ void ppu_mailbox_interrupt(void) {
   ppu_mailbox_ack();
 }
 
-int ppu_task_every_us(uint32_t period_us, void (*fn)(void *), void *arg) {
+int ppu_task_every_us(uint32_t period_us, void (*fn)(void*), void* arg) {
   if (period_us == 0 || !fn) return -1;
   const uint64_t period = (uint64_t)period_us * (ppu_timer_hz() / 1000000u);
   for (int i = 0; i < PPU_MAX_TASKS; ++i) {
@@ -120,7 +122,7 @@ uint32_t ppu_scheduler_run(void) {
     uint64_t now = ppu_mtime();
     uint64_t next = UINT64_MAX;
     for (int i = 0; i < PPU_MAX_TASKS && scheduler_running; ++i) {
-      struct task *t = &tasks[i];
+      struct task* t = &tasks[i];
       if (!t->fn) continue;
       if (now >= t->due) {
         t->fn(t->arg);

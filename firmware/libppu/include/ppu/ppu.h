@@ -19,7 +19,7 @@ void ppu_exit(int code) __attribute__((noreturn));
 
 /* ---- console -------------------------------------------------------------------------- */
 void ppu_putc(char c);
-void ppu_puts(const char *s); /* no newline appended */
+void ppu_puts(const char* s); /* no newline appended */
 
 /* ---- identification ------------------------------------------------------------------- */
 static inline uint32_t ppu_id(void) { return PPU_REG32(PPU_ID); }
@@ -54,7 +54,7 @@ void ppu_set_mailbox_handler(void (*handler)(void));
 #define PPU_MAX_TASKS 8
 /* Registers fn(arg) to run every period_us, first after one period. Returns the task id, or
  * -1 if the table is full or the period is 0. */
-int ppu_task_every_us(uint32_t period_us, void (*fn)(void *arg), void *arg);
+int ppu_task_every_us(uint32_t period_us, void (*fn)(void* arg), void* arg);
 void ppu_task_cancel(int id);
 /* Runs due tasks in thread context, sleeping in WFI in between, until ppu_scheduler_stop()
  * (from a task or an interrupt handler). Returns the number of periods tasks overran. */
@@ -63,7 +63,9 @@ void ppu_scheduler_stop(void);
 
 /* ---- mailbox to the host -------------------------------------------------------------- */
 static inline uint32_t ppu_mailbox_read(unsigned i) { return PPU_REG32(PPU_MBOX_TO_PPU + 4u * i); }
-static inline void ppu_mailbox_write(unsigned i, uint32_t v) { PPU_REG32(PPU_MBOX_FROM_PPU + 4u * i) = v; }
+static inline void ppu_mailbox_write(unsigned i, uint32_t v) {
+  PPU_REG32(PPU_MBOX_FROM_PPU + 4u * i) = v;
+}
 static inline int ppu_mailbox_pending(void) { return PPU_REG32(PPU_MBOX_STATUS) & 1u; }
 static inline void ppu_mailbox_ack(void) { PPU_REG32(PPU_MBOX_ACK) = 1u; }
 static inline void ppu_mailbox_ring(void) { PPU_REG32(PPU_MBOX_DOORBELL) = 1u; }
@@ -81,10 +83,10 @@ static inline void ppu_weight_set(unsigned row, unsigned col, uint8_t w) {
   PPU_CHIP8(PPU_CHIP_WEIGHTS + row * PPU_CHIP_ROW_STRIDE + col) = w;
 }
 /* Whole rows (ncols columns from column 0; word accesses where possible). */
-void ppu_weights_get_row(unsigned row, uint8_t *weights, unsigned ncols);
-void ppu_weights_set_row(unsigned row, const uint8_t *weights, unsigned ncols);
-void ppu_labels_get_row(unsigned row, uint8_t *labels, unsigned ncols);
-void ppu_labels_set_row(unsigned row, const uint8_t *labels, unsigned ncols);
+void ppu_weights_get_row(unsigned row, uint8_t* weights, unsigned ncols);
+void ppu_weights_set_row(unsigned row, const uint8_t* weights, unsigned ncols);
+void ppu_labels_get_row(unsigned row, uint8_t* labels, unsigned ncols);
+void ppu_labels_set_row(unsigned row, const uint8_t* labels, unsigned ncols);
 /* Row sign: 0 excitatory, 1 inhibitory. */
 void ppu_row_set_sign(unsigned row, int inhibitory);
 int ppu_row_sign(unsigned row);
@@ -94,9 +96,9 @@ void ppu_sensors_convert_row(unsigned row); /* start a conversion of both channe
 void ppu_cadc_convert_membranes(void);      /* start a membrane-voltage conversion */
 int ppu_cadc_busy(void);
 /* Converts `row` and reads ncols causal and acausal results (reading stalls until done). */
-void ppu_sensors_read_row(unsigned row, uint8_t *causal, uint8_t *acausal, unsigned ncols);
+void ppu_sensors_read_row(unsigned row, uint8_t* causal, uint8_t* acausal, unsigned ncols);
 /* Results of the last conversion without starting a new one. */
-void ppu_cadc_results(uint8_t *causal, uint8_t *acausal, unsigned ncols);
+void ppu_cadc_results(uint8_t* causal, uint8_t* acausal, unsigned ncols);
 void ppu_sensors_reset_row(unsigned row);
 void ppu_sensors_reset_all(void);
 
@@ -105,10 +107,14 @@ void ppu_neuron_param_write(unsigned neuron, unsigned cell, uint16_t code);
 uint16_t ppu_neuron_param_read(unsigned neuron, unsigned cell);
 
 /* Rate counters (8-bit, saturating). */
-static inline uint8_t ppu_rate_counter_read(unsigned neuron) { return PPU_CHIP8(PPU_CHIP_RATE_COUNTERS + neuron); }
-static inline void ppu_rate_counter_reset(unsigned neuron) { PPU_CHIP8(PPU_CHIP_RATE_COUNTERS + neuron) = 0; }
+static inline uint8_t ppu_rate_counter_read(unsigned neuron) {
+  return PPU_CHIP8(PPU_CHIP_RATE_COUNTERS + neuron);
+}
+static inline void ppu_rate_counter_reset(unsigned neuron) {
+  PPU_CHIP8(PPU_CHIP_RATE_COUNTERS + neuron) = 0;
+}
 static inline void ppu_rate_counters_reset_all(void) { PPU_CHIP32(PPU_CHIP_RATE_RESET_ALL) = 1u; }
-void ppu_rate_counters_read(uint8_t *counts, unsigned nneurons);
+void ppu_rate_counters_read(uint8_t* counts, unsigned nneurons);
 
 #ifdef __cplusplus
 }
