@@ -113,6 +113,55 @@ def window(run_dir, t):
     plt.close(fig)
 
 
+def sampling_distribution(run_dir, t):
+    """`sampling`: target vs sampled distribution over the 2^N states, sorted by p*."""
+    path = os.path.join(run_dir, "distribution.csv")
+    if not os.path.exists(path):
+        return
+    _, c = read_csv(path)
+    rank = c.get("rank", [])
+    if not rank:
+        return
+    fig, ax = plt.subplots(figsize=(10, 4))
+    w = 0.28
+    ax.bar([r - w for r in rank], c["p_target"], width=w, color="k", label="target p*")
+    ax.bar(rank, c["p_initial"], width=w, color="C7", label="sampled, initial")
+    ax.bar([r + w for r in rank], c["p_final"], width=w, color="C0", label="sampled, final")
+    ax.set_yscale("log")
+    ax.set_xlabel("state (sorted by p*)")
+    ax.set_ylabel("probability")
+    ax.legend(fontsize=8)
+    ax.set_title(f"target vs sampled distribution — {t}")
+    fig.tight_layout()
+    fig.savefig(os.path.join(run_dir, "distribution.png"), dpi=110)
+    plt.close(fig)
+
+
+def sampling_activation(run_dir, t):
+    """`sampling`: measured activation functions and their logistic fits."""
+    path = os.path.join(run_dir, "activation.json")
+    if not os.path.exists(path):
+        return
+    import math
+    with open(path) as f:
+        a = json.load(f)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for k, n in enumerate(a.get("neurons", [])):
+        x, p = n["codes"], n["p"]
+        u0, al = n["u0_code"], n["alpha_code"]
+        ax.plot([v - u0 for v in x], p, "o", ms=3, color=f"C{k % 10}")
+        xs = [x[0] + (x[-1] - x[0]) * i / 100 for i in range(101)]
+        ax.plot([v - u0 for v in xs], [1 / (1 + math.exp(-(v - u0) / al)) for v in xs],
+                lw=0.8, color=f"C{k % 10}", label=f"{k}: α {al:.1f}")
+    ax.set_xlabel("leak code − u0 (codes)")
+    ax.set_ylabel("p = rate · τ_on")
+    ax.legend(fontsize=7)
+    ax.set_title(f"activation functions — {t}")
+    fig.tight_layout()
+    fig.savefig(os.path.join(run_dir, "activation.png"), dpi=110)
+    plt.close(fig)
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -125,6 +174,9 @@ def main():
     series(run_dir, t, "weights.csv", "weight", "weights.png")
     series(run_dir, t, "angle.csv", "angle (degrees)", "angle.png")
     series(run_dir, t, "dkl.csv", "D_KL", "dkl.png")
+    series(run_dir, t, "asymmetry.csv", "Var(W_ij − W_ji)", "asymmetry.png")
+    sampling_distribution(run_dir, t)
+    sampling_activation(run_dir, t)
     return 0
 
 

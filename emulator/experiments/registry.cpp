@@ -3,6 +3,7 @@
 #include "emulator/experiments/playback.hpp"
 #include "emulator/experiments/sal_feedback.hpp"
 #include "emulator/experiments/sal_pair.hpp"
+#include "emulator/experiments/sampling.hpp"
 #include "emulator/experiments/stdp_window.hpp"
 
 namespace salvo::experiments {
@@ -23,12 +24,13 @@ const std::vector<ExperimentInfo>& all() {
       stdp_window_info(),
       sal_pair_info(),
       sal_feedback_info(),
+      sampling_info(),
   };
   return list;
 }
 
 // Kept as a plain list (the schemas use it for `name`); a test checks it matches all().
-std::vector<std::string> names() { return {"playback", "stdp-window", "sal-pair", "sal-feedback"}; }
+std::vector<std::string> names() { return {"playback", "stdp-window", "sal-pair", "sal-feedback", "sampling"}; }
 
 const ExperimentInfo* find(const std::string& name) {
   for (const auto& e : all())
