@@ -83,10 +83,11 @@ TEST(SamplingMath, PspShapeFactor) {
 // reach threshold again) where the logistic goes on to 1. All neurons are alike: their
 // fitted slopes agree to 15 %.
 TEST(Sampling, ActivationOfAMismatchFreeChipIsLogistic) {
-  const auto r = salvo_run("activation", "--chip " + kMini + " --experiment " + kSampling +
-                                             " --set chip.mismatch.scale=0 --set "
-                                             "experiment.iterations=0 --set "
-                                             "experiment.validation_us=1000");
+  const auto r = salvo_run(
+      "activation", "--chip " + kMini + " --experiment " + kSampling +
+                        " --set chip.mismatch.scale=0 --set "
+                        "experiment.iterations=0 --set "
+                        "experiment.validation_us=1000 --set experiment.sensor_calibration=none");
   ASSERT_EQ(r.code, 0) << r.output;
   const auto a = nlohmann::json::parse(std::ifstream(r.out / "activation.json"));
   ASSERT_EQ(a["neurons"].size(), 7u);
@@ -108,7 +109,8 @@ TEST(Sampling, ActivationOfAMismatchFreeChipIsLogistic) {
 TEST(Sampling, ShortRunLowersDkl) {
   const auto r = salvo_run("learn", "--chip " + kMini + " --experiment " + kSampling +
                                         " --set experiment.iterations=30 --set "
-                                        "experiment.validation_us=30000");
+                                        "experiment.validation_us=20000 --set "
+                                        "experiment.sensor_calibration_us=20000");
   ASSERT_EQ(r.code, 0) << r.output;
   const double d0 = r.summary["metrics"]["dkl_initial"].get<double>();
   const double d1 = r.summary["metrics"]["dkl_final"].get<double>();
@@ -121,14 +123,16 @@ TEST(Sampling, ShortRunLowersDkl) {
 // The saved activation calibration is reused (no sweep) on the same chip and seed, and
 // refused for another seed.
 TEST(Sampling, ActivationFileIsReusable) {
-  const auto first = salvo_run("act1", "--chip " + kMini + " --experiment " + kSampling +
-                                           " --set experiment.iterations=0 --set "
-                                           "experiment.validation_us=1000");
+  const auto first = salvo_run(
+      "act1", "--chip " + kMini + " --experiment " + kSampling +
+                  " --set experiment.iterations=0 --set "
+                  "experiment.validation_us=1000 --set experiment.sensor_calibration=none");
   ASSERT_EQ(first.code, 0) << first.output;
   const std::string file = (first.out / "activation.json").string();
   const auto again =
       salvo_run("act2", "--chip " + kMini + " --experiment " + kSampling +
                             " --set experiment.iterations=0 --set experiment.validation_us=1000 "
+                            "--set experiment.sensor_calibration=none "
                             "--set experiment.activation_file=" +
                             file);
   ASSERT_EQ(again.code, 0) << again.output;
@@ -139,6 +143,7 @@ TEST(Sampling, ActivationFileIsReusable) {
   const auto other =
       salvo_run("act3", "--chip " + kMini + " --experiment " + kSampling + " --seed 2 " +
                             "--set experiment.iterations=0 --set experiment.validation_us=1000 "
+                            "--set experiment.sensor_calibration=none "
                             "--set experiment.activation_file=" +
                             file);
   EXPECT_EQ(other.code, 2) << other.output;

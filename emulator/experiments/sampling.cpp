@@ -247,8 +247,6 @@ class Sampling : public Experiment {
       std::vector<double> w(codes.begin(), codes.end());
       return boltzmann::asymmetry(w, n);
     };
-    program();
-
     SensorReader reader(core, net);
     reader.calibrate_zero(core.now_us());
     auto advance = [&](double t) {
@@ -281,9 +279,46 @@ class Sampling : public Experiment {
       return boltzmann::kl_divergence(p_star, p);
     };
 
-    // --- initial validation; it also calibrates the coincidence scale k of S_ij.
+    // --- sensor calibration: recurrent weights 0 (still from the activation measurement),
+    // every neuron at its p = ½ leak, so the sensors see chance coincidences only. Per synapse
+    // j → i: g_ij = A/C (the two sensors' amplitude/τ mismatch; SAL then uses a − g·c) and
+    // k_ij = spike-derived ⟨z_i z_j⟩ / ((A + g·C)/T) (the Hebbian estimate's own scale).
+    const std::string sens_cal = e["sensor_calibration"].as<std::string>();
     const double t_total_start = core.now_us();
-    ctx.progress.set_total(t_total_start + 2 * validation_us + iterations * sample_us);
+    const double t_sens = sens_cal == "none" ? 0.0 : e["sensor_calibration_us"].as<double>();
+    ctx.progress.set_total(t_total_start + t_sens + 2 * validation_us + iterations * sample_us);
+    std::vector<double> g(static_cast<std::size_t>(n) * n, 1.0), k_syn(g.size(), 0.0);
+    if (sens_cal != "none") {
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j)
+          if (i != j) set_signed_weight(core, net, j, i, 0);
+      for (int i = 0; i < n; ++i)
+        core.write_parameter(neuron_of(i), leak_cell,
+                             static_cast<int>(std::lround(map.bias_code(i, 0.0))));
+      auto [s0, s1] = sample(t_sens);
+      const auto counts =
+          boltzmann::state_counts(spikes_in(core, net, s0, s1, tau_on), n, tau_on, s0, s1, grid_us);
+      const auto mom = boltzmann::moments(boltzmann::normalise_counts(counts, 0.0), n);
+      std::vector<double> gains;
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+          if (i == j) continue;
+          const double A = reader.a[i * n + j], C = reader.c[i * n + j];
+          g[i * n + j] = (A > 0 && C > 0) ? std::clamp(A / C, 0.25, 4.0) : 1.0;
+          gains.push_back(g[i * n + j]);
+          const double S = (A + g[i * n + j] * C) / (s1 - s0);
+          if (sens_cal == "full" && S > 0) k_syn[i * n + j] = mom.corr[i * n + j] / S;
+        }
+      double gm = 0, gv = 0;
+      for (double x : gains) gm += x / gains.size();
+      for (double x : gains) gv += (x - gm) * (x - gm) / gains.size();
+      ctx.metrics["sensor_gain_mean"] = gm;
+      ctx.metrics["sensor_gain_spread"] = std::sqrt(gv) / gm;
+    }
+    program();
+
+    // --- initial validation; it also calibrates the global coincidence scale k of S_ij
+    // (sensor_calibration none/gain).
     const auto w_eff0 = effective();
     const double asym0 = boltzmann::asymmetry(w_eff0, n), asym_codes0 = code_asym();
     auto [v0, v1] = sample(validation_us);
@@ -295,16 +330,18 @@ class Sampling : public Experiment {
       for (int j = 0; j < n; ++j)
         if (i != j) {
           sum_zz += mom0.corr[i * n + j];
-          sum_s += (reader.a[i * n + j] + reader.c[i * n + j]) / (v1 - v0);
+          sum_s += (reader.a[i * n + j] + g[i * n + j] * reader.c[i * n + j]) / (v1 - v0);
         }
     if (sum_s <= 0)
       throw RunFailure("coincidence calibration: the correlation sensors saw no pairs");
-    const double k_scale = sum_zz / sum_s;  // ⟨z_i z_j⟩ per LSB/µs of (a + c)
+    const double k_scale = sum_zz / sum_s;  // ⟨z_i z_j⟩ per LSB/µs of (a + g·c)
+    if (sens_cal != "full") std::fill(k_syn.begin(), k_syn.end(), k_scale);
     double err2 = 0, ref2 = 0;
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j)
         if (i != j) {
-          const double s = k_scale * (reader.a[i * n + j] + reader.c[i * n + j]) / (v1 - v0);
+          const double s = k_syn[i * n + j] *
+                           (reader.a[i * n + j] + g[i * n + j] * reader.c[i * n + j]) / (v1 - v0);
           err2 += (s - mom0.corr[i * n + j]) * (s - mom0.corr[i * n + j]);
           ref2 += mom0.corr[i * n + j] * mom0.corr[i * n + j];
         }
@@ -325,8 +362,9 @@ class Sampling : public Experiment {
       for (int i = 0; i < n; ++i) {
         for (int j = 0; j < n; ++j) {
           if (i == j) continue;
-          const double s = k_scale * (reader.a[i * n + j] + reader.c[i * n + j]) / T;
-          const double d = k_scale * (reader.a[i * n + j] - reader.c[i * n + j]) / T;
+          const double a = reader.a[i * n + j], c = g[i * n + j] * reader.c[i * n + j];
+          const double s = k_syn[i * n + j] * (a + c) / T;
+          const double d = k_syn[i * n + j] * (a - c) / T;
           model.weight(i, j) += eta_w * (mom_star.corr[i * n + j] - s) + eta_sal * d;
         }
         model.b[i] += eta_b * (mom_star.mean[i] - reader.counts[i] * tau_on / T);
@@ -447,6 +485,15 @@ ExperimentInfo sampling_info() {
   keys.push_back({"tau_syn_us", Float(20.0, 1.0, 1000.0, "synaptic time constant (≈ tau_on)")});
   keys.push_back(
       {"tau_mem_us", Float(2.5, 2.2, 1000.0, "membrane time constant (short: fast response)")});
+  keys.push_back(
+      {"sensor_calibration",
+       Enum("full", {"none", "gain", "full"},
+            "correlation-sensor calibration with the neurons uncoupled (chance coincidences "
+            "only): none = raw sensors, one global scale for S (their mismatch is the paper's "
+            "plasticity noise); gain = per synapse the acausal/causal ratio g, SAL uses a - g c; "
+            "full = gain and a per-synapse scale of S against the spike-derived <z_i z_j>")});
+  keys.push_back({"sensor_calibration_us",
+                  Float(100000.0, 1.0, 1e9, "length of the sensor calibration phase")});
   keys.push_back(
       {"activation_file", String("",
                                  "activation.json of an earlier run on the same chip and seed "
