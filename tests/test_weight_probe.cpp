@@ -5,6 +5,7 @@
 // measured through the SystemC Chip, and without noise the error is bounded by the MADC LSB.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -49,6 +50,11 @@ void expect_probe_matches_oracle(const std::vector<Synapse>& synapses, bool inhi
   for (const auto& s : synapses) {
     const double oracle = core.effective_weight_mV(0, s.row, s.col);
     const auto m = measure_synapse_weight(core, 0, s.row, s.col);
+    // The numbers docs/alignment-measures.md quotes.
+    std::printf(
+        "seed %llu row %d col %d code %d: oracle %.3f mV, probe %.3f ± %.3f mV (%+.2f %%)\n",
+        static_cast<unsigned long long>(seed), s.row, s.col, s.weight, oracle, m.psp_mV,
+        m.stderr_mV, 100 * (m.psp_mV - oracle) / std::fabs(oracle));
     EXPECT_EQ(m.psp_mV < 0, inhibitory);
     EXPECT_NEAR(m.psp_mV, oracle, 0.05 * std::fabs(oracle))
         << "row " << s.row << " col " << s.col << " weight " << s.weight;
@@ -89,6 +95,10 @@ TEST(WeightProbe, ResolvesSynapsesWhoseOracleDiffers) {
   ASSERT_GT(o_hi / o_lo, 1.1);
   const auto m_lo = measure_synapse_weight(core, 0, 12, lo);
   const auto m_hi = measure_synapse_weight(core, 0, 12, hi);
+  std::printf(
+      "code 30, column %d: oracle %.3f, probe %.3f ± %.3f mV; column %d: oracle %.3f, "
+      "probe %.3f ± %.3f mV\n",
+      lo, o_lo, m_lo.psp_mV, m_lo.stderr_mV, hi, o_hi, m_hi.psp_mV, m_hi.stderr_mV);
   EXPECT_GT(m_hi.psp_mV - m_lo.psp_mV,
             5 * std::hypot(m_hi.stderr_mV, m_lo.stderr_mV));  // resolved, right order
   EXPECT_NEAR(m_hi.psp_mV / m_lo.psp_mV, o_hi / o_lo, 0.05 * o_hi / o_lo);
