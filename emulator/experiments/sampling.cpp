@@ -447,8 +447,12 @@ class Sampling : public Experiment {
 }  // namespace
 
 ExperimentInfo sampling_info() {
-  auto keys = common_keys("sampling", 0.0 + 1.0);
-  // duration_us is not used: the run length follows from the phases below.
+  auto keys = common_keys("sampling", 1.0);
+  for (auto& k : keys)
+    if (k.first == "duration_us")
+      k.second = Float(1.0, 0.001, 1e9,
+                       "not used by sampling: the run length follows from the calibrations, "
+                       "validation_us and iterations x sample_us");
   keys.push_back({"neurons", Int(7, 1, 12, "sampling neurons (2^N states; N <= 12)")});
   keys.push_back({"sal", Enum("on", {"on", "off"}, "SAL term in the learning rule")});
   keys.push_back({"executor", Enum("host", {"host", "firmware"},
@@ -490,8 +494,8 @@ ExperimentInfo sampling_info() {
        Enum("full", {"none", "gain", "full"},
             "correlation-sensor calibration with the neurons uncoupled (chance coincidences "
             "only): none = raw sensors, one global scale for S (their mismatch is the paper's "
-            "plasticity noise); gain = per synapse the acausal/causal ratio g, SAL uses a - g c; "
-            "full = gain and a per-synapse scale of S against the spike-derived <z_i z_j>")});
+            "plasticity noise); gain = per synapse the acausal/causal ratio g, SAL uses a − g·c; "
+            "full = gain and a per-synapse scale of S against the spike-derived ⟨z_i z_j⟩")});
   keys.push_back({"sensor_calibration_us",
                   Float(100000.0, 1.0, 1e9, "length of the sensor calibration phase")});
   keys.push_back(
