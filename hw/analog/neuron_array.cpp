@@ -6,7 +6,6 @@
 #include <string>
 
 #include <boost/math/quadrature/gauss.hpp>
-#include <boost/random/normal_distribution.hpp>
 
 #include "hw/common/error.hpp"
 
@@ -73,6 +72,31 @@ inline void apply_a(const LinearView& L, const double* y, double* out) {
   out[4] = -L.g_n * y[4];
 }
 
+// out = (A y) / k, each entry rounded as apply_a's and then multiplied by 1/k, in registers:
+// storing the entries one by one and reloading them for the division made the Taylor loop
+// stall on store forwarding.
+inline void apply_a_over_k(const LinearView& L, const double* y, double inv_k, double* out) {
+  const double o0 = -L.g_m * y[0] - L.adapt * L.inv_c * y[1] + L.inv_c * (y[2] - y[3] + y[4]);
+  const double o1 = L.a_w * y[0] - L.g_w * y[1];
+  const double o2 = -L.g_e * y[2];
+  const double o3 = -L.g_i * y[3];
+  const double o4 = -L.g_n * y[4];
+  out[0] = o0 * inv_k;
+  out[1] = o1 * inv_k;
+  out[2] = o2 * inv_k;
+  out[3] = o3 * inv_k;
+  out[4] = o4 * inv_k;
+}
+
+// 1/k for the Taylor terms (the same correctly rounded quotients as dividing at run time).
+struct InverseIntegers {
+  double v[kMaxTaylorTerms + 1];
+  constexpr InverseIntegers() : v() {
+    for (int k = 1; k <= kMaxTaylorTerms; ++k) v[k] = 1.0 / k;
+  }
+};
+constexpr InverseIntegers kInverse{};
+
 // The exact solution over one short piece as its Taylor polynomial y(s) = sum_j e[j] s^j,
 // truncated where the terms fall below round-off: exact to machine precision for any
 // (also degenerate, e.g. tau_mem == tau_syn) set of time constants.
@@ -89,9 +113,7 @@ struct TaylorPiece {
     terms = 2;
     for (int k = 2; k <= kMaxTaylorTerms; ++k) {
       if (max_abs(e[k - 1]) * hk <= 1e-17 * ref) break;
-      apply_a(L, e[k - 1], e[k]);
-      const double inv_k = 1.0 / k;
-      for (int j = 0; j < 5; ++j) e[k][j] *= inv_k;
+      apply_a_over_k(L, e[k - 1], kInverse.v[k], e[k]);
       hk *= h;
       terms = k + 1;
     }
@@ -173,7 +195,7 @@ NeuronArray::NeuronArray(int neurons, double dt_us, std::uint64_t seed)
 
 NeuronArray::NeuronArray(const std::vector<NeuronCircuitParams>& params, double dt_us,
                          std::uint64_t seed)
-    : dt_us_(dt_us), seed_(seed), noise_engine_(make_engine(seed, Stream::kMembraneNoise)) {
+    : dt_us_(dt_us), seed_(seed), noise_normals_(make_engine(seed, Stream::kMembraneNoise)) {
   if (!(dt_us > 0.0) || !std::isfinite(dt_us)) {
     throw UserError("neurons.dt_us = " + std::to_string(dt_us) + ": must be a positive time");
   }
@@ -449,7 +471,7 @@ void NeuronArray::reset() {
     exc_in_[i] = inh_in_[i] = xi_[i] = xi2_[i] = 0.0;
     refr_[i] = -kInf;
   }
-  noise_engine_ = make_engine(seed_, Stream::kMembraneNoise);
+  noise_normals_.reset(make_engine(seed_, Stream::kMembraneNoise));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -460,21 +482,29 @@ void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
   const double t_end = t0 + dt_us_;
 
   if (noise_on_) {
-    boost::random::normal_distribution<double> normal(0.0, 1.0);
+    // The same N(0, 1) numbers in the same order as one Boost normal_distribution call per
+    // number (neuron by neuron; xi then xi2 when a second draw is on), drawn in one block.
     if (noise_second_draw_) {
+      xi_pair_.resize(2 * static_cast<std::size_t>(n_));
+      noise_normals_.fill(xi_pair_.data(), 2 * n_);
       for (int i = 0; i < n_; ++i) {
-        xi_[i] = normal(noise_engine_);
-        xi2_[i] = normal(noise_engine_);
+        xi_[i] = xi_pair_[2 * i];
+        xi2_[i] = xi_pair_[2 * i + 1];
       }
     } else {
-      for (int i = 0; i < n_; ++i) xi_[i] = normal(noise_engine_);
+      noise_normals_.fill(xi_.data(), n_);
     }
   }
 
+  const int noise = noise_on_ ? (noise_second_draw_ ? 2 : 1) : 0;
   if (any_adaptation_) {
-    noise_on_ ? common_path<true, true>(t0, t_end) : common_path<true, false>(t0, t_end);
+    noise == 2   ? common_path<true, 2>(t0, t_end)
+    : noise == 1 ? common_path<true, 1>(t0, t_end)
+                 : common_path<true, 0>(t0, t_end);
   } else {
-    noise_on_ ? common_path<false, true>(t0, t_end) : common_path<false, false>(t0, t_end);
+    noise == 2   ? common_path<false, 2>(t0, t_end)
+    : noise == 1 ? common_path<false, 1>(t0, t_end)
+                 : common_path<false, 0>(t0, t_end);
   }
 
   // Rare path: exponential term, refractoriness ending inside the step, adaptation while
@@ -505,7 +535,7 @@ void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
 
 // Every neuron as if linear and free (or held at reset for the whole step), exactly, with
 // the one-step propagators; flags the blocks that hold a neuron needing the rare path.
-template <bool kAdaptation, bool kNoise>
+template <bool kAdaptation, int kNoise>
 void NeuronArray::common_path(double t0, double t_end) {
   StateBlock* __restrict cur = cur_.data();
   StateBlock* __restrict nxt = nxt_.data();
@@ -537,9 +567,13 @@ void NeuronArray::common_path(double t0, double t_end) {
       Vd vl = load(c.pvv + j) * v0 + load(c.pve + j) * e0 + load(c.pvi + j) * h0 +
               load(c.pvn + j) * n0 + load(c.kv + j);
       Vd nn = load(c.dn + j) * n0;
-      if (kNoise) {
+      if (kNoise == 2) {
         const Vd x = load(xi + base + j);
         vl += load(c.nv + j) * x + load(c.nv2 + j) * load(xi2 + base + j);
+        nn += load(c.qn + j) * x;
+      } else if (kNoise == 1) {
+        const Vd x = load(xi + base + j);
+        vl += load(c.nv + j) * x;
         nn += load(c.qn + j) * x;
       }
       if (kAdaptation) {
@@ -547,8 +581,10 @@ void NeuronArray::common_path(double t0, double t_end) {
         vl += load(c.pvw + j) * w0;
         Vd wl = load(c.pwv + j) * v0 + load(c.pww + j) * w0 + load(c.pwe + j) * e0 +
                 load(c.pwi + j) * h0 + load(c.pwn + j) * n0 + load(c.kw + j);
-        if (kNoise) {
+        if (kNoise == 2) {
           wl += load(c.nw + j) * load(xi + base + j) + load(c.nw2 + j) * load(xi2 + base + j);
+        } else if (kNoise == 1) {
+          wl += load(c.nw + j) * load(xi + base + j);
         }
         store(o.w + j, wl);
       }  // else w is constant and both buffers hold it (see sync_constant_w)

@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "hw/analog/normal_stream.hpp"
 #include "hw/common/rng.hpp"
 
 namespace salvo {
@@ -166,7 +167,9 @@ class NeuronArray {
   void sync_constant_w();
   // Affine term c of y' = A y + c with an extra constant current (the in-step noise).
   void constants(int i, double i_extra_nA, double* c) const;
-  template <bool kAdaptation, bool kNoise>
+  // kNoise: 0 no noise, 1 one draw per step, 2 two draws (the second term is skipped when no
+  // neuron needs it: it would only add exact zeros).
+  template <bool kAdaptation, int kNoise>
   void common_path(double t0, double t_end);
   void advance_slow(int i, double t0, std::vector<NeuronSpike>& out);
   bool free_linear(int i, double i_extra_nA, double* y, double h, double* s_spike);
@@ -193,7 +196,8 @@ class NeuronArray {
   bool any_adaptation_ = false;
   bool noise_on_ = false;
   bool noise_second_draw_ = false;
-  Engine noise_engine_;
+  StandardNormalStream noise_normals_;
+  std::vector<double> xi_pair_;  // scratch: interleaved (xi, xi2) draws of one step
 };
 
 }  // namespace salvo
