@@ -77,6 +77,28 @@ TEST(FunctionalWeights, CopyProbabilityIsMeasured) {
   }
 }
 
+TEST(FunctionalWeights, SensorKernelWeighting) {
+  // With the sensors' kernel exp(−lag/τ): a copy at delay δ ~ U[1, 8] µs counts
+  // E[exp(−δ/τ)] = τ/7 · (e^{−1/τ} − e^{−8/τ}) ≈ 0.441 for τ = 5 µs.
+  const double p = 0.3, t_end = 400000.0, tau = 5.0;
+  const auto s = copy_pair(6, 0.015, 0.015, p, t_end);
+  FunctionalOptions o;
+  o.kernel_tau_us = tau;
+  const double expected = p * tau / 7.0 * (std::exp(-1.0 / tau) - std::exp(-8.0 / tau));
+  for (auto chance :
+       {FunctionalOptions::Chance::kRate, FunctionalOptions::Chance::kShiftedWindow}) {
+    o.chance = chance;
+    const auto f = functional_weight(s, 0, 1, 0.0, t_end, o);
+    EXPECT_NEAR(f.extra_per_pre, expected, 4 * f.stderr);
+    EXPECT_LT(f.stderr, 0.01);
+    const auto m = functional_matrix(s, {0, 1}, 0.0, t_end, o);
+    EXPECT_NEAR(m.at(0, 1).extra_per_pre, f.extra_per_pre, 1e-12);
+    EXPECT_NEAR(m.at(0, 1).stderr, f.stderr, 1e-9);
+  }
+  // Counting (no kernel) on the same trains gives p, not the weighted value.
+  EXPECT_NEAR(functional_weight(s, 0, 1, 0.0, t_end).extra_per_pre, p, 0.03);
+}
+
 TEST(FunctionalWeights, DeletionsGiveTheExpectedNegativeInfluence) {
   // Inhibition: each post spike within [1, 10) µs after a pre spike is removed with
   // probability q, so f ≈ −q · r_post · 9 µs (exactly: below).
@@ -221,6 +243,9 @@ TEST(FunctionalWeights, RejectsBadWindows) {
   o.d0_us = 5.0;
   o.d1_us = 4.0;
   EXPECT_THROW(functional_matrix(s, {0, 1}, 0.0, 100.0, o), UserError);
+  o = {};
+  o.kernel_tau_us = -1.0;
+  EXPECT_THROW(functional_weight(s, 0, 1, 0.0, 100.0, o), UserError);
   o = {};
   o.chance = FunctionalOptions::Chance::kShiftedWindow;
   o.shift_us = 5.0;

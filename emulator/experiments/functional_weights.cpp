@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 
 #include <fmt/format.h>
@@ -21,6 +22,10 @@ void check(double t_begin, double t_end, const FunctionalOptions& o) {
     throw UserError(fmt::format(
         "functional weights: window [{}, {}) µs after the pre spike (allowed: 0 < d0 < d1)",
         o.d0_us, o.d1_us));
+  if (!(o.kernel_tau_us >= 0))
+    throw UserError(
+        fmt::format("functional weights: kernel_tau_us {} (allowed: 0 = count, or a positive time)",
+                    o.kernel_tau_us));
   if (o.chance == FunctionalOptions::Chance::kShiftedWindow && !(o.shift_us >= o.d1_us - o.d0_us))
     throw UserError(fmt::format(
         "functional weights: control window shift {} µs overlaps the window (allowed: >= {})",
@@ -32,6 +37,18 @@ double reach(const FunctionalOptions& o) {
   return o.chance == FunctionalOptions::Chance::kShiftedWindow ? o.shift_us + o.d1_us : o.d1_us;
 }
 
+// Weight of a post spike at `lag` after the window's pre spike (lag within [d0, d1)).
+double kernel(const FunctionalOptions& o, double lag) {
+  return o.kernel_tau_us > 0 ? std::exp(-lag / o.kernel_tau_us) : 1.0;
+}
+
+// ∫ kernel over the window: the chance expectation per unit post rate.
+double window_weight(const FunctionalOptions& o) {
+  return o.kernel_tau_us > 0 ? o.kernel_tau_us * (std::exp(-o.d0_us / o.kernel_tau_us) -
+                                                  std::exp(-o.d1_us / o.kernel_tau_us))
+                             : o.d1_us - o.d0_us;
+}
+
 std::vector<double> times_of(const std::vector<RecordedSpike>& spikes, int neuron, double t0,
                              double t1) {
   std::vector<double> t;
@@ -39,12 +56,6 @@ std::vector<double> times_of(const std::vector<RecordedSpike>& spikes, int neuro
     if (s.neuron == neuron && s.t_us >= t0 && s.t_us < t1) t.push_back(s.t_us);
   std::sort(t.begin(), t.end());
   return t;
-}
-
-// Spikes in [a, b) of a sorted vector.
-std::size_t count_in(const std::vector<double>& t, double a, double b) {
-  return static_cast<std::size_t>(std::lower_bound(t.begin(), t.end(), b) -
-                                  std::lower_bound(t.begin(), t.end(), a));
 }
 
 FunctionalWeight finish(std::size_t n_pre, std::size_t n_post, double observed, double control,
@@ -71,32 +82,28 @@ FunctionalWeight functional_weight(const std::vector<RecordedSpike>& spikes, int
   const std::vector<double> pre_t = times_of(spikes, pre, t_begin_us, t_end_us - reach(o));
   const std::vector<double> post_t = times_of(spikes, post, t_begin_us, t_end_us);
   const bool shifted = o.chance == FunctionalOptions::Chance::kShiftedWindow;
-  double observed = 0, control = 0;
-  for (double t : pre_t) {
-    observed += static_cast<double>(count_in(post_t, t + o.d0_us, t + o.d1_us));
-    if (shifted)
-      control +=
-          static_cast<double>(count_in(post_t, t + o.shift_us + o.d0_us, t + o.shift_us + o.d1_us));
-  }
-  // Σ over post spikes of g(s)²: c(s) = pre spikes with s − d1 < t ≤ s − d0.
   const double n = static_cast<double>(pre_t.size());
-  const double w_over_t = (o.d1_us - o.d0_us) / (t_end_us - t_begin_us);
-  double g2 = 0;
-  if (n > 0) {
-    const auto windows_containing = [&](double s, double lag) {
-      // t + lag + d0 <= s < t + lag + d1  ⇔  s − lag − d1 < t <= s − lag − d0
-      const auto lo = std::upper_bound(pre_t.begin(), pre_t.end(), s - lag - o.d1_us);
-      const auto hi = std::upper_bound(pre_t.begin(), pre_t.end(), s - lag - o.d0_us);
-      return static_cast<double>(hi - lo);
-    };
-    for (double s : post_t) {
-      const double c = windows_containing(s, 0.0);
-      const double cc = shifted ? windows_containing(s, o.shift_us) : n * w_over_t;
-      g2 += (c - cc) * (c - cc);
-    }
-    g2 /= n * n;
+  const double chance_weight_over_t = window_weight(o) / (t_end_us - t_begin_us);
+  // Everything from the post spikes' side: c(s) = Σ k(s − t) over the pre spikes whose window
+  // [t + lag + d0, t + lag + d1) contains s, i.e. s − lag − d1 < t <= s − lag − d0.
+  const auto windows_containing = [&](double s, double lag) {
+    const auto lo = std::upper_bound(pre_t.begin(), pre_t.end(), s - lag - o.d1_us);
+    const auto hi = std::upper_bound(pre_t.begin(), pre_t.end(), s - lag - o.d0_us);
+    double c = 0;
+    for (auto it = lo; it != hi; ++it) c += kernel(o, s - *it - lag);
+    return c;
+  };
+  double observed = 0, control = 0, g2 = 0;
+  for (double s : post_t) {
+    const double c = windows_containing(s, 0.0);
+    const double k = shifted ? windows_containing(s, o.shift_us) : 0.0;
+    observed += c;
+    control += k;
+    const double cc = shifted ? k : n * chance_weight_over_t;
+    g2 += (c - cc) * (c - cc);
   }
-  return finish(pre_t.size(), post_t.size(), observed, control, g2, w_over_t, o);
+  if (n > 0) g2 /= n * n;
+  return finish(pre_t.size(), post_t.size(), observed, control, g2, chance_weight_over_t, o);
 }
 
 std::vector<double> FunctionalMatrix::extra_per_pre() const {
@@ -148,7 +155,8 @@ FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
   // Per post spike and pre neuron: c(s) and c'(s) (shifted) windows containing it, and the
   // sums over post spikes of c, c' and c·c', c² , c'² to form Σ g(s)² at the end.
   std::vector<double> sum_c2(n * n, 0.0), sum_cc(n * n, 0.0), sum_k2(n * n, 0.0);
-  std::vector<int> c_now(n, 0), k_now(n, 0);
+  std::vector<double> c_now(n, 0.0), k_now(n, 0.0);
+  std::vector<std::uint8_t> is_touched(n, 0);
   std::vector<int> touched;
   // Active pre spikes: those whose window or control window may still contain a later spike.
   struct Active {
@@ -168,9 +176,12 @@ FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
       const bool in_window = lag >= o.d0_us && lag < o.d1_us;
       const bool in_control = shifted && lag >= o.shift_us + o.d0_us && lag < o.shift_us + o.d1_us;
       if (!in_window && !in_control) continue;
-      if (c_now[a.pre] == 0 && k_now[a.pre] == 0) touched.push_back(a.pre);
-      if (in_window) ++c_now[a.pre];
-      if (in_control) ++k_now[a.pre];
+      if (!is_touched[a.pre]) {
+        is_touched[a.pre] = 1;
+        touched.push_back(a.pre);
+      }
+      if (in_window) c_now[a.pre] += kernel(o, lag);
+      if (in_control) k_now[a.pre] += kernel(o, lag - o.shift_us);
     }
     for (int p : touched) {
       const std::size_t e = static_cast<std::size_t>(p) * n + static_cast<std::size_t>(q);
@@ -180,8 +191,9 @@ FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
       sum_c2[e] += c * c;
       sum_cc[e] += c * k;
       sum_k2[e] += k * k;
-      c_now[p] = 0;
-      k_now[p] = 0;
+      c_now[p] = 0.0;
+      k_now[p] = 0.0;
+      is_touched[p] = 0;
     }
     // As a pre spike (its window starts d0 > 0 later, so it never counts itself).
     if (s.t_us < last_pre) {
@@ -190,7 +202,7 @@ FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
     }
   }
 
-  const double w_over_t = (o.d1_us - o.d0_us) / (t_end_us - t_begin_us);
+  const double w_over_t = window_weight(o) / (t_end_us - t_begin_us);
   for (std::size_t p = 0; p < n; ++p) {
     const double np = static_cast<double>(n_pre[p]);
     for (std::size_t q = 0; q < n; ++q) {

@@ -5,6 +5,8 @@
 //
 //     f_ij = (1/N_j) Σ_k  #{ post spikes of i in [t_k + d0, t_k + d1) }  −  chance,
 //
+// (optionally each post spike weighted by the sensors' kernel exp(−lag/τ), kernel_tau_us)
+//
 // over the N_j pre spikes t_k of j whose window lies inside the analysis interval. Chance is
 // either the post neuron's mean rate over the interval times (d1 − d0), or the count in a
 // control window shifted by `shift_us` (same length, far enough to be uncorrelated).
@@ -41,12 +43,16 @@ struct FunctionalOptions {
   Chance chance = Chance::kRate;
   // Control window [t_pre + shift_us + d0_us, t_pre + shift_us + d1_us) for kShiftedWindow.
   double shift_us = 100.0;
+  // 0: count post spikes. > 0: weight each by exp(−lag/kernel_tau_us) (chance likewise), the
+  // correlation sensors' kernel: r_j·f_ij then is what SAL's causal sensor at j → i
+  // accumulates beyond chance, and SAL's fixed point is r_j·f_ij = r_i·f_ji.
+  double kernel_tau_us = 0.0;
 };
 
 struct FunctionalWeight {
   double extra_per_pre = 0.0;     // f: extra post spikes per pre spike (observed − chance)
   double stderr = 0.0;            // standard error of f (see above)
-  double observed_per_pre = 0.0;  // post spikes in the window per pre spike
+  double observed_per_pre = 0.0;  // post spikes in the window per pre spike (kernel-weighted)
   double chance_per_pre = 0.0;    // chance expectation per pre spike
   std::size_t n_pre = 0;          // pre spikes used (window inside the interval)
   std::size_t n_post = 0;         // post spikes in the interval

@@ -163,7 +163,8 @@ class SalPair : public Experiment {
   // Functional weights f_01, f_10 over the first and the last `functional_part` of the
   // learning run [t_learn, t_learn + duration) from the recorded spikes; the PSP-effective
   // weights averaged over the same parts; each neuron's sensitivity (f per mV of PSP it
-  // receives) and its operating point from the oracle; correlograms in correlogram.csv.
+  // receives) and its operating point from the oracle; the sensors' view (kernel- and
+  // rate-weighted functional weights, which SAL balances); correlograms in correlogram.csv.
   static void functional_metrics(RunContext& ctx, AnalogCore& core, const SalNetwork& net,
                                  double t_learn, double duration, const double* eff_first,
                                  int n_first, const double* eff_last, int n_last) {
@@ -204,9 +205,22 @@ class SalPair : public Experiment {
       // Sensitivity of the post neuron: its extra spikes per mV of PSP it receives.
       ctx.metrics["sensitivity_1_" + s + "_per_mV"] = e01 != 0 ? f01.extra_per_pre / e01 : 0.0;
       ctx.metrics["sensitivity_0_" + s + "_per_mV"] = e10 != 0 ? f10.extra_per_pre / e10 : 0.0;
-      for (int k = 0; k < 2; ++k)
-        ctx.metrics[fmt::format("rate_{}_{}_hz", k, s)] =
-            static_cast<double>(m.at(k, k).n_post) / ((p.t1 - p.t0) * 1e-6);
+      double rate_hz[2];
+      for (int k = 0; k < 2; ++k) {
+        rate_hz[k] = static_cast<double>(m.at(k, k).n_post) / ((p.t1 - p.t0) * 1e-6);
+        ctx.metrics[fmt::format("rate_{}_{}_hz", k, s)] = rate_hz[k];
+      }
+      // What the correlation sensors see: the sensor kernel weighting each pair, times the pre
+      // rate (pairs per unit time beyond chance). SAL's fixed point is r_0·f̃_01 = r_1·f̃_10.
+      FunctionalOptions ok = o;
+      ok.kernel_tau_us = ctx.chip.sensors.tau_us;
+      ok.d1_us = std::max(o.d1_us, 6 * ok.kernel_tau_us);
+      const FunctionalMatrix mk = functional_matrix(core.spikes(), ids, p.t0, p.t1, ok);
+      const double s01 = rate_hz[0] * mk.at(0, 1).extra_per_pre;
+      const double s10 = rate_hz[1] * mk.at(1, 0).extra_per_pre;
+      ctx.metrics["sal_view_asymmetry_" + s] = asymmetry(s01, s10);
+      ctx.metrics["sal_view_asymmetry_" + s + "_se"] = asymmetry_stderr(
+          s01, rate_hz[0] * mk.at(0, 1).stderr, s10, rate_hz[1] * mk.at(1, 0).stderr);
       ccg.push_back(
           cross_correlogram(core.spikes(), ids[0], ids[1], p.t0, p.t1, bin_us, max_lag_us));
       ccg.push_back(
