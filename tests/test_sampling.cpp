@@ -148,3 +148,19 @@ TEST(Sampling, ActivationFileIsReusable) {
                             file);
   EXPECT_EQ(other.code, 2) << other.output;
 }
+
+// The firmware executor (build/firmware/sampling.elf on the emulated processor) runs the same
+// rule: a short run lowers D_KL and reports the processor's load.
+TEST(Sampling, FirmwareExecutorLowersDkl) {
+  const auto r = salvo_run("firmware", "--chip " + kMini + " --experiment " + kSampling +
+                                           " --set experiment.executor=firmware --set "
+                                           "experiment.iterations=30 --set "
+                                           "experiment.validation_us=20000 --set "
+                                           "experiment.sensor_calibration_us=20000");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto& m = r.summary["metrics"];
+  EXPECT_EQ(m["ppu_iterations"].get<int>(), 30);
+  EXPECT_EQ(m["ppu_overruns"].get<int>(), 0);
+  EXPECT_GT(r.summary["ppu"]["instructions"].get<double>(), 0);
+  EXPECT_LT(m["dkl_final"].get<double>(), 0.75 * m["dkl_initial"].get<double>()) << r.output;
+}

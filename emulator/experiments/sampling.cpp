@@ -22,6 +22,7 @@
 #include "emulator/experiments/chip_setup.hpp"
 #include "emulator/experiments/sal_network.hpp"
 #include "emulator/experiments/sampling_calibration.hpp"
+#include "emulator/experiments/sampling_firmware.hpp"
 #include "hw/common/error.hpp"
 #include "hw/common/rng.hpp"
 
@@ -122,10 +123,7 @@ class Sampling : public Experiment {
     const std::string file = ctx.config.experiment_file;
     const int n = e["neurons"].as<int>();
     const bool sal = e["sal"].as<std::string>() == "on";
-    if (e["executor"].as<std::string>() != "host")
-      throw UserError(fmt::format(
-          "{}: experiment.executor: the sampling firmware is not implemented yet (allowed: host)",
-          file));
+    const bool use_firmware = e["executor"].as<std::string>() == "firmware";
     const SamplingNeuronParams np{e["tau_on_us"].as<double>(), e["tau_syn_us"].as<double>(),
                                   e["tau_mem_us"].as<double>()};
     const double tau_on = np.tau_on_us;
@@ -139,7 +137,11 @@ class Sampling : public Experiment {
     const double pseudo = e["pseudo_count"].as<double>();
     const int dkl_every = e["dkl_every"].as<int>();
 
-    Chip chip("chip", ctx.chip, ctx.seed, 0);
+    Chip chip("chip", ctx.chip, ctx.seed, use_firmware ? 1 : 0);
+    std::unique_ptr<SamplingFirmware> firmware;
+    if (use_firmware)
+      firmware = std::make_unique<SamplingFirmware>(chip, ctx.chip, ctx.seed,
+                                                    firmware_image("sampling.elf"));
     AnalogCore& core = chip.core();
     SalNetwork net = setup_sal_network(core, e, n, file);
     try {
@@ -356,7 +358,71 @@ class Sampling : public Experiment {
     dkl_csv.row(0, dkl0);
     asym_csv.row(0, asym0, asym_codes0 / 100, boltzmann::asymmetry(model));
     double window_start = core.now_us();
-    for (int it = 1; it <= iterations; ++it) {
+    if (firmware && iterations > 0) {
+      // The same rule on the processor: it reads every read period and updates every
+      // sample_us / read_period_us reads; the host only watches, window by window.
+      const int reads = std::max(1, static_cast<int>(std::lround(sample_us / read_us)));
+      SamplingFirmwareParams fp;
+      fp.n = n;
+      fp.iterations = iterations;
+      fp.reads_per_iteration = reads;
+      fp.read_period_us = read_us;
+      fp.tau_on_us = tau_on;
+      fp.eta_w = eta_w;
+      fp.eta_b = eta_b;
+      fp.eta_sal = eta_sal;
+      fp.sal = sal;
+      fp.leak_cell = leak_cell;
+      fp.code_max = pm.code_max();
+      fp.w_max = wm;
+      for (int i = 0; i < n; ++i) {
+        fp.exc_row.push_back(net.exc_row(i));
+        fp.column.push_back(net.columns[i]);
+        fp.neuron.push_back(neuron_of(i));
+        fp.target_mean.push_back(mom_star.mean[i]);
+        fp.u0_code.push_back(map.bias_code(i, 0.0));
+        fp.alpha_code.push_back(map.bias_code(i, 1.0) - map.bias_code(i, 0.0));
+        fp.b.push_back(model.b[i]);
+      }
+      fp.target_corr = mom_star.corr;
+      fp.k = k_syn;
+      fp.g = g;
+      fp.w = model.w;
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+          fp.codes_pos.push_back(i == j ? 0.0 : map.weight_code(i, j, 1.0));
+          fp.codes_neg.push_back(i == j ? 0.0 : -map.weight_code(i, j, -1.0));
+        }
+      firmware->start(fp);
+      const double window = dkl_every * sample_us;
+      const double t_start = core.now_us();
+      const double t_limit = t_start + 2.0 * iterations * sample_us + 10000;
+      int done_before = 0;
+      while (!firmware->ended() && core.now_us() < t_limit) {
+        advance(core.now_us() + window);
+        firmware->check();
+        const int done = static_cast<int>(firmware->iterations_done());
+        std::vector<double> wsh, bsh;
+        firmware->read_shadow(wsh, bsh);
+        for (int i = 0; i < n; ++i)
+          for (int j = 0; j < n; ++j)
+            codes[i * n + j] = i == j ? 0 : signed_weight(core, net, j, i);
+        asym_csv.row(done, boltzmann::asymmetry(effective(), n), code_asym() / 100,
+                     boltzmann::asymmetry(wsh, n));
+        if (done > done_before) dkl_csv.row(done, dkl_of(window_start, core.now_us(), nullptr));
+        done_before = done;
+        window_start = core.now_us();
+      }
+      firmware->check();
+      if (!firmware->ended())
+        throw RunFailure(fmt::format(
+            "sampling firmware did not finish {} iterations in twice their time", iterations));
+      firmware->read_shadow(model.w, model.b);
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) codes[i * n + j] = i == j ? 0 : signed_weight(core, net, j, i);
+      firmware->report(ctx);
+    }
+    for (int it = 1; it <= (firmware ? 0 : iterations); ++it) {
       auto [t0, t1] = sample(sample_us);
       const double T = t1 - t0;
       for (int i = 0; i < n; ++i) {
@@ -457,7 +523,8 @@ ExperimentInfo sampling_info() {
   keys.push_back({"sal", Enum("on", {"on", "off"}, "SAL term in the learning rule")});
   keys.push_back({"executor", Enum("host", {"host", "firmware"},
                                    "who computes the rule: the host (reading sensors and rate "
-                                   "counters as the firmware would); firmware: not yet")});
+                                   "counters as the firmware would), or the firmware "
+                                   "build/firmware/sampling.elf on the emulated processor")});
   keys.push_back({"sigma_init", Float(0.4, 0.0, 10.0,
                                       "initial asymmetry noise: i.i.d. N(0, sigma_init^2) per "
                                       "direction on top of the symmetric part (Boltzmann units)")});
