@@ -114,6 +114,45 @@ TEST(Experiments, SalFeedbackAlignsOnlyWithSal) {
                    metric(fa, "angle_effective_initial_deg"));
 }
 
+const std::string kFeedback6 =
+    "--chip " + kMini + " --set experiment.layer_a=6 --set experiment.layer_b=6 ";
+
+TEST(Experiments, SalFeedbackMeasuresTheSensorGains) {
+  // Replaying the recorded spikes removes the chance pairs' Poisson noise: the ratios come out
+  // far more precisely than they are spread.
+  const auto r = salvo_run("fb_gain", kFeedback6 +
+                                          "--set experiment.duration_us=2000 "
+                                          "--set experiment.sensor_gain_calibration_us=50000");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_GT(metric(r, "sensor_gain_true_spread_rms"), 0.15);
+  EXPECT_LT(metric(r, "sensor_gain_error_rms"), 0.05) << r.output;
+}
+
+TEST(Experiments, SalFeedbackHomeostasisHoldsTheRates) {
+  // Strong random W and B raise the rates the neurons were calibrated to (15 kHz) without
+  // homeostasis; with it they stay near the target.
+  const std::string base = kFeedback6 +
+                           "--set experiment.feedback_plasticity=none --set experiment.w_init=40 "
+                           "--set experiment.b_init=40 --set experiment.duration_us=60000 ";
+  const auto off = salvo_run("fb_h0", base + "--set experiment.homeostasis_gain=0");
+  ASSERT_EQ(off.code, 0) << off.output;
+  const auto on = salvo_run("fb_h1", base + "--set experiment.homeostasis_gain=0.1");
+  ASSERT_EQ(on.code, 0) << on.output;
+  EXPECT_GT(metric(off, "rate_b_hz"), 17000) << off.output;
+  EXPECT_NEAR(metric(on, "rate_a_hz"), 15000, 1000) << on.output;
+  EXPECT_NEAR(metric(on, "rate_b_hz"), 15000, 1000) << on.output;
+}
+
+TEST(Experiments, SalFeedbackStdpBaselineDoesNotAlign) {
+  // The Hebbian STDP firmware strengthens the causal direction b -> a: B moves away from Wᵀ.
+  const auto r = salvo_run(
+      "fb_stdp",
+      kFeedback6 + "--set experiment.duration_us=60000 --set experiment.feedback_plasticity=stdp");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_GT(metric(r, "angle_effective_final_deg"), metric(r, "angle_effective_initial_deg"))
+      << r.output;
+}
+
 TEST(Experiments, BadNetworkConfigsExitTwo) {
   const std::string play = "--chip " + kMini + " --experiment ";
   const auto row = salvo_run(

@@ -78,6 +78,67 @@ TEST(SalKernel, CommonModeRemovalSubtractsTheRowMean) {
   EXPECT_EQ(shadow[3], 3 * SAL_ONE);
 }
 
+TEST(SalKernel, StdpRuleHasTheOppositeSignOfSal) {
+  // One synapse with a = 6 LSB, c = 2 LSB (acausal dominates): SAL potentiates by eta·(a − c),
+  // Hebbian STDP depresses by the same amount; with a causal excess the signs swap.
+  for (const auto& [a, c] : {std::pair<int, int>{6, 2}, std::pair<int, int>{1, 9}}) {
+    std::int32_t d = (a - c) * 256, s = (a + c) * 256;
+    for (int rule : {SAL_RULE_SAL, SAL_RULE_STDP}) {
+      sal_params_t p{};
+      sal_rule_params(rule, SAL_ONE / 2, &p);
+      p.w_max = 63;
+      p.signed_pairs = 1;
+      std::int32_t shadow = 20 * SAL_ONE;
+      std::uint8_t exc = 0, inh = 0;
+      std::uint32_t random[2] = {0, 0};
+      sal_update_row(&p, 1, &d, &s, nullptr, &shadow, &exc, &inh, random);
+      const double expected = 20 + (rule == SAL_RULE_SAL ? 0.5 : -0.5) * (a - c);
+      EXPECT_DOUBLE_EQ(static_cast<double>(shadow) / SAL_ONE, expected) << a << " " << c;
+    }
+  }
+}
+
+TEST(SalKernel, GainRatioWeighsTheCausalSignal) {
+  // a = 6, c = 4 LSB with an acausal/causal sensor-gain ratio g = 1.5: a − g·c = 0.
+  std::int32_t d = 2 * 256, s = 10 * 256, shadow = 10 * SAL_ONE;
+  sal_params_t p{};
+  sal_rule_params(SAL_RULE_SAL, SAL_ONE, &p);
+  p.w_max = 63;
+  p.signed_pairs = 1;
+  const std::uint16_t gain = sal_gain_q8_from_q7(192);  // 1.5 in Q7
+  std::uint8_t exc = 0, inh = 0;
+  std::uint32_t random[2] = {0, 0};
+  sal_update_row(&p, 1, &d, &s, &gain, &shadow, &exc, &inh, random);
+  EXPECT_EQ(shadow, 10 * SAL_ONE);
+  const std::uint16_t unity = sal_gain_q8_from_q7(128);
+  sal_update_row(&p, 1, &d, &s, &unity, &shadow, &exc, &inh, random);
+  EXPECT_EQ(shadow, 12 * SAL_ONE);  // g = 1: the plain a − c
+}
+
+TEST(SalKernel, ShadowStorageKeepsEightFractionalBits) {
+  for (double w : {0.0, 1.0 / 256, -1.0 / 256, 12.34, -62.99, 63.0, -63.0}) {
+    const auto q16 = static_cast<std::int32_t>(std::lround(w * SAL_ONE));
+    const std::int32_t back = sal_shadow_load(sal_shadow_store(q16));
+    EXPECT_LE(std::abs(back - q16), 128) << w;  // within half a Q8 step
+  }
+}
+
+TEST(SalKernel, HomeostasisIsAnIntegralController) {
+  std::int32_t code_q8 = 500 * 256;
+  // 10 spikes too many per period at 1/8 code per spike: the leak code falls 1.25 per update.
+  int code = 0;
+  for (int k = 0; k < 4; ++k) code = sal_homeostasis_step(40, 30, 32, 1022, &code_q8);
+  EXPECT_EQ(code_q8, 500 * 256 - 4 * 320);
+  EXPECT_EQ(code, 495);
+  // On target: no change. Too few spikes: rises, clipped at code_max.
+  sal_homeostasis_step(30, 30, 32, 1022, &code_q8);
+  EXPECT_EQ(code_q8, 500 * 256 - 4 * 320);
+  for (int k = 0; k < 1000; ++k) code = sal_homeostasis_step(0, 30, 256, 1022, &code_q8);
+  EXPECT_EQ(code, 1022);
+  for (int k = 0; k < 1000; ++k) code = sal_homeostasis_step(255, 30, 256, 1022, &code_q8);
+  EXPECT_EQ(code, 0);
+}
+
 TEST(SalKernel, SignalsUseTheQ8Baselines) {
   // base 200.5 LSB (Q8 51328); causal code 198 -> c = 2.5; acausal code 195 -> a = 5.5.
   std::uint8_t causal[1] = {198}, acausal[1] = {195};

@@ -12,6 +12,7 @@
 
 #include "emulator/experiments/chip_setup.hpp"
 #include "emulator/experiments/sal_network.hpp"
+#include "firmware/sal/sal_kernel.h"
 #include "hw/common/error.hpp"
 #include "hw/common/rng.hpp"
 
@@ -39,7 +40,8 @@ class SalFeedback : public Experiment {
     const std::string file = ctx.config.experiment_file;
     const int na = e["layer_a"].as<int>(), nb = e["layer_b"].as<int>();
     const double duration = e["duration_us"].as<double>();
-    const bool learn = e["feedback_plasticity"].as<std::string>() == "sal";
+    const std::string rule = e["feedback_plasticity"].as<std::string>();
+    const bool learn = rule != "none";
     const bool use_firmware = e["executor"].as<std::string>() == "firmware";
     if (use_firmware && (na > 32 || nb > 32))
       throw UserError(fmt::format(
@@ -50,8 +52,8 @@ class SalFeedback : public Experiment {
     Chip chip("chip", ctx.chip, ctx.seed, use_firmware && learn ? 1 : 0);
     std::unique_ptr<FirmwarePlasticity> firmware;
     if (use_firmware && learn)
-      firmware =
-          std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed, firmware_image("sal.elf"));
+      firmware = std::make_unique<FirmwarePlasticity>(
+          chip, ctx.chip, ctx.seed, firmware_image(rule == "stdp" ? "stdp.elf" : "sal.elf"));
     AnalogCore& core = chip.core();
     SalNetwork net = setup_sal_network(core, e, na + nb, file);
     auto a_id = [&](int a) { return a; };
@@ -75,11 +77,38 @@ class SalFeedback : public Experiment {
         b_codes[a * nb + b] = draw(b_init);
       }
 
+    // The whole schedule, so that the progress line's ETA holds from the start.
+    const double t_gain = e["sensor_gain_calibration_us"].as<double>();
+    ctx.progress.set_total(e["calibration_window_us"].as<double>() *
+                               (e["calibration_iterations"].as<int>() + 1) *
+                               (e["target_rate_hz"].as<double>() > 0) +
+                           (learn ? t_gain : 0.0) + duration);
     // Rate calibration with every recurrent synapse off.
     const auto rates = calibrate_rates(ctx, chip, net, e);
     double rate_mean = 0;
     for (double r : rates) rate_mean += r / rates.size();
     ctx.metrics["calibrated_rate_mean_hz"] = rate_mean;
+    std::vector<PlasticSynapse> plastic;
+    if (learn)
+      for (int b = 0; b < nb; ++b)
+        for (int a = 0; a < na; ++a) plastic.push_back({b_id(b), a_id(a)});
+    // Sensor-gain calibration while the neurons are still uncoupled.
+    SensorGainCalibration gains;
+    if (t_gain > 0 && learn) {
+      gains = calibrate_sensor_gains(ctx, chip, net, plastic, t_gain);
+      double err = 0, spread = 0;
+      for (std::size_t k = 0; k < gains.gain.size(); ++k) {
+        err += std::pow(gains.gain[k] / gains.true_gain[k] - 1, 2) / gains.gain.size();
+        spread += std::pow(gains.true_gain[k] - 1, 2) / gains.gain.size();
+      }
+      ctx.metrics["sensor_gain_error_rms"] = std::sqrt(err);
+      ctx.metrics["sensor_gain_true_spread_rms"] = std::sqrt(spread);
+      ctx.metrics["sensor_gain_stored_lsb"] = gains.stored_lsb_mean;
+      ctx.summary_lines.push_back(fmt::format(
+          "sensor-gain calibration ({} µs): acausal/causal ratios spread {:.1f} %, measured to "
+          "{:.1f} % rms",
+          t_gain, 100 * std::sqrt(spread), 100 * std::sqrt(err)));
+    }
     for (int a = 0; a < na; ++a)
       for (int b = 0; b < nb; ++b) {
         set_signed_weight(core, net, a_id(a), b_id(b), w_codes[a * nb + b]);
@@ -101,13 +130,10 @@ class SalFeedback : public Experiment {
     double eff0, codes0;
     angles(eff0, codes0);
 
-    std::vector<PlasticSynapse> plastic;
-    if (learn)
-      for (int b = 0; b < nb; ++b)
-        for (int a = 0; a < na; ++a) plastic.push_back({b_id(b), a_id(a)});
-    SalSchedule sched{e["update_period_us"].as<double>(), e["eta"].as<double>(),
-                      e["eta_decay_us"].as<double>(), e["remove_common_mode"].as<bool>()};
+    SalSchedule sched = sal_schedule(e);
+    sched.rule = rule == "stdp" ? SAL_RULE_STDP : SAL_RULE_SAL;
     HostPlasticity host(core, net, plastic, sched, ctx.seed);
+    if (!gains.gain.empty()) host.set_gains(gains.gain);
     output::CsvWriter csv(ctx.out / "angle.csv", {"time_us", "sal_effective_deg", "sal_codes_deg",
                                                   "feedback_alignment_deg"});
     const double t_learn = core.now_us();
@@ -117,21 +143,34 @@ class SalFeedback : public Experiment {
       // Feedback alignment keeps B (and W) fixed: its angle stays at the initial one.
       csv.row(t - t_learn, eff, codes, eff0);
     };
-    run_learning(ctx, chip, use_firmware ? nullptr : &host, firmware.get(), net, plastic, sched,
-                 duration, e["sample_period_us"].as<double>(), sample);
+    run_learning(ctx, chip, firmware ? nullptr : &host, firmware.get(), net, plastic, sched,
+                 duration, e["sample_period_us"].as<double>(), sample, gains.gain);
     csv.close();
     collect_stats(ctx, core);
     write_recordings(ctx, core);
 
     double eff1, codes1;
     angles(eff1, codes1);
+    {
+      // The final matrices, for analyses beyond the angle (e.g. where B and Wᵀ differ).
+      output::CsvWriter wcsv(ctx.out / "weights_final.csv",
+                             {"a", "b", "w_code", "w_effective_mV", "b_code", "b_effective_mV"});
+      for (int a = 0; a < na; ++a)
+        for (int b = 0; b < nb; ++b)
+          wcsv.row(a, b, signed_weight(core, net, a_id(a), b_id(b)),
+                   effective_weight(core, net, a_id(a), b_id(b)),
+                   signed_weight(core, net, b_id(b), a_id(a)),
+                   effective_weight(core, net, b_id(b), a_id(a)));
+      wcsv.close();
+    }
+    // Rates over the learning phase (the calibrations before it run uncoupled).
     std::vector<double> count(na + nb, 0);
     for (const auto& s : core.spikes())
-      if (s.neuron < na + nb) count[s.neuron] += 1;
+      if (s.neuron < na + nb && s.t_us >= t_learn) count[s.neuron] += 1;
     double ra = 0, rb = 0;
     for (int a = 0; a < na; ++a) ra += count[a] / na;
     for (int b = 0; b < nb; ++b) rb += count[na + b] / nb;
-    const double t_total = core.now_us() * 1e-6;
+    const double t_total = (core.now_us() - t_learn) * 1e-6;
     ctx.metrics["angle_effective_initial_deg"] = eff0;
     ctx.metrics["angle_effective_final_deg"] = eff1;
     ctx.metrics["angle_codes_initial_deg"] = codes0;
@@ -140,7 +179,9 @@ class SalFeedback : public Experiment {
     ctx.metrics["rate_b_hz"] = rb / t_total;
     ctx.summary_lines.push_back(fmt::format(
         "feedback {}: effective angle B vs Wᵀ {:.1f}° -> {:.1f}° (codes {:.1f}° -> {:.1f}°)",
-        learn ? "learned by SAL" : "fixed (feedback alignment)", eff0, eff1, codes0, codes1));
+        !learn ? "fixed (feedback alignment)"
+               : (rule == "stdp" ? "learned by Hebbian STDP" : "learned by SAL"),
+        eff0, eff1, codes0, codes1));
     ctx.summary_lines.push_back(fmt::format(
         "layers {} + {} neurons at {:.1f} / {:.1f} kHz; {} µs of learning, update every {} µs", na,
         nb, ra / t_total * 1e-3, rb / t_total * 1e-3, duration, sched.period_us));
@@ -159,8 +200,10 @@ ExperimentInfo sal_feedback_info() {
   keys.push_back({"layer_a", Int(32, 1, 63, "neurons of layer A (feedback targets)")});
   keys.push_back({"layer_b", Int(32, 1, 63, "neurons of layer B (forward targets)")});
   keys.push_back({"feedback_plasticity",
-                  Enum("sal", {"sal", "none"},
-                       "sal: B learns by SAL; none: B stays random (feedback alignment)")});
+                  Enum("sal", {"sal", "stdp", "none"},
+                       "sal: B learns by SAL; stdp: B learns by Hebbian STDP (causal pairs "
+                       "potentiate; the firmware/stdp baseline); none: B stays random "
+                       "(feedback alignment)")});
   keys.push_back({"w_init", Int(8, 0, 255, "forward codes drawn uniformly in [-w_init, w_init]")});
   keys.push_back(
       {"b_init", Int(8, 0, 255, "initial feedback codes drawn uniformly in [-b_init, b_init]")});

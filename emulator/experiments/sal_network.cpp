@@ -47,6 +47,11 @@ std::vector<std::pair<std::string, SchemaNode>> sal_common_keys() {
              "before learning, with the neurons uncoupled: measure each plastic synapse's "
              "chance-level acausal/causal ratio and divide it out of the updates (0 = off)")},
       {"remove_common_mode", Bool(false, "subtract each row's mean (a − c) before the update")},
+      {"homeostasis_gain",
+       Float(0.0, 0.0, 64.0,
+             "rate homeostasis during learning, run with every update: leak-code change per "
+             "spike of difference between target_rate_hz · update_period_us and each neuron's "
+             "rate counter (0 = off)")},
       {"sample_period_us",
        Float(1000.0, 1.0, 1e9, "how often weights are written to the time series")},
   };
@@ -204,7 +209,30 @@ HostPlasticity::HostPlasticity(AnalogCore& core, const SalNetwork& net,
   c_gain_.assign(net_.columns.size(), std::vector<std::uint16_t>(cols, 256));
 }
 
+SalSchedule sal_schedule(const YAML::Node& e) {
+  SalSchedule s{e["update_period_us"].as<double>(), e["eta"].as<double>(),
+                e["eta_decay_us"].as<double>(), e["remove_common_mode"].as<bool>()};
+  s.homeostasis_gain = e["homeostasis_gain"].as<double>();
+  s.target_rate_hz = e["target_rate_hz"].as<double>();
+  return s;
+}
+
+double HostPlasticity::leak_code_mean() const {
+  double sum = 0;
+  const int leak = ParameterMemory::cell_index(VoltageCell::kLeak);
+  for (int c : net_.columns)
+    sum += core_.parameters().code(net_.half * core_.neurons_per_half() + c, leak);
+  return net_.columns.empty() ? 0.0 : sum / net_.columns.size();
+}
+
 void HostPlasticity::start(double t_us) {
+  const int leak = ParameterMemory::cell_index(VoltageCell::kLeak);
+  homeo_code_q8_.clear();
+  for (int c : net_.columns) {
+    const int neuron = net_.half * core_.neurons_per_half() + c;
+    homeo_code_q8_.push_back(core_.parameters().code(neuron, leak) << 8);
+    core_.reset_rate_counter(neuron);
+  }
   const int cols = core_.neurons_per_half();
   auto& sens = core_.sensors(net_.half);
   auto& adc = core_.cadc(net_.half);
@@ -248,6 +276,135 @@ void HostPlasticity::load_shadow_from_chip() {
     shadow_[p.pre][net_.columns[p.post]] = signed_weight(core_, net_, p.pre, p.post) * SAL_ONE;
 }
 
+void HostPlasticity::set_gains(const std::vector<double>& gains) {
+  if (gains.size() != plastic_.size())
+    throw InternalError("HostPlasticity::set_gains: one gain per plastic synapse expected");
+  gains_ = gains;
+  for (std::size_t k = 0; k < plastic_.size(); ++k)
+    c_gain_[plastic_[k].pre][net_.columns[plastic_[k].post]] =
+        sal_gain_q8_from_q7(sal_gain_q7(gains[k]));
+}
+
+std::uint8_t sal_gain_q7(double g) {
+  return static_cast<std::uint8_t>(std::clamp<long>(std::lround(g * 128), 1, 255));
+}
+
+SensorGainCalibration calibrate_sensor_gains(RunContext& ctx, Chip& chip, const SalNetwork& net,
+                                             const std::vector<PlasticSynapse>& plastic,
+                                             double window_us) {
+  AnalogCore& core = chip.core();
+  auto& sens = core.sensors(net.half);
+  auto& adc = core.cadc(net.half);
+  const int cols = core.neurons_per_half();
+  const int n = static_cast<int>(net.columns.size());
+  std::vector<int> pres;
+  for (const auto& p : plastic)
+    if (std::find(pres.begin(), pres.end(), p.pre) == pres.end()) pres.push_back(p.pre);
+  // Averaged conversions: the readout noise (≈ 1 LSB) falls to ≈ 1/8 LSB with 64.
+  constexpr int kReads = 64;
+  auto read_avg = [&](int row, double t, std::vector<double>& c, std::vector<double>& a) {
+    std::vector<std::uint8_t> cc(cols), aa(cols);
+    c.assign(cols, 0.0);
+    a.assign(cols, 0.0);
+    for (int k = 0; k < kReads; ++k) {
+      adc.convert_row(sens, row, t, cc.data(), aa.data());
+      for (int i = 0; i < cols; ++i) {
+        c[i] += cc[i] / double(kReads);
+        a[i] += aa[i] / double(kReads);
+      }
+    }
+  };
+  const double t0 = core.now_us();
+  std::vector<int> rows;
+  for (int pre : pres) {
+    rows.push_back(net.exc_row(pre));
+    rows.push_back(net.inh_row(pre));
+  }
+  for (int row : rows) sens.reset_row(row, t0);
+  const std::size_t first_spike = core.spikes().size();
+  const double now = sc_core::sc_time_stamp().to_seconds() * 1e6;
+  if (t0 + window_us > now)
+    sc_core::sc_start(sc_core::sc_time(t0 + window_us - now, sc_core::SC_US));
+  core.advance_to(t0 + window_us);
+  ctx.progress.update(core.now_us());
+  const double t1 = core.now_us();
+  // Stored charge per sensor: (zero − reading) with the zero read right after a reset.
+  std::vector<std::vector<double>> stored_c(rows.size()), stored_a(rows.size());
+  std::vector<double> c, a, zc, za;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    read_avg(rows[r], t1, c, a);
+    sens.reset_row(rows[r], t1);
+    read_avg(rows[r], t1, zc, za);
+    stored_c[r].resize(cols);
+    stored_a[r].resize(cols);
+    for (int i = 0; i < cols; ++i) {
+      stored_c[r][i] = zc[i] - c[i];
+      stored_a[r][i] = za[i] - a[i];
+    }
+  }
+  // Ideal sensors (nominal A and τ, no mismatch or noise) fed the recorded spikes: row k is
+  // network neuron k as pre, column k as post (pre and post reach the sensors with equal delay).
+  CorrelationSensorParams ideal = CorrelationSensorParams::from_config(core.config());
+  ideal.rows = n;
+  ideal.columns = n;
+  ideal.sigma_amplitude = ideal.sigma_tau = ideal.readout_noise_lsb = 0;
+  ideal.range_lsb = 1e9;
+  ideal.baseline_lsb = 1e9;
+  ideal.drift_lsb_per_ms = 0;
+  std::vector<int> neuron_of_column(cols, -1);
+  for (int k = 0; k < n; ++k) neuron_of_column[net.columns[k]] = k;
+  const auto& spikes = core.spikes();
+  std::vector<std::pair<double, int>> events;
+  for (std::size_t i = first_spike; i < spikes.size(); ++i) {
+    const int col = spikes[i].neuron - net.half * core.neurons_per_half();
+    if (col < 0 || col >= cols || neuron_of_column[col] < 0) continue;
+    events.emplace_back(spikes[i].t_us, neuron_of_column[col]);
+  }
+  std::sort(events.begin(), events.end());
+  const double rate_per_us = events.size() / (n * (t1 - t0));
+  SensorGainCalibration cal;
+  double stored_sum = 0;
+  int stored_n = 0;
+  {
+    // All pre events of one instant before its post events, as the chip delivers them.
+    CorrelationSensors r2(ideal, 0);
+    for (std::size_t i = 0; i < events.size();) {
+      std::size_t j = i;
+      while (j < events.size() && events[j].first == events[i].first) ++j;
+      for (std::size_t q = i; q < j; ++q) r2.on_pre(events[q].second, events[q].first);
+      for (std::size_t q = i; q < j; ++q) r2.on_post(events[q].second, events[q].first);
+      i = j;
+    }
+    for (const auto& p : plastic) {
+      const int r = static_cast<int>(std::find(pres.begin(), pres.end(), p.pre) - pres.begin());
+      const int col = net.columns[p.post];
+      const double ideal_c = r2.accumulated_lsb(SensorChannel::kCausal, p.pre, p.post, t1);
+      const double ideal_a = r2.accumulated_lsb(SensorChannel::kAcausal, p.pre, p.post, t1);
+      const double meas_c = stored_c[2 * r][col] + stored_c[2 * r + 1][col];
+      const double meas_a = stored_a[2 * r][col] + stored_a[2 * r + 1][col];
+      stored_sum += meas_c + meas_a;
+      stored_n += 4;
+      double g = 1.0;
+      if (ideal_a > 0 && ideal_c > 0 && meas_a > 0 && meas_c > 0)
+        g = (meas_a / ideal_a) / (meas_c / ideal_c);
+      cal.gain.push_back(g);
+      // Oracle: chance pairs at rate r weigh a sensor by A·E[e^(−Δt/τ)] = A·rτ/(1 + rτ).
+      double true_a = 0, true_c = 0;
+      auto chance = [&](SensorChannel ch, int row) {
+        const double tau = sens.tau_us(ch, row, col);
+        return sens.amplitude_lsb(ch, row, col) * tau / (1 + rate_per_us * tau);
+      };
+      for (int row : {net.exc_row(p.pre), net.inh_row(p.pre)}) {
+        true_a += chance(SensorChannel::kAcausal, row);
+        true_c += chance(SensorChannel::kCausal, row);
+      }
+      cal.true_gain.push_back(true_a / true_c);
+    }
+  }
+  cal.stored_lsb_mean = stored_n ? stored_sum / stored_n : 0.0;
+  return cal;
+}
+
 void HostPlasticity::finish_gain_calibration() {
   for (const auto& ps : plastic_) {
     // d_sum/s_sum are kept per pre neuron in kernel order: find this synapse's slot.
@@ -279,9 +436,12 @@ void HostPlasticity::update(double t_us) {
   std::vector<std::int32_t> d(cols), s(cols);
   std::vector<std::uint32_t> random(2 * cols);
   const double decay =
-      sched_.eta_decay_us > 0 ? 1.0 / (1.0 + (t_us - t0_) / sched_.eta_decay_us) : 1.0;
+      sched_.eta_decay_us > 0
+          ? 1.0 / (1.0 + static_cast<double>(updates_) * sched_.period_us / sched_.eta_decay_us)
+          : 1.0;
   sal_params_t p{};
-  p.eta_sal_q16 = static_cast<std::int32_t>(std::lround(sched_.eta * decay * SAL_ONE));
+  sal_rule_params(sched_.rule, static_cast<std::int32_t>(std::lround(sched_.eta * decay * SAL_ONE)),
+                  &p);
   p.w_max = syn.weight_max();
   p.signed_pairs = 1;
   p.remove_common_mode = sched_.remove_common_mode ? 1 : 0;
@@ -317,9 +477,23 @@ void HostPlasticity::update(double t_us) {
     sal_update_row(&p, n, dn.data(), sn.data(), gain.data(), shadow.data(), exc.data(), inh.data(),
                    random.data());
     for (int k = 0; k < n; ++k) {
-      shadow_[pre][posts[k]] = shadow[k];
+      shadow_[pre][posts[k]] = sal_shadow_load(sal_shadow_store(shadow[k]));  // firmware storage
       syn.set_weight(net_.exc_row(pre), posts[k], exc[k]);
       syn.set_weight(net_.inh_row(pre), posts[k], inh[k]);
+    }
+  }
+  if (sched_.homeostasis_gain > 0) {
+    // The firmware's arithmetic (sal_kernel.h), so both executors regulate alike.
+    const int leak = ParameterMemory::cell_index(VoltageCell::kLeak);
+    const auto target =
+        static_cast<std::int32_t>(std::lround(sched_.target_rate_hz * sched_.period_us * 1e-6));
+    const auto gain = static_cast<std::int32_t>(std::lround(sched_.homeostasis_gain * 256));
+    for (std::size_t k = 0; k < net_.columns.size(); ++k) {
+      const int neuron = net_.half * core_.neurons_per_half() + net_.columns[k];
+      const int code = sal_homeostasis_step(core_.rate_counter(neuron), target, gain,
+                                            core_.parameters().code_max(), &homeo_code_q8_[k]);
+      core_.reset_rate_counter(neuron);
+      core_.write_parameter(neuron, leak, code);
     }
   }
   ++updates_;
@@ -337,11 +511,12 @@ namespace salvo::experiments {
 void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePlasticity* firmware,
                   const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
                   const SalSchedule& schedule, double duration_us, double sample_period_us,
-                  const std::function<void(double)>& on_sample) {
+                  const std::function<void(double)>& on_sample, const std::vector<double>& gains) {
   AnalogCore& core = chip.core();
   const double t0 = core.now_us();
   const double end = t0 + duration_us;
-  ctx.progress.set_total(end);
+  // Experiments that know their whole schedule set a larger total up front.
+  ctx.progress.set_total(std::max(end, ctx.progress.total()));
   double next_sample = t0;
   auto sample = [&](double t) {
     if (on_sample && t + 1e-9 >= next_sample) {
@@ -351,12 +526,13 @@ void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePla
   };
   sample(t0);
   if (host || plastic.empty()) {
-    if (host && !plastic.empty()) host->start(t0);
-    run_updates(ctx, chip, host, end, plastic.empty() ? 0.0 : schedule.period_us, sample);
+    const bool updates = host && (!plastic.empty() || schedule.homeostasis_gain > 0);
+    if (updates) host->start(t0);
+    run_updates(ctx, chip, host, end, updates ? schedule.period_us : 0.0, sample);
     return;
   }
   const auto updates = static_cast<std::uint32_t>(std::floor(duration_us / schedule.period_us));
-  firmware->start(net, plastic, schedule, updates, 256);
+  firmware->start(net, plastic, schedule, updates, 256, gains);
   auto advance = [&](double t) {
     const double now = sc_core::sc_time_stamp().to_seconds() * 1e6;
     if (t > now) sc_core::sc_start(sc_core::sc_time(t - now, sc_core::SC_US));
@@ -390,6 +566,8 @@ std::string firmware_image(const std::string& name) {
 struct FirmwarePlasticity::Impl {
   std::unique_ptr<ppu::PlasticityProcessor> ppu;
   std::string elf;
+  int param_code_max = 0;
+  int weight_bits = 6;
   bool started = false;
 };
 
@@ -402,6 +580,8 @@ FirmwarePlasticity::FirmwarePlasticity(Chip& chip, const ChipConfig& config, std
                     "experiment.executor: host)",
                     elf_path));
   impl_->elf = elf_path;
+  impl_->param_code_max = config.parameter_memory.code_max;
+  impl_->weight_bits = config.synapses.weight_bits;
   auto params = ppu::PlasticityProcessorParams::from_config(config.processor, seed, 0);
   impl_->ppu = std::make_unique<ppu::PlasticityProcessor>("ppu0", params);
   impl_->ppu->chip_socket.bind(chip.window(0));
@@ -412,7 +592,7 @@ FirmwarePlasticity::~FirmwarePlasticity() = default;
 
 void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
                                const SalSchedule& schedule, std::uint32_t updates,
-                               std::uint32_t baseline_samples) {
+                               std::uint32_t baseline_samples, const std::vector<double>& gains) {
   sal_config_t cfg{};
   cfg.magic = SAL_CONFIG_MAGIC;
   cfg.period_us = static_cast<std::uint32_t>(std::lround(schedule.period_us));
@@ -420,7 +600,12 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
   cfg.eta_decay_us = static_cast<std::uint32_t>(std::lround(schedule.eta_decay_us));
   cfg.updates = updates;
   cfg.remove_common_mode = schedule.remove_common_mode ? 1 : 0;
-  cfg.w_max = 63;
+  cfg.w_max = static_cast<std::uint32_t>((1 << impl_->weight_bits) - 1);
+  if (cfg.w_max > 127)
+    throw UserError(fmt::format(
+        "{}: chip.synapses.weight_bits = {}: the firmware stores shadow weights as Q8 int16 "
+        "(allowed: <= 7 bits, or experiment.executor: host)",
+        impl_->elf, impl_->weight_bits));
   cfg.baseline_samples = baseline_samples;
   // Group the plastic synapses by pre neuron: each needs one consecutive column range.
   std::vector<int> pres;
@@ -429,6 +614,8 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
   if (pres.size() > 64)
     throw UserError("sal firmware: more than 64 plastic pre neurons (allowed: <= 64)");
   cfg.n_pre = static_cast<std::uint32_t>(pres.size());
+  sal_gain_table_t gain_table{};
+  cfg.use_gains = gains.empty() ? 0 : 1;
   for (std::size_t j = 0; j < pres.size(); ++j) {
     int lo = 1 << 30, hi = -1, count = 0;
     for (const auto& p : plastic) {
@@ -440,9 +627,29 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
     if (hi - lo + 1 != count)
       throw InternalError(
           "sal firmware: plastic synapses of a pre neuron must target consecutive columns");
+    if (!gains.empty()) {
+      if (gains.size() != plastic.size())
+        throw InternalError("sal firmware: one sensor gain per plastic synapse expected");
+      if (j >= SAL_MAX_PRE || count > SAL_MAX_POST)
+        throw UserError(fmt::format("{}: the gain table holds {} x {} synapses", impl_->elf,
+                                    SAL_MAX_PRE, SAL_MAX_POST));
+      for (std::size_t k = 0; k < plastic.size(); ++k)
+        if (plastic[k].pre == pres[j])
+          gain_table[j][net.columns[plastic[k].post] - lo] = sal_gain_q7(gains[k]);
+    }
     cfg.pre_exc_row[j] = static_cast<std::uint8_t>(net.exc_row(pres[j]));
     cfg.post_first[j] = static_cast<std::uint8_t>(lo);
     cfg.post_count[j] = static_cast<std::uint8_t>(count);
+  }
+  if (schedule.homeostasis_gain > 0) {
+    cfg.homeo_count = static_cast<std::uint32_t>(net.columns.size());
+    cfg.homeo_target = static_cast<std::uint32_t>(
+        std::lround(schedule.target_rate_hz * schedule.period_us * 1e-6));
+    cfg.homeo_gain_q8 = static_cast<std::int32_t>(std::lround(schedule.homeostasis_gain * 256));
+    cfg.leak_cell = static_cast<std::uint32_t>(ParameterMemory::cell_index(VoltageCell::kLeak));
+    cfg.code_max = static_cast<std::uint32_t>(impl_->param_code_max);
+    for (std::size_t k = 0; k < net.columns.size(); ++k)
+      cfg.homeo_neuron[k] = static_cast<std::uint8_t>(net.columns[k]);
   }
   auto& ppu = *impl_->ppu;
   ppu.load_elf(impl_->elf);
@@ -452,6 +659,11 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
   if (!ppu.write_memory(*addr, &cfg, sizeof cfg))
     throw UserError(
         fmt::format("{}: cannot write the parameter block at 0x{:08x}", impl_->elf, *addr));
+  if (!gains.empty()) {
+    const auto gaddr = ppu.symbol("sal_gain");
+    if (!gaddr || !ppu.write_memory(*gaddr, &gain_table, sizeof gain_table))
+      throw UserError(fmt::format("{}: cannot write the sensor-gain table `sal_gain`", impl_->elf));
+  }
   ppu.start();
   impl_->started = true;
 }

@@ -42,24 +42,53 @@ SalNetwork setup_sal_network(AnalogCore& core, const YAML::Node& exp, int neuron
 std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwork& net,
                                     const YAML::Node& exp);
 
-// Programs the signed weight code w (−w_max..w_max) of synapse pre → post.
-void set_signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post, int w);
-int signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post);
-// Oracle: PSP peak (mV) at post caused by one spike of pre, both rows included.
-double effective_weight(AnalogCore& core, const SalNetwork& net, int pre, int post);
-
 // Applies plasticity periodically while the kernel runs. `plastic` lists (pre, post) pairs
 // that learn; the shadow weights start at the programmed codes.
 struct PlasticSynapse {
   int pre, post;
 };
 
+// Sensor-gain calibration of the plastic synapses, the way a host calibrates a chip: with the
+// network's recurrent weights at zero (the caller's job), the neurons fire independently under
+// their noise for window_us; every plastic pre neuron's two sensor rows are then read (averaged
+// conversions minus the CADC zero) and compared with what ideal sensors would have stored for
+// the same recorded spikes (the nearest-neighbour rule replayed with the nominal A and τ). The
+// result per plastic synapse (in `plastic` order) is the acausal-to-causal gain ratio g: the SAL
+// term a − g·c then weighs both directions alike despite the sensors' amplitude and τ mismatch.
+// Replaying the recorded spikes removes the chance pairs' Poisson noise from the estimate; what
+// is left is the CADC readout noise (≈ 1 LSB per read, averaged) against ≈ 50 LSB stored.
+struct SensorGainCalibration {
+  std::vector<double> gain;       // a/c ratio per plastic synapse
+  std::vector<double> true_gain;  // the same ratio from the oracle's drawn A (for the report)
+  double stored_lsb_mean = 0;     // mean stored charge per sensor at the read
+};
+SensorGainCalibration calibrate_sensor_gains(RunContext& ctx, Chip& chip, const SalNetwork& net,
+                                             const std::vector<PlasticSynapse>& plastic,
+                                             double window_us);
+
+// Q7 byte of a gain ratio as the firmware stores it (sal_config.h: sal_gain).
+std::uint8_t sal_gain_q7(double g);
+
+// Programs the signed weight code w (−w_max..w_max) of synapse pre → post.
+void set_signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post, int w);
+int signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post);
+// Oracle: PSP peak (mV) at post caused by one spike of pre, both rows included.
+double effective_weight(AnalogCore& core, const SalNetwork& net, int pre, int post);
+
 struct SalSchedule {
   double period_us;
   double eta;           // shadow codes per LSB of (a − c)
   double eta_decay_us;  // learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant
   bool remove_common_mode;
+  // Rate homeostasis with every update: leak-code change per spike of difference between
+  // target_rate_hz · period and each network neuron's rate counter (0 = off).
+  double homeostasis_gain = 0;
+  double target_rate_hz = 0;
+  int rule = 0;  // SAL_RULE_SAL or SAL_RULE_STDP (firmware/sal/sal_kernel.h)
 };
+
+// The schedule from the experiment's keys (sal_common_keys()).
+SalSchedule sal_schedule(const YAML::Node& exp);
 
 // Host executor: calls the shared C kernel (firmware/sal/sal_kernel.h) at each period.
 class HostPlasticity {
@@ -75,9 +104,13 @@ class HostPlasticity {
   // Shadow weights := the codes now on the chip (after the host programmed new ones).
   void load_shadow_from_chip();
   void finish_gain_calibration();
+  // Per-synapse gain ratios (plastic order), e.g. from calibrate_sensor_gains().
+  void set_gains(const std::vector<double>& gains);
   const std::vector<double>& gains() const { return gains_; }
-  // Runs one update at t_us (the core must be at t_us).
+  // Runs one update at t_us (the core must be at t_us): plasticity, then homeostasis.
   void update(double t_us);
+  // Sum of the network neurons' leak codes (homeostasis diagnostics).
+  double leak_code_mean() const;
   std::uint64_t updates() const { return updates_; }
   // Accumulated (a − c) and (a + c) per pre neuron and plastic synapse (in kernel order).
   const std::vector<std::vector<double>>& d_sum() const { return d_sum_; }
@@ -94,6 +127,7 @@ class HostPlasticity {
   std::uint32_t rng_;
   std::uint64_t updates_ = 0;
   std::vector<std::vector<double>> d_sum_, s_sum_;
+  std::vector<std::int32_t> homeo_code_q8_;         // per network neuron
   std::vector<std::vector<std::uint16_t>> c_gain_;  // Q8 per [pre][column]
   std::vector<double> gains_;
   bool measure_only_ = false;
@@ -111,7 +145,8 @@ class FirmwarePlasticity {
   // Writes the parameter block and starts the program at the current time; it runs
   // `updates` updates and exits.
   void start(const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
-             const SalSchedule& schedule, std::uint32_t updates, std::uint32_t baseline_samples);
+             const SalSchedule& schedule, std::uint32_t updates, std::uint32_t baseline_samples,
+             const std::vector<double>& gains = {});
   // Throws RunFailure if the firmware trapped, ran away or exited non-zero.
   void check() const;
   bool ended() const;
@@ -124,13 +159,15 @@ class FirmwarePlasticity {
 };
 
 // The learning phase with either executor: from now for `duration_us`, calling on_sample(t)
-// every sample_period_us (and at the start). Host: calls the kernel every period. Firmware:
+// every sample_period_us (and at the start). `gains`: sensor-gain ratios for the firmware
+// (the host executor gets them through set_gains). Host: calls the kernel every period. Firmware:
 // starts the program, which runs duration/period updates on its own timer; the kernel runs
 // on until it exits (a trap or non-zero exit becomes a RunFailure).
 void run_learning(RunContext& ctx, Chip& chip, HostPlasticity* host, FirmwarePlasticity* firmware,
                   const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
                   const SalSchedule& schedule, double duration_us, double sample_period_us,
-                  const std::function<void(double)>& on_sample);
+                  const std::function<void(double)>& on_sample,
+                  const std::vector<double>& gains = {});
 
 // Default location of a firmware image built by the top-level build.
 std::string firmware_image(const std::string& name);

@@ -61,6 +61,7 @@ class Progress {
   Progress(std::string label, double total, std::string unit);
   void update(double done);
   void set_total(double total) { total_ = total; }
+  double total() const { return total_; }
   void finish();
 
  private:

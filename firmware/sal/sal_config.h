@@ -29,7 +29,19 @@ typedef struct {
   uint8_t pre_exc_row[64];     /* their excitatory row (the inhibitory one follows) */
   uint8_t post_first[64];      /* first postsynaptic column of each */
   uint8_t post_count[64];      /* number of consecutive postsynaptic columns */
+  /* Rate homeostasis (sal_kernel.h: sal_homeostasis_step), run with every update. */
+  uint32_t homeo_count;     /* neurons under homeostasis (0 = off) */
+  uint32_t homeo_target;    /* target spikes per update period */
+  int32_t homeo_gain_q8;    /* leak-code change (Q8) per spike of error */
+  uint32_t leak_cell;       /* parameter-memory cell of the leak voltage */
+  uint32_t code_max;        /* largest parameter code */
+  uint8_t homeo_neuron[64]; /* neuron index within the half */
+  uint32_t use_gains;       /* 1: the host filled `sal_gain` (sensor-gain calibration) */
 } sal_config_t;
+
+/* Per-synapse acausal/causal sensor-gain ratios, Q7 (128 = 1.0), [pre][post] in the order of
+ * sal_config's pre neurons and their columns (symbol `sal_gain`, written by the host). */
+typedef uint8_t sal_gain_table_t[SAL_MAX_PRE][SAL_MAX_POST];
 
 typedef struct {
   uint32_t updates;          /* updates done */
@@ -38,6 +50,7 @@ typedef struct {
   uint32_t update_cycles_hi;
   uint32_t max_update_cycles; /* the longest single update */
   uint32_t overruns;          /* updates that took longer than the period */
+  uint32_t homeo_code_sum;    /* sum of the homeostasis neurons' leak codes after the last update */
 } sal_stats_t;
 
 #endif /* SALVO_SAL_CONFIG_H */

@@ -33,7 +33,29 @@ typedef struct {
   int32_t w_max;              /* largest weight code (63 for 6-bit weights) */
   int32_t signed_pairs;       /* 1: shadow is signed, exc/inh row pair; 0: one excitatory row */
   int32_t remove_common_mode; /* 1: subtract the row mean of (a - c) before the update */
+  int32_t eta_causal_q16;     /* further linear terms: shadow change per LSB of c ... */
+  int32_t eta_acausal_q16;    /* ... and of a (Hebbian STDP: +eta_plus, -eta_minus) */
 } sal_params_t;
+
+/* The rules the firmware images implement, as kernel parameters for learning rate eta:
+ *   SAL            dw = eta (a - c)   anti-Hebbian causal, Hebbian acausal (firmware/sal)
+ *   Hebbian STDP   dw = eta (c - a)   causal pairs potentiate, acausal depress (firmware/stdp)
+ * Both see the same sensors, CADC zero, shadow weights and rounding; only the sign of the
+ * pairing's effect differs, which is what makes STDP the baseline. */
+#define SAL_RULE_SAL 0
+#define SAL_RULE_STDP 1
+
+static inline void sal_rule_params(int rule, int32_t eta_q16, sal_params_t* p) {
+  p->eta_sal_q16 = 0;
+  p->eta_causal_q16 = 0;
+  p->eta_acausal_q16 = 0;
+  if (rule == SAL_RULE_STDP) {
+    p->eta_causal_q16 = eta_q16;
+    p->eta_acausal_q16 = -eta_q16;
+  } else {
+    p->eta_sal_q16 = eta_q16;
+  }
+}
 
 /* xorshift32 state for stochastic rounding when no hardware generator is used. */
 static inline uint32_t sal_xorshift32(uint32_t* s) {
@@ -108,6 +130,11 @@ static inline int32_t sal_update_row(const sal_params_t* p, int n, const int32_t
     int64_t d = SAL_D(i) - common_q8;
     int64_t delta = ((int64_t)p->eta_sal_q16 * d) >> SAL_BASE_Q;
     int64_t v;
+    if (p->eta_causal_q16 || p->eta_acausal_q16) {
+      int64_t a_q8 = ((int64_t)s_q8[i] + d_q8[i]) / 2, c_q8 = ((int64_t)s_q8[i] - d_q8[i]) / 2;
+      delta +=
+          ((int64_t)p->eta_causal_q16 * c_q8 + (int64_t)p->eta_acausal_q16 * a_q8) >> SAL_BASE_Q;
+    }
     if (p->eta_hebb_q16)
       delta += ((int64_t)p->eta_hebb_q16 * (((int64_t)p->hebb_target << SAL_BASE_Q) - s_q8[i])) >>
                SAL_BASE_Q;
@@ -126,6 +153,31 @@ static inline int32_t sal_update_row(const sal_params_t* p, int n, const int32_t
   }
   return activity;
 #undef SAL_D
+}
+
+/* Shadow weights are stored with 8 fractional bits (int16: ±63 codes fit), which halves their
+ * memory against Q16 — 32 x 32 of them take 2 KiB of the reference 16 KiB. The kernel computes
+ * in Q16; both executors round the result to storage precision after every update. */
+static inline int16_t sal_shadow_store(int32_t q16) { return (int16_t)((q16 + 128) >> 8); }
+static inline int32_t sal_shadow_load(int16_t stored) { return (int32_t)stored * 256; }
+
+/* Per-synapse sensor-gain ratios (acausal/causal) are stored in Q7 bytes (128 = 1.0, up to
+ * 1.99) and passed to sal_update_row in Q8. */
+static inline uint16_t sal_gain_q8_from_q7(uint8_t q7) { return (uint16_t)(q7 << 1); }
+
+/* Rate homeostasis, one integral-controller step per update period for one neuron: the leak
+ * code (kept in Q8 so that small corrections accumulate) moves by gain_q8 / 256 codes per
+ * spike of difference between the target count and the rate counter's count. Learning the
+ * feedback changes every neuron's input (aligned feedback closes an excitatory loop), so
+ * without this the operating point drifts and with it each neuron's sensitivity.
+ * Returns the new leak code (0..code_max). */
+static inline int32_t sal_homeostasis_step(int32_t count, int32_t target, int32_t gain_q8,
+                                           int32_t code_max, int32_t* code_q8) {
+  int32_t v = *code_q8 + gain_q8 * (target - count);
+  int32_t hi = code_max << 8;
+  v = v < 0 ? 0 : (v > hi ? hi : v);
+  *code_q8 = v;
+  return (v + 128) >> 8;
 }
 
 #ifdef __cplusplus
