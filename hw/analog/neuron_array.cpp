@@ -398,14 +398,18 @@ void NeuronArray::derive(int i) {
   noise_on_ = false;
   noise_second_draw_ = false;
   any_adaptation_ = false;
+  second_draw_neurons_.clear();
   for (int k = 0; k < n_; ++k) {
     noise_on_ = noise_on_ || noise_[k].innovation_nA > 0.0;
     noise_second_draw_ = noise_second_draw_ || noise_[k].second_draw;
     any_adaptation_ = any_adaptation_ || params_[k].adaptation;
+    if (noise_[k].second_draw) second_draw_neurons_.push_back(k);
   }
+  if (!nc.second_draw) xi2_[i] = 0.0;  // its second term is zero: keep it exactly so
   block_exp_[i / kBlock] = 0;
   for (int k = i / kBlock * kBlock; k < std::min(n_, (i / kBlock + 1) * kBlock); ++k) {
-    if (kind_[k] & kExponential) block_exp_[i / kBlock] = 1;
+    if (kind_[k] & kExponential)
+      block_exp_[i / kBlock] |= static_cast<std::uint8_t>(1u << (k % kBlock));
   }
   if (!any_adaptation_) sync_constant_w();
 }
@@ -482,18 +486,16 @@ void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
   const double t_end = t0 + dt_us_;
 
   if (noise_on_) {
-    // The same N(0, 1) numbers in the same order as one Boost normal_distribution call per
-    // number (neuron by neuron; xi then xi2 when a second draw is on), drawn in one block.
-    if (noise_second_draw_) {
-      xi_pair_.resize(2 * static_cast<std::size_t>(n_));
-      noise_normals_.fill(xi_pair_.data(), 2 * n_);
-      for (int i = 0; i < n_; ++i) {
-        xi_[i] = xi_pair_[2 * i];
-        xi2_[i] = xi_pair_[2 * i + 1];
-      }
-    } else {
-      noise_normals_.fill(xi_.data(), n_);
+    // N(0, 1) draws neuron by neuron: xi of every neuron, directly followed by xi2 for the
+    // neurons that need a second draw (only those: the others' second term is zero). Runs of
+    // neurons between them are drawn as one block.
+    int next = 0;
+    for (const int k : second_draw_neurons_) {
+      noise_normals_.fill(xi_.data() + next, k + 1 - next);
+      noise_normals_.fill(xi2_.data() + k, 1);
+      next = k + 1;
     }
+    noise_normals_.fill(xi_.data() + next, n_ - next);
   }
 
   const int noise = noise_on_ ? (noise_second_draw_ ? 2 : 1) : 0;
@@ -511,17 +513,12 @@ void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
   // refractory, and every threshold crossing (spike time resolved inside the step).
   const std::size_t first = out.size();
   const int blocks = n_pad_ / kBlock;
+  // The common path marked exactly the neurons that need it (one bit each), in neuron order.
   for (int b = 0; b < blocks; ++b) {
-    if (!block_flag_[b]) continue;
-    const StateBlock& s = nxt_[b];
-    const CoefBlock& c = coef_[b];
-    for (int j = 0; j < kBlock; ++j) {
-      const int i = b * kBlock + j;
+    for (unsigned m = block_flag_[b]; m != 0; m &= m - 1) {
+      const int i = b * kBlock + __builtin_ctz(m);
       if (i >= n_) break;
-      const double r = refr_[i];
-      if (c.exp_mask[j] || s.v[j] >= c.vth[j] || (r > t0 && (r < t_end || c.adapt_mask[j]))) {
-        advance_slow(i, t0, out);
-      }
+      advance_slow(i, t0, out);
     }
   }
   if (out.size() - first > 1) {
@@ -555,7 +552,7 @@ void NeuronArray::common_path(double t0, double t_end) {
     StateBlock& o = nxt[b];
     const CoefBlock& c = coef[b];
     const int base = b * kBlock;
-    Vi any = {0, 0};
+    unsigned need_rare = block_exp_[b];
     for (int j = 0; j < kBlock; j += kLanes) {
       const Vd e0 = load(s.ie + j) + load(c.ge + j) * load(ein + base + j);
       const Vd h0 = load(s.ii + j) + load(c.gi + j) * load(iin + base + j);
@@ -599,9 +596,12 @@ void NeuronArray::common_path(double t0, double t_end) {
       store(o.v + j, vl);
       Vi refractory_ends = (r > t0_v) & (r < t_end_v);
       if (kAdaptation) refractory_ends |= (r > t0_v) & loadi(c.adapt_mask + j);
-      any |= (vl >= load(c.vth + j)) | refractory_ends;
+      const Vi need = (vl >= load(c.vth + j)) | refractory_ends;
+      static_assert(kLanes == 2, "one bit per lane below");
+      need_rare |= static_cast<unsigned>(need[0] & 1) << j | static_cast<unsigned>(need[1] & 1)
+                                                                 << (j + 1);
     }
-    flag[b] = (any[0] | any[1]) != 0 || block_exp_[b];
+    flag[b] = static_cast<std::uint8_t>(need_rare);
   }
 }
 

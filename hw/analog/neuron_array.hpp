@@ -136,6 +136,7 @@ class NeuronArray {
   // Neurons are stored in blocks of kBlock (structure of arrays inside a block, one base
   // pointer per block for the hot loop); the last block is padded with inert neurons.
   static constexpr int kBlock = 8;
+  static_assert(kBlock <= 8, "block_flag_ and block_exp_ hold one bit per neuron of a block");
   struct alignas(64) StateBlock {
     double v[kBlock], w[kBlock], ie[kBlock], ii[kBlock], in[kBlock];
   };
@@ -189,15 +190,17 @@ class NeuronArray {
   std::vector<double> exc_in_, inh_in_, xi_, xi2_;
   // In-step noise as a constant current per unit normal draw (first and second draw).
   std::vector<double> kappa_, kappa2_;
-  std::vector<std::uint8_t> block_flag_;  // a neuron of the block needs the rare path
-  std::vector<std::uint8_t> block_exp_;   // a neuron of the block has the exponential term
-  std::vector<std::uint8_t> kind_;        // bit 0: exponential on, bit 1: adaptation on
+  // One bit per neuron of a block (kBlock = 8): needs the rare path this step / has the
+  // exponential term (always needs it).
+  std::vector<std::uint8_t> block_flag_;
+  std::vector<std::uint8_t> block_exp_;
+  std::vector<std::uint8_t> kind_;  // bit 0: exponential on, bit 1: adaptation on
   double rk4_rate_step_ = kRk4RateStep;
   bool any_adaptation_ = false;
   bool noise_on_ = false;
   bool noise_second_draw_ = false;
   StandardNormalStream noise_normals_;
-  std::vector<double> xi_pair_;  // scratch: interleaved (xi, xi2) draws of one step
+  std::vector<int> second_draw_neurons_;  // ascending: the neurons with a second noise draw
 };
 
 }  // namespace salvo
