@@ -105,12 +105,12 @@ TEST(SalKernel, GainRatioWeighsTheCausalSignal) {
   sal_rule_params(SAL_RULE_SAL, SAL_ONE, &p);
   p.w_max = 63;
   p.signed_pairs = 1;
-  const std::uint16_t gain = sal_gain_q8_from_q7(192);  // 1.5 in Q7
+  const std::uint16_t gain = sal_gain_q8_from_q6(96);  // 1.5 in Q6
   std::uint8_t exc = 0, inh = 0;
   std::uint32_t random[2] = {0, 0};
   sal_update_row(&p, 1, &d, &s, &gain, &shadow, &exc, &inh, random);
   EXPECT_EQ(shadow, 10 * SAL_ONE);
-  const std::uint16_t unity = sal_gain_q8_from_q7(128);
+  const std::uint16_t unity = sal_gain_q8_from_q6(64);
   sal_update_row(&p, 1, &d, &s, &unity, &shadow, &exc, &inh, random);
   EXPECT_EQ(shadow, 12 * SAL_ONE);  // g = 1: the plain a − c
 }

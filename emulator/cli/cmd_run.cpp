@@ -23,7 +23,7 @@ namespace po = boost::program_options;
 int cmd_run(const Args& args) {
   po::options_description desc(
       "usage: salvo run [--chip FILE] [--experiment FILE] [--seed N] [--out DIR] [--set "
-      "KEY=VALUE]...\n\n"
+      "KEY=VALUE]... [--no-plots] [--gdb PORT]\n\n"
       "Runs one experiment on one emulated chip instance. With no options: the default\n"
       "experiment on configs/chips/reference.yaml. Results go to --out (default "
       "out/<experiment>).\n\n"
@@ -39,13 +39,23 @@ int cmd_run(const Args& args) {
       "out", po::value(&out_dir), "output directory")(
       "set", po::value(&sets)->composing(),
       "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)")(
-      "no-plots", "skip the PNG plots (sweeps, benchmarks)");
+      "no-plots", "skip the PNG plots (sweeps, benchmarks)")(
+      "gdb", po::value<int>(),
+      "the plasticity firmware waits at its first instruction for gdb-multiarch on "
+      "127.0.0.1:PORT (0 = any free port; `target remote :PORT`)");
   po::variables_map vm = parse_options("run", desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\nexperiments:\n";
     for (const auto& e : experiments::all())
       std::cout << fmt::format("  {:14} {}\n", e.name, e.summary);
     return 0;
+  }
+  int gdb_port = -1;
+  if (vm.count("gdb")) {
+    gdb_port = vm["gdb"].as<int>();
+    if (gdb_port < 0 || gdb_port > 65535)
+      throw UserError(
+          fmt::format("salvo run: --gdb {}: allowed 0 .. 65535 (0 = any free port)", gdb_port));
   }
   if (chip_file.empty()) chip_file = config::default_chip_file();
   if (experiment_file.empty()) experiment_file = config::default_experiment_file();
@@ -61,6 +71,7 @@ int cmd_run(const Args& args) {
       cfg.experiment["duration_us"] ? cfg.experiment["duration_us"].as<double>() : 0.0;
   output::Progress progress(name, duration, "µs");
   experiments::RunContext ctx(cfg, out_dir, progress);
+  ctx.gdb_port = gdb_port;
   spdlog::info("run: experiment '{}' on chip '{}' (seed {}), output in {}", name,
                cfg.chip_config.name, seed, out_dir);
   const auto t0 = std::chrono::steady_clock::now();
@@ -73,6 +84,9 @@ int cmd_run(const Args& args) {
     failure = e.what();
   }
   progress.finish();
+  if (gdb_port >= 0 && !ctx.gdb_used)
+    spdlog::warn("run: --gdb: experiment '{}' ran no firmware on the processor (executor: host?)",
+                 name);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   nlohmann::json summary = {

@@ -45,6 +45,10 @@ class RunContext {
   nlohmann::json extra = nlohmann::json::object();  // further summary.json sections
   RunStats stats;
   std::vector<std::string> summary_lines;  // the short human summary printed at the end
+  // `salvo run --gdb PORT`: the firmware waits at its first instruction for gdb (-1 = off);
+  // the experiment that starts a processor sets gdb_used.
+  int gdb_port = -1;
+  bool gdb_used = false;
 };
 
 }  // namespace salvo::experiments

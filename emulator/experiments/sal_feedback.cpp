@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "emulator/experiments/chip_setup.hpp"
+#include "emulator/experiments/functional_weights.hpp"
 #include "emulator/experiments/sal_network.hpp"
 #include "firmware/sal/sal_kernel.h"
 #include "hw/common/error.hpp"
@@ -53,7 +54,9 @@ class SalFeedback : public Experiment {
     std::unique_ptr<FirmwarePlasticity> firmware;
     if (use_firmware && learn)
       firmware = std::make_unique<FirmwarePlasticity>(
-          chip, ctx.chip, ctx.seed, firmware_image(rule == "stdp" ? "stdp.elf" : "sal.elf"));
+          chip, ctx.chip, ctx.seed, firmware_image(rule == "stdp" ? "stdp.elf" : "sal.elf"),
+          ctx.gdb_port);
+    ctx.gdb_used = firmware != nullptr;
     AnalogCore& core = chip.core();
     SalNetwork net = setup_sal_network(core, e, na + nb, file);
     auto a_id = [&](int a) { return a; };
@@ -151,6 +154,53 @@ class SalFeedback : public Experiment {
 
     double eff1, codes1;
     angles(eff1, codes1);
+    // Functional alignment: the spike-timing influences f (extra post spikes per pre spike,
+    // weighted by the sensors' kernel: what SAL sees and equalises) of b -> a against those of
+    // a -> b, over the first and the last part of learning. With noisy f the raw angle is
+    // biased up; the corrected one removes the estimates' variance from both norms.
+    const double part = std::min(e["functional_window_us"].as<double>(), duration);
+    if (part > 0) {
+      std::vector<int> ids;
+      for (int k = 0; k < na + nb; ++k)
+        ids.push_back(net.half * core.neurons_per_half() + net.columns[k]);
+      FunctionalOptions fo;
+      fo.kernel_tau_us = ctx.chip.sensors.tau_us;
+      auto functional = [&](double t0, double t1, double& raw, double& corrected) {
+        const auto m = functional_matrix(core.spikes(), ids, t0, t1, fo);
+        std::vector<double> fb, fw;
+        double var_b = 0, var_w = 0;
+        for (int a = 0; a < na; ++a)
+          for (int b = 0; b < nb; ++b) {
+            const auto& x = m.at(b_id(b), a_id(a));
+            const auto& y = m.at(a_id(a), b_id(b));
+            fb.push_back(x.extra_per_pre);
+            fw.push_back(y.extra_per_pre);
+            var_b += x.stderr * x.stderr;
+            var_w += y.stderr * y.stderr;
+          }
+        raw = angle_deg(fw, fb);
+        double xy = 0, xx = -var_b, yy = -var_w;
+        for (std::size_t k = 0; k < fb.size(); ++k) {
+          xy += fb[k] * fw[k];
+          xx += fb[k] * fb[k];
+          yy += fw[k] * fw[k];
+        }
+        corrected = (xx > 0 && yy > 0)
+                        ? std::acos(std::clamp(xy / std::sqrt(xx * yy), -1.0, 1.0)) * 180 / M_PI
+                        : 90.0;
+      };
+      double f0, f0c, f1, f1c;
+      functional(t_learn, t_learn + part, f0, f0c);
+      functional(core.now_us() - part, core.now_us(), f1, f1c);
+      ctx.metrics["angle_functional_initial_deg"] = f0;
+      ctx.metrics["angle_functional_final_deg"] = f1;
+      ctx.metrics["angle_functional_initial_corrected_deg"] = f0c;
+      ctx.metrics["angle_functional_final_corrected_deg"] = f1c;
+      ctx.summary_lines.push_back(fmt::format(
+          "functional angle (spike-timing influence, first/last {} µs): {:.1f}° -> {:.1f}° "
+          "(noise-corrected {:.1f}° -> {:.1f}°)",
+          part, f0, f1, f0c, f1c));
+    }
     {
       // The final matrices, for analyses beyond the angle (e.g. where B and Wᵀ differ).
       output::CsvWriter wcsv(ctx.out / "weights_final.csv",
@@ -207,6 +257,11 @@ ExperimentInfo sal_feedback_info() {
   keys.push_back({"w_init", Int(8, 0, 255, "forward codes drawn uniformly in [-w_init, w_init]")});
   keys.push_back(
       {"b_init", Int(8, 0, 255, "initial feedback codes drawn uniformly in [-b_init, b_init]")});
+  keys.push_back(
+      {"functional_window_us",
+       Float(100000.0, 0.0, 1e9,
+             "functional angle: spike-timing influences measured over the first and the last "
+             "this long of learning (0 = off)")});
   for (auto& k : sal_common_keys()) keys.push_back(k);
   ExperimentInfo info;
   info.name = "sal-feedback";

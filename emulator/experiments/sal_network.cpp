@@ -31,7 +31,7 @@ std::vector<std::pair<std::string, SchemaNode>> sal_common_keys() {
                                "(0 = off, the uncalibrated leak targets stay)")},
       {"calibration_window_us",
        Float(2000.0, 10.0, 1e6, "measurement window per calibration iteration")},
-      {"calibration_iterations", Int(8, 1, 50, "bisection steps of the rate calibration")},
+      {"calibration_iterations", Int(10, 1, 50, "bisection steps of the rate calibration")},
       {"noise_rate_exc_hz",
        Float(60000.0, 0.0, 1e8, "excitatory Poisson noise per neuron (hardware time)")},
       {"noise_rate_inh_hz", Float(60000.0, 0.0, 1e8, "inhibitory Poisson noise per neuron")},
@@ -153,7 +153,9 @@ std::vector<double> calibrate_rates(RunContext& ctx, Chip& chip, const SalNetwor
   };
   if (target <= 0) return rates;
   const int leak_cell = ParameterMemory::cell_index(VoltageCell::kLeak);
-  std::vector<int> step(n, 16);  // codes (~1.2 mV each), halved whenever the direction flips
+  // Codes (~1.2 mV each), halved whenever the direction flips: 64 + 32 + … reaches ±150 mV,
+  // enough for twice the reference leak and threshold spreads.
+  std::vector<int> step(n, 64);
   std::vector<int> last_dir(n, 0);
   for (int it = 0; it < exp["calibration_iterations"].as<int>(); ++it) {
     measure();
@@ -282,11 +284,11 @@ void HostPlasticity::set_gains(const std::vector<double>& gains) {
   gains_ = gains;
   for (std::size_t k = 0; k < plastic_.size(); ++k)
     c_gain_[plastic_[k].pre][net_.columns[plastic_[k].post]] =
-        sal_gain_q8_from_q7(sal_gain_q7(gains[k]));
+        sal_gain_q8_from_q6(sal_gain_q6(gains[k]));
 }
 
-std::uint8_t sal_gain_q7(double g) {
-  return static_cast<std::uint8_t>(std::clamp<long>(std::lround(g * 128), 1, 255));
+std::uint8_t sal_gain_q6(double g) {
+  return static_cast<std::uint8_t>(std::clamp<long>(std::lround(g * 64), 1, 255));
 }
 
 SensorGainCalibration calibrate_sensor_gains(RunContext& ctx, Chip& chip, const SalNetwork& net,
@@ -504,6 +506,7 @@ void HostPlasticity::update(double t_us) {
 // ---- firmware executor ------------------------------------------------------------------
 
 #include "firmware/sal/sal_config.h"
+#include "hw/ppu/gdb_server.hpp"
 #include "hw/ppu/plasticity_processor.hpp"
 
 namespace salvo::experiments {
@@ -567,13 +570,16 @@ struct FirmwarePlasticity::Impl {
   std::unique_ptr<ppu::PlasticityProcessor> ppu;
   std::string elf;
   int param_code_max = 0;
+  int gdb_port = -1;
+  std::unique_ptr<ppu::GdbServer> gdb;
   int weight_bits = 6;
   bool started = false;
 };
 
 FirmwarePlasticity::FirmwarePlasticity(Chip& chip, const ChipConfig& config, std::uint64_t seed,
-                                       const std::string& elf_path)
+                                       const std::string& elf_path, int gdb_port)
     : impl_(std::make_unique<Impl>()) {
+  impl_->gdb_port = gdb_port;
   if (!std::filesystem::exists(elf_path))
     throw UserError(
         fmt::format("{}: firmware image not found (build it with `cmake --build build`, or set "
@@ -635,7 +641,7 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
                                     SAL_MAX_PRE, SAL_MAX_POST));
       for (std::size_t k = 0; k < plastic.size(); ++k)
         if (plastic[k].pre == pres[j])
-          gain_table[j][net.columns[plastic[k].post] - lo] = sal_gain_q7(gains[k]);
+          gain_table[j][net.columns[plastic[k].post] - lo] = sal_gain_q6(gains[k]);
     }
     cfg.pre_exc_row[j] = static_cast<std::uint8_t>(net.exc_row(pres[j]));
     cfg.post_first[j] = static_cast<std::uint8_t>(lo);
@@ -665,6 +671,16 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
       throw UserError(fmt::format("{}: cannot write the sensor-gain table `sal_gain`", impl_->elf));
   }
   ppu.start();
+  if (impl_->gdb_port >= 0) {
+    // The program sits at its entry point until gdb connects and continues.
+    impl_->gdb = std::make_unique<ppu::GdbServer>(ppu);
+    const int port = impl_->gdb->listen(impl_->gdb_port);
+    std::fprintf(stderr, "salvo run: %s waits for gdb on 127.0.0.1:%d (target remote :%d)\n",
+                 impl_->elf.c_str(), port, port);
+    std::fflush(stderr);
+    impl_->gdb->accept();
+    ppu.attach_debugger(impl_->gdb.get());
+  }
   impl_->started = true;
 }
 

@@ -66,8 +66,8 @@ SensorGainCalibration calibrate_sensor_gains(RunContext& ctx, Chip& chip, const 
                                              const std::vector<PlasticSynapse>& plastic,
                                              double window_us);
 
-// Q7 byte of a gain ratio as the firmware stores it (sal_config.h: sal_gain).
-std::uint8_t sal_gain_q7(double g);
+// Q6 byte of a gain ratio as the firmware stores it (sal_config.h: sal_gain).
+std::uint8_t sal_gain_q6(double g);
 
 // Programs the signed weight code w (−w_max..w_max) of synapse pre → post.
 void set_signed_weight(AnalogCore& core, const SalNetwork& net, int pre, int post, int w);
@@ -139,8 +139,9 @@ class HostPlasticity {
 class FirmwarePlasticity {
  public:
   // Elaboration time: creates the processor and binds it to the chip's window 0.
+  // gdb_port >= 0: start() waits for gdb-multiarch there before the program runs.
   FirmwarePlasticity(Chip& chip, const ChipConfig& config, std::uint64_t seed,
-                     const std::string& elf_path);
+                     const std::string& elf_path, int gdb_port = -1);
   ~FirmwarePlasticity();
   // Writes the parameter block and starts the program at the current time; it runs
   // `updates` updates and exits.

@@ -133,7 +133,7 @@ static void update(void* arg) {
     for (i = 0; i < 2 * n; ++i) randoms[i] = ppu_random();
     for (i = 0; i < n; ++i) {
       shadow_row[i] = sal_shadow_load(shadow[j][i]);
-      gain_row[i] = sal_gain_q8_from_q7(sal_gain[j][i]);
+      gain_row[i] = sal_gain_q8_from_q6(sal_gain[j][i]);
     }
     sal_update_row(&p, (int)n, d_q8, s_q8, sal_config.use_gains ? gain_row : 0, shadow_row, w_exc,
                    w_inh, randoms);

@@ -39,7 +39,7 @@ typedef struct {
   uint32_t use_gains;       /* 1: the host filled `sal_gain` (sensor-gain calibration) */
 } sal_config_t;
 
-/* Per-synapse acausal/causal sensor-gain ratios, Q7 (128 = 1.0), [pre][post] in the order of
+/* Per-synapse acausal/causal sensor-gain ratios, Q6 (64 = 1.0), [pre][post] in the order of
  * sal_config's pre neurons and their columns (symbol `sal_gain`, written by the host). */
 typedef uint8_t sal_gain_table_t[SAL_MAX_PRE][SAL_MAX_POST];
 

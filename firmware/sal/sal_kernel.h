@@ -161,9 +161,10 @@ static inline int32_t sal_update_row(const sal_params_t* p, int n, const int32_t
 static inline int16_t sal_shadow_store(int32_t q16) { return (int16_t)((q16 + 128) >> 8); }
 static inline int32_t sal_shadow_load(int16_t stored) { return (int32_t)stored * 256; }
 
-/* Per-synapse sensor-gain ratios (acausal/causal) are stored in Q7 bytes (128 = 1.0, up to
- * 1.99) and passed to sal_update_row in Q8. */
-static inline uint16_t sal_gain_q8_from_q7(uint8_t q7) { return (uint16_t)(q7 << 1); }
+/* Per-synapse sensor-gain ratios (acausal/causal) are stored in Q6 bytes (64 = 1.0, 1.6 %
+ * steps up to 3.98: twice the reference spread still fits) and passed to sal_update_row in
+ * Q8. */
+static inline uint16_t sal_gain_q8_from_q6(uint8_t q6) { return (uint16_t)(q6 << 2); }
 
 /* Rate homeostasis, one integral-controller step per update period for one neuron: the leak
  * code (kept in Q8 so that small corrections accumulate) moves by gain_q8 / 256 codes per
