@@ -407,27 +407,6 @@ SensorGainCalibration calibrate_sensor_gains(RunContext& ctx, Chip& chip, const 
   return cal;
 }
 
-void HostPlasticity::finish_gain_calibration() {
-  for (const auto& ps : plastic_) {
-    // d_sum/s_sum are kept per pre neuron in kernel order: find this synapse's slot.
-    int k = 0;
-    for (const auto& q : plastic_) {
-      if (q.pre != ps.pre) continue;
-      if (q.post == ps.post) break;
-      ++k;
-    }
-    const double a = 0.5 * (s_sum_[ps.pre][k] + d_sum_[ps.pre][k]);
-    const double c = 0.5 * (s_sum_[ps.pre][k] - d_sum_[ps.pre][k]);
-    double g = (a > 0 && c > 0) ? a / c : 1.0;
-    g = std::clamp(g, 0.25, 4.0);
-    c_gain_[ps.pre][net_.columns[ps.post]] = static_cast<std::uint16_t>(std::lround(g * 256));
-    gains_.push_back(g);
-  }
-  for (auto& v : d_sum_) std::fill(v.begin(), v.end(), 0.0);
-  for (auto& v : s_sum_) std::fill(v.begin(), v.end(), 0.0);
-  measure_only_ = false;
-  updates_ = 0;
-}
 
 void HostPlasticity::update(double t_us) {
   const int cols = core_.neurons_per_half();
@@ -473,7 +452,6 @@ void HostPlasticity::update(double t_us) {
       s_sum_[pre][k] += sn[k] / 256.0;
     }
     for (int k = 0; k < 2 * n; ++k) random[k] = sal_xorshift32(&rng_);
-    if (measure_only_) continue;
     std::vector<std::uint16_t> gain(n, 256);
     for (int k = 0; k < n; ++k) gain[k] = c_gain_[pre][posts[k]];
     sal_update_row(&p, n, dn.data(), sn.data(), gain.data(), shadow.data(), exc.data(), inh.data(),

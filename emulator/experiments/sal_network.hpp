@@ -97,13 +97,8 @@ class HostPlasticity {
                  const SalSchedule& schedule, std::uint64_t seed);
   // Calibrates the CADC zero (readings right after a reset), resets the sensors.
   void start(double t_us);
-  // Sensor-gain calibration: while measure_only, updates only accumulate (a − c), (a + c);
-  // finish_gain_calibration() turns the chance-level sums of each synapse into its causal
-  // gain correction a/c (the neurons must be uncoupled meanwhile) and starts learning.
-  void begin_gain_calibration() { measure_only_ = true; }
   // Shadow weights := the codes now on the chip (after the host programmed new ones).
   void load_shadow_from_chip();
-  void finish_gain_calibration();
   // Per-synapse gain ratios (plastic order), e.g. from calibrate_sensor_gains().
   void set_gains(const std::vector<double>& gains);
   const std::vector<double>& gains() const { return gains_; }
@@ -130,7 +125,6 @@ class HostPlasticity {
   std::vector<std::int32_t> homeo_code_q8_;         // per network neuron
   std::vector<std::vector<std::uint16_t>> c_gain_;  // Q8 per [pre][column]
   std::vector<double> gains_;
-  bool measure_only_ = false;
   double t0_ = 0;
 };
 

@@ -35,7 +35,9 @@ class SalPair : public Experiment {
     std::unique_ptr<FirmwarePlasticity> firmware;
     if (use_firmware)
       firmware =
-          std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed, firmware_image("sal.elf"));
+          std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed, firmware_image("sal.elf"),
+                                               ctx.gdb_port);
+    ctx.gdb_used = firmware != nullptr;
     AnalogCore& core = chip.core();
     SalNetwork net = setup_sal_network(core, e, 2, file);
     const int w_strong = e["w_strong"].as<int>(), w_weak = e["w_weak"].as<int>();
@@ -51,8 +53,7 @@ class SalPair : public Experiment {
     std::vector<PlasticSynapse> plastic;
     if (mode == "both") plastic = {{0, 1}, {1, 0}};
     if (mode == "one") plastic = {{1, 0}};
-    SalSchedule sched{e["update_period_us"].as<double>(), e["eta"].as<double>(),
-                      e["eta_decay_us"].as<double>(), e["remove_common_mode"].as<bool>()};
+    const SalSchedule sched = sal_schedule(e);
 
     // Calibrate with the recurrent synapses off, so each neuron's own operating point is set
     // and the correlation sensors see uncoupled neurons (chance-level correlations only).
@@ -63,19 +64,18 @@ class SalPair : public Experiment {
     ctx.metrics["calibrated_rate_1_hz"] = cal_rates[1];
     HostPlasticity plasticity(core, net, plastic, sched, ctx.seed);
     plasticity.start(core.now_us());
+    // Sensor-gain calibration while the neurons are uncoupled (calibrate_sensor_gains).
+    std::vector<double> gains;
     const double t_gain = e["sensor_gain_calibration_us"].as<double>();
     if (t_gain > 0 && !plastic.empty()) {
-      if (use_firmware)
-        throw UserError(fmt::format(
-            "{}: experiment.sensor_gain_calibration_us: only the host executor implements it "
-            "(allowed: 0 with executor firmware)",
-            file));
-      plasticity.begin_gain_calibration();
-      run_updates(ctx, chip, &plasticity, core.now_us() + t_gain, sched.period_us, nullptr);
-      plasticity.finish_gain_calibration();
-      for (std::size_t k = 0; k < plasticity.gains().size(); ++k)
-        ctx.metrics[fmt::format("sensor_gain_{}{}", plastic[k].pre, plastic[k].post)] =
-            plasticity.gains()[k];
+      const auto cal = calibrate_sensor_gains(ctx, chip, net, plastic, t_gain);
+      gains = cal.gain;
+      plasticity.set_gains(gains);
+      for (std::size_t k = 0; k < gains.size(); ++k) {
+        ctx.metrics[fmt::format("sensor_gain_{}{}", plastic[k].pre, plastic[k].post)] = gains[k];
+        ctx.metrics[fmt::format("sensor_gain_{}{}_true", plastic[k].pre, plastic[k].post)] =
+            cal.true_gain[k];
+      }
     }
     set_signed_weight(core, net, 0, 1, w_strong);
     set_signed_weight(core, net, 1, 0, w_weak);
@@ -106,7 +106,7 @@ class SalPair : public Experiment {
       }
     };
     run_learning(ctx, chip, use_firmware ? nullptr : &plasticity, firmware.get(), net, plastic,
-                 sched, duration, e["sample_period_us"].as<double>(), sample);
+                 sched, duration, e["sample_period_us"].as<double>(), sample, gains);
     weights.close();
     collect_stats(ctx, core);
     write_recordings(ctx, core);
