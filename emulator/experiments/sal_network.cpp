@@ -44,8 +44,9 @@ std::vector<std::pair<std::string, SchemaNode>> sal_common_keys() {
        Float(0.0, 0.0, 1e9, "learning rate decays as 1/(1 + t/eta_decay_us); 0 = constant")},
       {"sensor_gain_calibration_us",
        Float(0.0, 0.0, 1e9,
-             "before learning, with the neurons uncoupled: measure each plastic synapse's "
-             "chance-level acausal/causal ratio and divide it out of the updates (0 = off)")},
+             "before learning, with the neurons uncoupled for this long: measure each plastic "
+             "synapse's acausal/causal sensor-gain ratio against the recorded spikes and divide "
+             "it out of the updates (0 = off)")},
       {"remove_common_mode", Bool(false, "subtract each row's mean (a − c) before the update")},
       {"homeostasis_gain",
        Float(0.0, 0.0, 64.0,
@@ -406,7 +407,6 @@ SensorGainCalibration calibrate_sensor_gains(RunContext& ctx, Chip& chip, const 
   cal.stored_lsb_mean = stored_n ? stored_sum / stored_n : 0.0;
   return cal;
 }
-
 
 void HostPlasticity::update(double t_us) {
   const int cols = core_.neurons_per_half();
