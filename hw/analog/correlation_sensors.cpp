@@ -7,6 +7,10 @@
 
 #include "hw/common/error.hpp"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 namespace salvo {
 
 namespace {
@@ -54,13 +58,38 @@ __attribute__((always_inline)) inline VF exp_nonpositive_v(VF x) {
   return p * scale * below;
 }
 
+// Whether any lane of a compare result is set (all ones).
+template <class VI>
+__attribute__((always_inline)) inline bool any_lane(VI m) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  V4i m4;
+  if constexpr (sizeof(VI) == 32) {
+    m4 = __builtin_shufflevector(m, m, 0, 1, 2, 3) | __builtin_shufflevector(m, m, 4, 5, 6, 7);
+  } else {
+    static_assert(sizeof(VI) == 16, "4- or 8-lane blocks");
+    m4 = m;
+  }
+  __m128 f;  // baseline SSE2 movmskps, usable from every variant
+  std::memcpy(&f, &m4, sizeof f);
+  return _mm_movemask_ps(f) != 0;
+#else
+  std::int32_t any = 0;
+  for (std::size_t k = 0; k < sizeof(VI) / sizeof(std::int32_t); ++k) any |= m[k];
+  return any != 0;
+#endif
+}
+
 // The lanes of one block: pair mask, kernel, saturating add (dt, since_prev as float vectors).
 template <class VF, class VI>
 __attribute__((always_inline)) inline void pair_block(float* acc, const float* amp,
                                                       const float* nit, VF dt, VF since_prev,
                                                       float range) {
   const VF zero = {};
-  const VF pair = ((dt > zero) & (since_prev > zero)) ? (zero + 1.0f) : zero;
+  const VI pairs = (dt > zero) & (since_prev > zero);
+  // A block where no synapse pairs would add exact zeros: skip it (partners that never fired
+  // or fired before this side's previous spike; common when only part of a row is active).
+  if (!any_lane(pairs)) return;
+  const VF pair = pairs ? (zero + 1.0f) : zero;
   VF a, k, x;
   std::memcpy(&a, amp, sizeof a);
   std::memcpy(&k, nit, sizeof k);
@@ -73,7 +102,7 @@ __attribute__((always_inline)) inline void pair_block(float* acc, const float* a
 // One pre (or post) spike at t_us against the last partner spike times `partner` of a row (or
 // column): a pair where the partner fired after t_prev (this side's previous spike) and
 // strictly before t_us (Δt = 0 adds nothing, as the reference code's kernel is 0 there).
-// Branch-free so that cost does not depend on how many synapses pair.
+// Branch-free inside a block; a block without any pair is skipped.
 // W = 8 lanes for AVX2 (one register), W = 4 for baseline SSE2 (GCC splits 8-lane vectors
 // poorly without AVX). The pairing test runs on float differences (double-vector compares lower
 // badly on SSE2): both differences are >= 1e-10 µs or exactly 0 for any realistic time, far
