@@ -198,9 +198,9 @@ class Sampling : public Experiment {
     ctx.metrics["activation_fit_max_error"] = max_err;
     ctx.metrics["activation_fits_ok"] = fits_ok;
     if (fits_ok != n)
-      throw RunFailure(fmt::format(
-          "activation calibration: {} of {} neurons have no logistic crossing inside the sweep "
-          "(see activation.json; widen experiment.activation_step_codes)",
+      ctx.summary_lines.push_back(fmt::format(
+          "warning: {} of {} neurons have no usable activation function (activation.json: p "
+          "does not follow the leak, e.g. reset above threshold); they stay in the network",
           n - fits_ok, n));
 
     BoltzmannMapping map(core, net, cal, np);

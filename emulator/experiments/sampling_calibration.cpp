@@ -96,7 +96,12 @@ LogisticFit fit_logistic(const std::vector<double>& x, const std::vector<double>
   f.rms_error = std::sqrt(ss / n);
   f.max_error = mx;
   const double lo = std::min(x.front(), x[n - 1]), hi = std::max(x.front(), x[n - 1]);
-  f.ok = alpha > 0 && std::isfinite(u0) && u0 >= lo && u0 <= hi;
+  // A usable activation function: the crossing inside the sweep, a slope that spans it
+  // (α below half the sweep) and p rising over most of [0, 1]. A neuron whose reset sits above
+  // its threshold, say, fires at a fixed rate whatever its leak and fails this.
+  const auto [pmin, pmax] = std::minmax_element(p.begin(), p.begin() + n);
+  f.ok = alpha > 0 && std::isfinite(u0) && u0 >= lo && u0 <= hi && alpha < 0.5 * (hi - lo) &&
+         *pmax - *pmin > 0.5;
   return f;
 }
 
