@@ -45,8 +45,9 @@ struct SalNetwork;
 
 struct WeightProbeOptions {
   int repetitions = 200;
-  // Between events: long against τ_mem (the PSP tail left at the next event after
-  // 150 µs is < 0.1 % of the peak even for τ_mem = 20 µs, 5σ of the reference mismatch).
+  // Between events: long against τ_mem. Even for τ_mem = 20 µs (+5σ of the reference
+  // mismatch) the previous PSP's tail at the next event is 0.12 % of the peak, and what is left
+  // of it after the baseline subtraction < 0.1 %.
   double spacing_us = 150.0;
   double settle_us = 100.0;        // silence before the first event (any earlier activity decays)
   double baseline_us = 10.0;       // samples before each event that form its baseline
