@@ -107,10 +107,12 @@ TEST(Sampling, ActivationOfAMismatchFreeChipIsLogistic) {
 
 // A short learning run on the mini chip (reference mismatch) lowers D_KL(p* ‖ p).
 TEST(Sampling, ShortRunLowersDkl) {
-  const auto r = salvo_run("learn", "--chip " + kMini + " --experiment " + kSampling +
-                                        " --set experiment.iterations=30 --set "
-                                        "experiment.validation_us=20000 --set "
-                                        "experiment.sensor_calibration_us=20000");
+  const auto r = salvo_run(
+      "learn",
+      "--chip " + kMini + " --experiment " + kSampling +
+          " --set experiment.iterations=25 --set "
+          "experiment.validation_us=15000 --set "
+          "experiment.sensor_calibration_us=15000 --set experiment.activation_window_us=3000");
   ASSERT_EQ(r.code, 0) << r.output;
   const double d0 = r.summary["metrics"]["dkl_initial"].get<double>();
   const double d1 = r.summary["metrics"]["dkl_final"].get<double>();
@@ -152,14 +154,16 @@ TEST(Sampling, ActivationFileIsReusable) {
 // The firmware executor (build/firmware/sampling.elf on the emulated processor) runs the same
 // rule: a short run lowers D_KL and reports the processor's load.
 TEST(Sampling, FirmwareExecutorLowersDkl) {
-  const auto r = salvo_run("firmware", "--chip " + kMini + " --experiment " + kSampling +
-                                           " --set experiment.executor=firmware --set "
-                                           "experiment.iterations=30 --set "
-                                           "experiment.validation_us=20000 --set "
-                                           "experiment.sensor_calibration_us=20000");
+  const auto r = salvo_run(
+      "firmware",
+      "--chip " + kMini + " --experiment " + kSampling +
+          " --set experiment.executor=firmware --set "
+          "experiment.iterations=25 --set "
+          "experiment.validation_us=15000 --set "
+          "experiment.sensor_calibration_us=15000 --set experiment.activation_window_us=3000");
   ASSERT_EQ(r.code, 0) << r.output;
   const auto& m = r.summary["metrics"];
-  EXPECT_EQ(m["ppu_iterations"].get<int>(), 30);
+  EXPECT_EQ(m["ppu_iterations"].get<int>(), 25);
   EXPECT_EQ(m["ppu_overruns"].get<int>(), 0);
   EXPECT_GT(r.summary["ppu"]["instructions"].get<double>(), 0);
   EXPECT_LT(m["dkl_final"].get<double>(), 0.75 * m["dkl_initial"].get<double>()) << r.output;
