@@ -5,7 +5,11 @@
 
 #include <vector>
 
+#include <boost/random/normal_distribution.hpp>
+
 #include "hw/analog/neuron_array.hpp"
+#include "hw/analog/normal_stream.hpp"
+#include "hw/common/rng.hpp"
 
 namespace {
 
@@ -66,5 +70,30 @@ BENCHMARK(BM_LifNoise512);
 BENCHMARK(BM_AdaptationOnly512);
 BENCHMARK(BM_AdEx512);
 BENCHMARK(BM_AdExNoise512);
+
+// The membrane noise's 512 N(0, 1) draws of one step: one Boost normal_distribution call per
+// number (as NeuronArray drew them before) against StandardNormalStream (same numbers).
+// items_per_second = draws per CPU second.
+void BM_NoiseDrawsBoostPerCall(benchmark::State& state) {
+  salvo::Engine eng = salvo::make_engine(1, salvo::Stream::kMembraneNoise);
+  boost::random::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> xi(512);
+  for (auto _ : state) {
+    for (double& x : xi) x = normal(eng);
+    benchmark::DoNotOptimize(xi.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 512);
+}
+void BM_NoiseDrawsStream(benchmark::State& state) {
+  salvo::StandardNormalStream stream(salvo::make_engine(1, salvo::Stream::kMembraneNoise));
+  std::vector<double> xi(512);
+  for (auto _ : state) {
+    stream.fill(xi.data(), 512);
+    benchmark::DoNotOptimize(xi.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 512);
+}
+BENCHMARK(BM_NoiseDrawsBoostPerCall);
+BENCHMARK(BM_NoiseDrawsStream);
 
 }  // namespace
