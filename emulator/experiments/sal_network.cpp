@@ -483,6 +483,7 @@ void HostPlasticity::update(double t_us) {
 
 // ---- firmware executor ------------------------------------------------------------------
 
+#include "emulator/experiments/processor_stats.hpp"
 #include "firmware/sal/sal_config.h"
 #include "hw/ppu/gdb_server.hpp"
 #include "hw/ppu/plasticity_processor.hpp"
@@ -677,19 +678,14 @@ void FirmwarePlasticity::check() const {
 
 void FirmwarePlasticity::report(RunContext& ctx) const {
   auto& ppu = *impl_->ppu;
-  const auto st = ppu.stats();
-  ctx.stats.ppu_instructions = st.instructions;
-  ctx.stats.ppu_cycles = st.cycles;
-  ctx.stats.ppu_busy_fraction = st.busy_fraction();
+  record_processor_stats(ctx, ppu);
   sal_stats_t s{};
   if (const auto addr = ppu.symbol("sal_stats")) ppu.read_memory(*addr, &s, sizeof s);
-  const double cycles = static_cast<double>((static_cast<std::uint64_t>(s.update_cycles_hi) << 32) |
-                                            s.update_cycles_lo);
+  const double cycles = firmware_cycles(s.update_cycles_lo, s.update_cycles_hi);
   ctx.metrics["ppu_updates"] = s.updates;
   ctx.metrics["ppu_cycles_per_row_update"] = s.row_updates ? cycles / s.row_updates : 0.0;
   ctx.metrics["ppu_max_update_cycles"] = s.max_update_cycles;
   ctx.metrics["ppu_update_overruns"] = s.overruns;
-  ctx.metrics["ppu_busy_fraction"] = st.busy_fraction();
 }
 
 }  // namespace salvo::experiments

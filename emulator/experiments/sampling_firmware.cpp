@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "emulator/experiments/processor_stats.hpp"
 #include "firmware/sampling/sampling_config.h"
 #include "hw/common/error.hpp"
 #include "hw/ppu/plasticity_processor.hpp"
@@ -129,19 +130,14 @@ std::uint32_t SamplingFirmware::iterations_done() const {
 
 void SamplingFirmware::report(RunContext& ctx) const {
   auto& ppu = *impl_->ppu;
-  const auto st = ppu.stats();
-  ctx.stats.ppu_instructions = st.instructions;
-  ctx.stats.ppu_cycles = st.cycles;
-  ctx.stats.ppu_busy_fraction = st.busy_fraction();
+  record_processor_stats(ctx, ppu);
   sampling_stats_t s{};
   if (const auto addr = ppu.symbol("sampling_stats")) ppu.read_memory(*addr, &s, sizeof s);
-  const double cycles = static_cast<double>((static_cast<std::uint64_t>(s.update_cycles_hi) << 32) |
-                                            s.update_cycles_lo);
+  const double cycles = firmware_cycles(s.update_cycles_lo, s.update_cycles_hi);
   ctx.metrics["ppu_iterations"] = s.iterations;
   ctx.metrics["ppu_cycles_per_read"] = s.reads ? cycles / s.reads : 0.0;
   ctx.metrics["ppu_max_read_cycles"] = s.max_read_cycles;
   ctx.metrics["ppu_overruns"] = s.overruns;
-  ctx.metrics["ppu_busy_fraction"] = st.busy_fraction();
 }
 
 }  // namespace salvo::experiments
