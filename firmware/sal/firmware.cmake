@@ -1,7 +1,7 @@
 # SAL firmware images (included by firmware/project/CMakeLists.txt).
 salvo_add_ppu_firmware(sal SOURCES ${FW}/sal/sal.c)
 target_include_directories(sal.elf PRIVATE ${FW}/sal)
-# -Os: code size matters in the 16 KiB reference memory (shadow weights take 4 KiB).
+# -Os: code size matters in the 16 KiB reference memory (shadow weights and gains take 3 KiB).
 target_compile_options(sal.elf PRIVATE -Os)
 salvo_add_ppu_firmware(sal_256k SOURCES ${FW}/sal/sal.c MEMORY_KIB 256)
 target_include_directories(sal_256k.elf PRIVATE ${FW}/sal)

@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 #define SAL_CONFIG_MAGIC 0x53414C31u /* "SAL1" */
-/* Plastic synapses are held as 32-bit shadow weights: 32 x 32 of them take 4 KiB of the
- * reference 16 KiB memory; the 256 KiB variant's image is built with 64 x 64. */
+/* Plastic synapses are held as 16-bit (Q8) shadow weights plus a byte of sensor-gain ratio:
+ * 32 x 32 of them take 3 KiB of the reference 16 KiB memory; the 256 KiB variant's image is
+ * built with 64 x 64. */
 #ifndef SAL_MAX_PRE
 #define SAL_MAX_PRE 32
 #endif
