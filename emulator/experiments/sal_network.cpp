@@ -666,14 +666,7 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
 bool FirmwarePlasticity::ended() const { return impl_->ppu->ended(); }
 
 void FirmwarePlasticity::check() const {
-  const auto& ppu = *impl_->ppu;
-  if (!impl_->started || !ppu.ended()) return;
-  if (ppu.end_reason() == ppu::ProgramEnd::kExited && ppu.exit_code() == 0) return;
-  if (ppu.end_reason() == ppu::ProgramEnd::kExited)
-    throw RunFailure(fmt::format("firmware {} exited with code {}: {}", impl_->elf, ppu.exit_code(),
-                                 ppu.console_output()));
-  throw RunFailure(
-      fmt::format("firmware {} stopped: {} {}", impl_->elf, ppu.end_message(), ppu.trap_report()));
+  check_program_end(*impl_->ppu, impl_->elf, impl_->started);
 }
 
 void FirmwarePlasticity::report(RunContext& ctx) const {

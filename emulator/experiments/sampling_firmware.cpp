@@ -98,16 +98,7 @@ void SamplingFirmware::start(const SamplingFirmwareParams& p) {
 
 bool SamplingFirmware::ended() const { return impl_->ppu->ended(); }
 
-void SamplingFirmware::check() const {
-  const auto& ppu = *impl_->ppu;
-  if (!impl_->started || !ppu.ended()) return;
-  if (ppu.end_reason() == ppu::ProgramEnd::kExited && ppu.exit_code() == 0) return;
-  if (ppu.end_reason() == ppu::ProgramEnd::kExited)
-    throw RunFailure(fmt::format("firmware {} exited with code {}: {}", impl_->elf, ppu.exit_code(),
-                                 ppu.console_output()));
-  throw RunFailure(
-      fmt::format("firmware {} stopped: {} {}", impl_->elf, ppu.end_message(), ppu.trap_report()));
-}
+void SamplingFirmware::check() const { check_program_end(*impl_->ppu, impl_->elf, impl_->started); }
 
 void SamplingFirmware::read_shadow(std::vector<double>& w, std::vector<double>& b) const {
   sampling_config_t c{};
