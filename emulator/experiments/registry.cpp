@@ -20,17 +20,15 @@ std::vector<std::pair<std::string, SchemaNode>> common_keys(const std::string& n
 
 const std::vector<ExperimentInfo>& all() {
   static const std::vector<ExperimentInfo> list = {
-      playback_info(),
-      stdp_window_info(),
-      sal_pair_info(),
-      sal_feedback_info(),
-      sampling_info(),
+      playback_info(), stdp_window_info(), sal_pair_info(), sal_feedback_info(), sampling_info(),
   };
   return list;
 }
 
 // Kept as a plain list (the schemas use it for `name`); a test checks it matches all().
-std::vector<std::string> names() { return {"playback", "stdp-window", "sal-pair", "sal-feedback", "sampling"}; }
+std::vector<std::string> names() {
+  return {"playback", "stdp-window", "sal-pair", "sal-feedback", "sampling"};
+}
 
 const ExperimentInfo* find(const std::string& name) {
   for (const auto& e : all())

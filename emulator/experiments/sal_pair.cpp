@@ -34,9 +34,8 @@ class SalPair : public Experiment {
     Chip chip("chip", ctx.chip, ctx.seed, use_firmware ? 1 : 0);
     std::unique_ptr<FirmwarePlasticity> firmware;
     if (use_firmware)
-      firmware =
-          std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed, firmware_image("sal.elf"),
-                                               ctx.gdb_port);
+      firmware = std::make_unique<FirmwarePlasticity>(chip, ctx.chip, ctx.seed,
+                                                      firmware_image("sal.elf"), ctx.gdb_port);
     ctx.gdb_used = firmware != nullptr;
     AnalogCore& core = chip.core();
     SalNetwork net = setup_sal_network(core, e, 2, file);

@@ -13,13 +13,15 @@
 #define PPU_CHIP_LABELS 0x10000u  /* + row*256 + col: address label byte, 6-bit */
 #define PPU_CHIP_CADC_CTRL \
   0x20000u /* W: bits[15:0] row, bit 16 membrane mode: start a row conversion */
-#define PPU_CHIP_CADC_STATUS 0x20004u  /* R: bit 0 busy */
-#define PPU_CHIP_SENSOR_RESET 0x20008u /* W: row index resets that row's sensors; 0xFFFF all rows \
+#define PPU_CHIP_CADC_STATUS 0x20004u /* R: bit 0 busy */
+#define PPU_CHIP_SENSOR_RESET                                                                     \
+  0x20008u                             /* W: row index resets that row's sensors; 0xFFFF all rows \
                                         */
 #define PPU_CHIP_CADC_CAUSAL 0x21000u  /* + col: causal result byte of the last conversion */
 #define PPU_CHIP_CADC_ACAUSAL 0x21400u /* + col: acausal result byte; reads stall while busy */
-#define PPU_CHIP_PARAMETERS 0x30000u   /* + neuron*64 + cell*2: 16-bit code (10-bit value 0..1022) \
-                                        */
+#define PPU_CHIP_PARAMETERS                                            \
+  0x30000u /* + neuron*64 + cell*2: 16-bit code (10-bit value 0..1022) \
+            */
 #define PPU_CHIP_RATE_COUNTERS \
   0x40000u /* + neuron: 8-bit saturating count; a byte write resets it */
 #define PPU_CHIP_RATE_RESET_ALL 0x41000u /* W: any value resets all rate counters */
