@@ -23,14 +23,17 @@ using namespace config;
 
 namespace {
 
-double angle_deg(const std::vector<double>& x, const std::vector<double>& y) {
-  double xy = 0, xx = 0, yy = 0;
+// Angle between two flattened matrices. For noisy estimates, var_x and var_y (the summed
+// variances of their elements) are taken out of the squared norms, which noise inflates.
+double angle_deg(const std::vector<double>& x, const std::vector<double>& y, double var_x = 0,
+                 double var_y = 0) {
+  double xy = 0, xx = -var_x, yy = -var_y;
   for (std::size_t i = 0; i < x.size(); ++i) {
     xy += x[i] * y[i];
     xx += x[i] * x[i];
     yy += y[i] * y[i];
   }
-  if (xx == 0 || yy == 0) return 90.0;
+  if (xx <= 0 || yy <= 0) return 90.0;
   return std::acos(std::clamp(xy / std::sqrt(xx * yy), -1.0, 1.0)) * 180.0 / M_PI;
 }
 
@@ -118,17 +121,25 @@ class SalFeedback : public Experiment {
         set_signed_weight(core, net, b_id(b), a_id(a), b_codes[a * nb + b]);
       }
 
-    auto angles = [&](double& eff, double& codes) {
-      std::vector<double> wt(na * nb), bb(na * nb), wc(na * nb), bc(na * nb);
+    // Wᵀ and B flattened as [a][b], effective (oracle, mV) and as codes.
+    struct Matrices {
+      std::vector<double> w_eff, b_eff, w_code, b_code;
+    };
+    auto matrices = [&] {
+      Matrices m;
       for (int a = 0; a < na; ++a)
         for (int b = 0; b < nb; ++b) {
-          wt[a * nb + b] = effective_weight(core, net, a_id(a), b_id(b));
-          bb[a * nb + b] = effective_weight(core, net, b_id(b), a_id(a));
-          wc[a * nb + b] = signed_weight(core, net, a_id(a), b_id(b));
-          bc[a * nb + b] = signed_weight(core, net, b_id(b), a_id(a));
+          m.w_eff.push_back(effective_weight(core, net, a_id(a), b_id(b)));
+          m.b_eff.push_back(effective_weight(core, net, b_id(b), a_id(a)));
+          m.w_code.push_back(signed_weight(core, net, a_id(a), b_id(b)));
+          m.b_code.push_back(signed_weight(core, net, b_id(b), a_id(a)));
         }
-      eff = angle_deg(wt, bb);
-      codes = angle_deg(wc, bc);
+      return m;
+    };
+    auto angles = [&](double& eff, double& codes) {
+      const Matrices m = matrices();
+      eff = angle_deg(m.w_eff, m.b_eff);
+      codes = angle_deg(m.w_code, m.b_code);
     };
     double eff0, codes0;
     angles(eff0, codes0);
@@ -179,15 +190,7 @@ class SalFeedback : public Experiment {
             var_w += y.stderr * y.stderr;
           }
         raw = angle_deg(fw, fb);
-        double xy = 0, xx = -var_b, yy = -var_w;
-        for (std::size_t k = 0; k < fb.size(); ++k) {
-          xy += fb[k] * fw[k];
-          xx += fb[k] * fb[k];
-          yy += fw[k] * fw[k];
-        }
-        corrected = (xx > 0 && yy > 0)
-                        ? std::acos(std::clamp(xy / std::sqrt(xx * yy), -1.0, 1.0)) * 180 / M_PI
-                        : 90.0;
+        corrected = angle_deg(fw, fb, var_w, var_b);
       };
       double f0, f0c, f1, f1c;
       functional(t_learn, t_learn + part, f0, f0c);
@@ -205,12 +208,13 @@ class SalFeedback : public Experiment {
       // The final matrices, for analyses beyond the angle (e.g. where B and Wᵀ differ).
       output::CsvWriter wcsv(ctx.out / "weights_final.csv",
                              {"a", "b", "w_code", "w_effective_mV", "b_code", "b_effective_mV"});
+      const Matrices m = matrices();
       for (int a = 0; a < na; ++a)
-        for (int b = 0; b < nb; ++b)
-          wcsv.row(a, b, signed_weight(core, net, a_id(a), b_id(b)),
-                   effective_weight(core, net, a_id(a), b_id(b)),
-                   signed_weight(core, net, b_id(b), a_id(a)),
-                   effective_weight(core, net, b_id(b), a_id(a)));
+        for (int b = 0; b < nb; ++b) {
+          const int k = a * nb + b;
+          wcsv.row(a, b, static_cast<int>(m.w_code[k]), m.w_eff[k], static_cast<int>(m.b_code[k]),
+                   m.b_eff[k]);
+        }
       wcsv.close();
     }
     // Rates over the learning phase (the calibrations before it run uncoupled).

@@ -200,9 +200,8 @@ HostPlasticity::HostPlasticity(AnalogCore& core, const SalNetwork& net,
       net_(net),
       plastic_(std::move(plastic)),
       sched_(schedule),
+      pres_(pre_neurons(plastic_)),
       rng_(static_cast<std::uint32_t>(mix_seed(seed ^ 0x5A15EEDULL)) | 1u) {
-  for (const auto& p : plastic_)
-    if (std::find(pres_.begin(), pres_.end(), p.pre) == pres_.end()) pres_.push_back(p.pre);
   const int cols = core_.neurons_per_half();
   shadow_.assign(net_.columns.size(), std::vector<std::int32_t>(cols, 0));
   for (const auto& p : plastic_)
@@ -220,12 +219,11 @@ SalSchedule sal_schedule(const YAML::Node& e) {
   return s;
 }
 
-double HostPlasticity::leak_code_mean() const {
-  double sum = 0;
-  const int leak = ParameterMemory::cell_index(VoltageCell::kLeak);
-  for (int c : net_.columns)
-    sum += core_.parameters().code(net_.half * core_.neurons_per_half() + c, leak);
-  return net_.columns.empty() ? 0.0 : sum / net_.columns.size();
+std::vector<int> pre_neurons(const std::vector<PlasticSynapse>& plastic) {
+  std::vector<int> pres;
+  for (const auto& p : plastic)
+    if (std::find(pres.begin(), pres.end(), p.pre) == pres.end()) pres.push_back(p.pre);
+  return pres;
 }
 
 void HostPlasticity::start(double t_us) {
@@ -257,7 +255,6 @@ void HostPlasticity::start(double t_us) {
     base_c_[i] = static_cast<std::uint16_t>((sum_c[i] * (1 << SAL_BASE_Q) + n / 2) / n);
     base_a_[i] = static_cast<std::uint16_t>((sum_a[i] * (1 << SAL_BASE_Q) + n / 2) / n);
   }
-  t0_ = t_us;
 }
 
 void run_updates(RunContext& ctx, Chip& chip, HostPlasticity* plasticity, double until_us,
@@ -282,7 +279,6 @@ void HostPlasticity::load_shadow_from_chip() {
 void HostPlasticity::set_gains(const std::vector<double>& gains) {
   if (gains.size() != plastic_.size())
     throw InternalError("HostPlasticity::set_gains: one gain per plastic synapse expected");
-  gains_ = gains;
   for (std::size_t k = 0; k < plastic_.size(); ++k)
     c_gain_[plastic_[k].pre][net_.columns[plastic_[k].post]] =
         sal_gain_q8_from_q6(sal_gain_q6(gains[k]));
@@ -300,9 +296,7 @@ SensorGainCalibration calibrate_sensor_gains(RunContext& ctx, Chip& chip, const 
   auto& adc = core.cadc(net.half);
   const int cols = core.neurons_per_half();
   const int n = static_cast<int>(net.columns.size());
-  std::vector<int> pres;
-  for (const auto& p : plastic)
-    if (std::find(pres.begin(), pres.end(), p.pre) == pres.end()) pres.push_back(p.pre);
+  const std::vector<int> pres = pre_neurons(plastic);
   // Averaged conversions: the readout noise (≈ 1 LSB) falls to ≈ 1/8 LSB with 64.
   constexpr int kReads = 64;
   auto read_avg = [&](int row, double t, std::vector<double>& c, std::vector<double>& a) {
@@ -368,41 +362,39 @@ SensorGainCalibration calibrate_sensor_gains(RunContext& ctx, Chip& chip, const 
   SensorGainCalibration cal;
   double stored_sum = 0;
   int stored_n = 0;
-  {
-    // All pre events of one instant before its post events, as the chip delivers them.
-    CorrelationSensors r2(ideal, 0);
-    for (std::size_t i = 0; i < events.size();) {
-      std::size_t j = i;
-      while (j < events.size() && events[j].first == events[i].first) ++j;
-      for (std::size_t q = i; q < j; ++q) r2.on_pre(events[q].second, events[q].first);
-      for (std::size_t q = i; q < j; ++q) r2.on_post(events[q].second, events[q].first);
-      i = j;
+  // All pre events of one instant before its post events, as the chip delivers them.
+  CorrelationSensors replay(ideal, 0);
+  for (std::size_t i = 0; i < events.size();) {
+    std::size_t j = i;
+    while (j < events.size() && events[j].first == events[i].first) ++j;
+    for (std::size_t q = i; q < j; ++q) replay.on_pre(events[q].second, events[q].first);
+    for (std::size_t q = i; q < j; ++q) replay.on_post(events[q].second, events[q].first);
+    i = j;
+  }
+  for (const auto& p : plastic) {
+    const int r = static_cast<int>(std::find(pres.begin(), pres.end(), p.pre) - pres.begin());
+    const int col = net.columns[p.post];
+    const double ideal_c = replay.accumulated_lsb(SensorChannel::kCausal, p.pre, p.post, t1);
+    const double ideal_a = replay.accumulated_lsb(SensorChannel::kAcausal, p.pre, p.post, t1);
+    const double meas_c = stored_c[2 * r][col] + stored_c[2 * r + 1][col];
+    const double meas_a = stored_a[2 * r][col] + stored_a[2 * r + 1][col];
+    stored_sum += meas_c + meas_a;
+    stored_n += 4;
+    double g = 1.0;
+    if (ideal_a > 0 && ideal_c > 0 && meas_a > 0 && meas_c > 0)
+      g = (meas_a / ideal_a) / (meas_c / ideal_c);
+    cal.gain.push_back(g);
+    // Oracle: chance pairs at rate r weigh a sensor by A·E[e^(−Δt/τ)] = A·rτ/(1 + rτ).
+    double true_a = 0, true_c = 0;
+    auto chance = [&](SensorChannel ch, int row) {
+      const double tau = sens.tau_us(ch, row, col);
+      return sens.amplitude_lsb(ch, row, col) * tau / (1 + rate_per_us * tau);
+    };
+    for (int row : {net.exc_row(p.pre), net.inh_row(p.pre)}) {
+      true_a += chance(SensorChannel::kAcausal, row);
+      true_c += chance(SensorChannel::kCausal, row);
     }
-    for (const auto& p : plastic) {
-      const int r = static_cast<int>(std::find(pres.begin(), pres.end(), p.pre) - pres.begin());
-      const int col = net.columns[p.post];
-      const double ideal_c = r2.accumulated_lsb(SensorChannel::kCausal, p.pre, p.post, t1);
-      const double ideal_a = r2.accumulated_lsb(SensorChannel::kAcausal, p.pre, p.post, t1);
-      const double meas_c = stored_c[2 * r][col] + stored_c[2 * r + 1][col];
-      const double meas_a = stored_a[2 * r][col] + stored_a[2 * r + 1][col];
-      stored_sum += meas_c + meas_a;
-      stored_n += 4;
-      double g = 1.0;
-      if (ideal_a > 0 && ideal_c > 0 && meas_a > 0 && meas_c > 0)
-        g = (meas_a / ideal_a) / (meas_c / ideal_c);
-      cal.gain.push_back(g);
-      // Oracle: chance pairs at rate r weigh a sensor by A·E[e^(−Δt/τ)] = A·rτ/(1 + rτ).
-      double true_a = 0, true_c = 0;
-      auto chance = [&](SensorChannel ch, int row) {
-        const double tau = sens.tau_us(ch, row, col);
-        return sens.amplitude_lsb(ch, row, col) * tau / (1 + rate_per_us * tau);
-      };
-      for (int row : {net.exc_row(p.pre), net.inh_row(p.pre)}) {
-        true_a += chance(SensorChannel::kAcausal, row);
-        true_c += chance(SensorChannel::kCausal, row);
-      }
-      cal.true_gain.push_back(true_a / true_c);
-    }
+    cal.true_gain.push_back(true_a / true_c);
   }
   cal.stored_lsb_mean = stored_n ? stored_sum / stored_n : 0.0;
   return cal;
@@ -465,9 +457,8 @@ void HostPlasticity::update(double t_us) {
   if (sched_.homeostasis_gain > 0) {
     // The firmware's arithmetic (sal_kernel.h), so both executors regulate alike.
     const int leak = ParameterMemory::cell_index(VoltageCell::kLeak);
-    const auto target =
-        static_cast<std::int32_t>(std::lround(sched_.target_rate_hz * sched_.period_us * 1e-6));
-    const auto gain = static_cast<std::int32_t>(std::lround(sched_.homeostasis_gain * 256));
+    const std::int32_t target = sched_.homeostasis_target_count();
+    const std::int32_t gain = sched_.homeostasis_gain_q8();
     for (std::size_t k = 0; k < net_.columns.size(); ++k) {
       const int neuron = net_.half * core_.neurons_per_half() + net_.columns[k];
       const int code = sal_homeostasis_step(core_.rate_counter(neuron), target, gain,
@@ -552,6 +543,7 @@ struct FirmwarePlasticity::Impl {
   int gdb_port = -1;
   std::unique_ptr<ppu::GdbServer> gdb;
   int weight_bits = 6;
+  std::uint32_t homeo_count = 0;  // neurons under the firmware's homeostasis
   bool started = false;
 };
 
@@ -593,9 +585,7 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
         impl_->elf, impl_->weight_bits));
   cfg.baseline_samples = baseline_samples;
   // Group the plastic synapses by pre neuron: each needs one consecutive column range.
-  std::vector<int> pres;
-  for (const auto& p : plastic)
-    if (std::find(pres.begin(), pres.end(), p.pre) == pres.end()) pres.push_back(p.pre);
+  const std::vector<int> pres = pre_neurons(plastic);
   if (pres.size() > 64)
     throw UserError("sal firmware: more than 64 plastic pre neurons (allowed: <= 64)");
   cfg.n_pre = static_cast<std::uint32_t>(pres.size());
@@ -628,14 +618,14 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
   }
   if (schedule.homeostasis_gain > 0) {
     cfg.homeo_count = static_cast<std::uint32_t>(net.columns.size());
-    cfg.homeo_target = static_cast<std::uint32_t>(
-        std::lround(schedule.target_rate_hz * schedule.period_us * 1e-6));
-    cfg.homeo_gain_q8 = static_cast<std::int32_t>(std::lround(schedule.homeostasis_gain * 256));
+    cfg.homeo_target = static_cast<std::uint32_t>(schedule.homeostasis_target_count());
+    cfg.homeo_gain_q8 = schedule.homeostasis_gain_q8();
     cfg.leak_cell = static_cast<std::uint32_t>(ParameterMemory::cell_index(VoltageCell::kLeak));
     cfg.code_max = static_cast<std::uint32_t>(impl_->param_code_max);
     for (std::size_t k = 0; k < net.columns.size(); ++k)
       cfg.homeo_neuron[k] = static_cast<std::uint8_t>(net.columns[k]);
   }
+  impl_->homeo_count = cfg.homeo_count;
   auto& ppu = *impl_->ppu;
   ppu.load_elf(impl_->elf);
   const auto addr = ppu.symbol("sal_config");
@@ -679,6 +669,9 @@ void FirmwarePlasticity::report(RunContext& ctx) const {
   ctx.metrics["ppu_cycles_per_row_update"] = s.row_updates ? cycles / s.row_updates : 0.0;
   ctx.metrics["ppu_max_update_cycles"] = s.max_update_cycles;
   ctx.metrics["ppu_update_overruns"] = s.overruns;
+  if (impl_->homeo_count)
+    ctx.metrics["homeostasis_leak_code_mean"] =
+        static_cast<double>(s.homeo_code_sum) / impl_->homeo_count;
 }
 
 }  // namespace salvo::experiments

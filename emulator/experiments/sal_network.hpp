@@ -6,6 +6,7 @@
 // processor, or the same C kernel called by the host at the same times (an ideal processor).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -48,6 +49,9 @@ struct PlasticSynapse {
   int pre, post;
 };
 
+// The distinct pre neurons of `plastic`, in order of first appearance (the kernel's row order).
+std::vector<int> pre_neurons(const std::vector<PlasticSynapse>& plastic);
+
 // Sensor-gain calibration of the plastic synapses, the way a host calibrates a chip: with the
 // network's recurrent weights at zero (the caller's job), the neurons fire independently under
 // their noise for window_us; every plastic pre neuron's two sensor rows are then read (averaged
@@ -85,6 +89,14 @@ struct SalSchedule {
   double homeostasis_gain = 0;
   double target_rate_hz = 0;
   int rule = 0;  // SAL_RULE_SAL or SAL_RULE_STDP (firmware/sal/sal_kernel.h)
+  // Homeostasis in the processor's units, the same for both executors: target spikes per
+  // update period, and the leak-code change per spike of error in Q8.
+  std::int32_t homeostasis_target_count() const {
+    return static_cast<std::int32_t>(std::lround(target_rate_hz * period_us * 1e-6));
+  }
+  std::int32_t homeostasis_gain_q8() const {
+    return static_cast<std::int32_t>(std::lround(homeostasis_gain * 256));
+  }
 };
 
 // The schedule from the experiment's keys (sal_common_keys()).
@@ -101,11 +113,8 @@ class HostPlasticity {
   void load_shadow_from_chip();
   // Per-synapse gain ratios (plastic order), e.g. from calibrate_sensor_gains().
   void set_gains(const std::vector<double>& gains);
-  const std::vector<double>& gains() const { return gains_; }
   // Runs one update at t_us (the core must be at t_us): plasticity, then homeostasis.
   void update(double t_us);
-  // Sum of the network neurons' leak codes (homeostasis diagnostics).
-  double leak_code_mean() const;
   std::uint64_t updates() const { return updates_; }
   // Accumulated (a − c) and (a + c) per pre neuron and plastic synapse (in kernel order).
   const std::vector<std::vector<double>>& d_sum() const { return d_sum_; }
@@ -124,8 +133,6 @@ class HostPlasticity {
   std::vector<std::vector<double>> d_sum_, s_sum_;
   std::vector<std::int32_t> homeo_code_q8_;         // per network neuron
   std::vector<std::vector<std::uint16_t>> c_gain_;  // Q8 per [pre][column]
-  std::vector<double> gains_;
-  double t0_ = 0;
 };
 
 // Firmware executor: the SAL firmware (build/firmware/sal.elf) on half 0's plasticity

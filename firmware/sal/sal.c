@@ -2,8 +2,9 @@
  *
  * Every period (timer-scheduled): for each plastic pre neuron, convert and read the causal
  * and acausal sensor rows of its excitatory and inhibitory synapse rows, reset them, update
- * the Q16.16 shadow weights with the shared kernel (sal_kernel.h) and write the stochastically
- * rounded codes back to both rows (w = w_exc - w_inh). Parameters come from `sal_config`,
+ * the shadow weights (stored in Q8, computed in Q16) with the shared kernel (sal_kernel.h) and
+ * write the stochastically rounded codes back to both rows (w = w_exc - w_inh); then the rate
+ * homeostasis. Parameters come from `sal_config`,
  * written by the host before start; nothing is recompiled per run. */
 #include <stdint.h>
 #include <stdio.h>
