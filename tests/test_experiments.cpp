@@ -1,14 +1,13 @@
 // Experiments end to end through `salvo run` (each its own process, as a user runs them):
 // outputs, metrics, the SAL claims on short runs, and bad network configs.
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "tests/salvo_run.hpp"
 
 namespace fs = std::filesystem;
 
@@ -17,27 +16,10 @@ namespace {
 const std::string kSrc = SALVO_SOURCE_DIR;
 const std::string kMini = kSrc + "/configs/chips/mini.yaml";
 
-struct Run {
-  int code;
-  std::string output;
-  nlohmann::json summary;
-};
+using Run = salvo::testing::SalvoRun;
 
 Run salvo_run(const std::string& name, const std::string& args) {
-  const fs::path out =
-      fs::temp_directory_path() / ("salvo_test_exp_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(out);
-  const std::string cmd =
-      std::string(SALVO_BIN_DIR) + "/salvo -q run --out " + out.string() + " " + args + " 2>&1";
-  Run r{-1, "", {}};
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[1024];
-  while (std::fgets(buf, sizeof buf, p)) r.output += buf;
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (fs::exists(out / "summary.json"))
-    r.summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
-  return r;
+  return salvo::testing::salvo_run("exp_" + name, args);
 }
 
 std::string temp_yaml(const std::string& name, const std::string& text) {

@@ -1,11 +1,8 @@
 // The `sampling` experiment's pieces: the logistic fit and the PSP shape factor against
 // analytic references, the measured activation function of a mismatch-free chip against the
 // logistic shape, and a short learning run on the mini chip that must lower D_KL.
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -14,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/experiments/sampling_calibration.hpp"
+#include "tests/salvo_run.hpp"
 
 namespace fs = std::filesystem;
 using namespace salvo::experiments;
@@ -24,28 +22,10 @@ const std::string kSrc = SALVO_SOURCE_DIR;
 const std::string kMini = kSrc + "/configs/chips/mini.yaml";
 const std::string kSampling = kSrc + "/configs/experiments/sampling.yaml";
 
-struct Run {
-  int code;
-  std::string output;
-  nlohmann::json summary;
-  fs::path out;
-};
+using Run = salvo::testing::SalvoRun;
 
 Run salvo_run(const std::string& name, const std::string& args) {
-  const fs::path out = fs::temp_directory_path() /
-                       ("salvo_test_sampling_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(out);
-  const std::string cmd = std::string(SALVO_BIN_DIR) + "/salvo -q run --no-plots --out " +
-                          out.string() + " " + args + " 2>&1";
-  Run r{-1, "", {}, out};
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[1024];
-  while (std::fgets(buf, sizeof buf, p)) r.output += buf;
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (fs::exists(out / "summary.json"))
-    r.summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
-  return r;
+  return salvo::testing::salvo_run("sampling_" + name, "--no-plots " + args);
 }
 
 }  // namespace
