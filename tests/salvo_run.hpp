@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/wait.h>
+#include "salvo_paths.hpp"
 #include <unistd.h>
 
 #include <cstdio>

@@ -2,6 +2,7 @@
 // simulated membrane, label-exact delivery, causal timing, reproducibility, rate counters
 // and run-time parameter writes.
 #include <algorithm>
+#include "salvo_paths.hpp"
 #include <cmath>
 
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
 // Configuration: schema validation (every kind of bad input), overrides, resolved-config
 // round trip, `salvo info` figures and CLI exit codes.
 #include <sys/wait.h>
+#include "salvo_paths.hpp"
 
 #include <cstdio>
 #include <filesystem>

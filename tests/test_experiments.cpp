@@ -1,6 +1,7 @@
 // Experiments end to end through `salvo run` (each its own process, as a user runs them):
 // outputs, metrics, the SAL claims on short runs, and bad network configs.
 #include <filesystem>
+#include "salvo_paths.hpp"
 #include <fstream>
 #include <string>
 

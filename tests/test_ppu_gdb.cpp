@@ -3,6 +3,7 @@
 // continue to exit), and the remote protocol spoken directly for what batch gdb cannot show:
 // the target description, register and memory packets, software breakpoints, Ctrl-C, kill.
 #include <arpa/inet.h>
+#include "salvo_paths.hpp"
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

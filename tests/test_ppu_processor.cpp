@@ -5,6 +5,7 @@
 // the watchdog, and the host API. Each TEST elaborates its own SystemC kernel (one process
 // per test under ctest).
 #include <gtest/gtest.h>
+#include "salvo_paths.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -2,6 +2,7 @@
 // (tests/ppu/isa/*.S, one case per program), the example firmware, unhandled traps, the
 // watchdog, exit codes through HTIF, and malformed ELF files (exit 2 with a clear line).
 #include <gtest/gtest.h>
+#include "salvo_paths.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -2,6 +2,7 @@
 // update rule and common-mode removal against straightforward double-precision references,
 // and the firmware's arithmetic on the emulated processor against the host's.
 #include <sys/wait.h>
+#include "salvo_paths.hpp"
 
 #include <cmath>
 #include <cstdio>

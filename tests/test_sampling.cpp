@@ -2,6 +2,7 @@
 // analytic references, the measured activation function of a mismatch-free chip against the
 // logistic shape, and a short learning run on the mini chip that must lower D_KL.
 #include <algorithm>
+#include "salvo_paths.hpp"
 #include <cmath>
 #include <filesystem>
 #include <fstream>

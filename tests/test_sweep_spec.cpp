@@ -1,6 +1,7 @@
 // Sweep specs: grid expansion (counts, order, ids, override composition), stable ids, the
 // child's command line, and one-line errors naming file:line:col and the key.
 #include <gtest/gtest.h>
+#include "salvo_paths.hpp"
 
 #include <set>
 

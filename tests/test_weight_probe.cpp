@@ -4,6 +4,7 @@
 // the probe resolves two synapses whose oracle values differ by > 10 %, a signed SAL pair is
 // measured through the SystemC Chip, and without noise the error is bounded by the MADC LSB.
 #include <algorithm>
+#include "salvo_paths.hpp"
 #include <cmath>
 #include <cstdio>
 

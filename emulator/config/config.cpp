@@ -1,4 +1,5 @@
 #include "emulator/config/config.hpp"
+#include "salvo_paths.hpp"
 
 #include <filesystem>
 #include <fstream>

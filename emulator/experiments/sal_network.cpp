@@ -1,4 +1,5 @@
 #include "emulator/experiments/sal_network.hpp"
+#include "salvo_paths.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,5 @@
 #include "emulator/output/run_output.hpp"
+#include "salvo_paths.hpp"
 
 #include <unistd.h>
 

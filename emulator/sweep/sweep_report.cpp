@@ -1,4 +1,5 @@
 #include "emulator/sweep/sweep_report.hpp"
+#include "salvo_paths.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include "salvo_paths.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
