@@ -14,6 +14,25 @@ class UserError : public std::runtime_error {
   explicit UserError(const std::string& what) : std::runtime_error(what) {}
 };
 
+// A bad value of one configuration key. Carries its parts; the one-line message is formatted
+// once, here: "file[:line]: key: problem (allowed: ...)". `file` may be "--set" for an
+// override; `key` is the dotted path (experiment.layer_a, chip.neurons.dt_us).
+class ConfigError : public UserError {
+ public:
+  ConfigError(std::string file, std::string key, std::string problem, std::string allowed = "",
+              int line = 0);
+  std::string file, key, problem, allowed;
+  int line;
+};
+
+// A bad command-line option or argument: "salvo COMMAND: OPTION: problem (allowed: ...)".
+class OptionError : public UserError {
+ public:
+  OptionError(std::string command, std::string option, std::string problem,
+              std::string allowed = "");
+  std::string command, option, problem, allowed;
+};
+
 // A broken invariant inside salvo (a bug, not the user's fault).
 class InternalError : public std::logic_error {
  public:
