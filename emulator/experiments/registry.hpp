@@ -12,9 +12,9 @@
 #include "emulator/config/schema.hpp"
 #include "hw/common/chip_config.hpp"
 
-namespace salvo::experiments {
+#include "emulator/experiments/run_context.hpp"
 
-class RunContext;
+namespace salvo::experiments {
 
 class Experiment {
  public:

@@ -1,0 +1,54 @@
+// What an experiment gets from `salvo run`: the resolved configs, the seed, the output
+// directory, a progress line, and the places to put its metrics and run statistics.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
+
+#include "emulator/config/config.hpp"
+#include "emulator/output/run_output.hpp"
+
+namespace salvo::session {
+
+struct RunStats {
+  double emulated_time_us = 0;
+  std::uint64_t spikes = 0;
+  std::uint64_t bus_events = 0;
+  std::uint64_t bus_dropped = 0;
+  std::uint64_t ppu_instructions = 0;
+  std::uint64_t ppu_cycles = 0;
+  double ppu_busy_fraction = 0;
+};
+
+class RunContext {
+ public:
+  RunContext(const config::ResolvedConfig& cfg, output::fs::path out_dir, output::Progress& prog)
+      : config(cfg),
+        chip(cfg.chip_config),
+        exp(cfg.experiment),
+        seed(cfg.seed),
+        out(std::move(out_dir)),
+        progress(prog) {}
+
+  const config::ResolvedConfig& config;
+  const ChipConfig& chip;
+  const YAML::Node& exp;
+  std::uint64_t seed;
+  output::fs::path out;
+  output::Progress& progress;
+
+  nlohmann::json metrics = nlohmann::json::object();
+  nlohmann::json extra = nlohmann::json::object();  // further summary.json sections
+  RunStats stats;
+  std::vector<std::string> summary_lines;  // the short human summary printed at the end
+  // `salvo run --gdb PORT`: the firmware waits at its first instruction for gdb (-1 = off);
+  // the experiment that starts a processor sets gdb_used.
+  int gdb_port = -1;
+  bool gdb_used = false;
+};
+
+}  // namespace salvo::session
