@@ -1,136 +1,177 @@
-// The chip-variant schema: every block of the reference chip, with its defaults (the
-// reference design), ranges and units. configs/chips/*.yaml are checked against it.
+// The chip-variant schema: every key of ChipConfig declared once, in one field table that yields
+// the schema (ranges, units, meaning; defaults are ChipConfig's own initialisers — the reference
+// design) and the parsing into ChipConfig. configs/chips/*.yaml are checked against it.
 #include <fmt/format.h>
 
 #include "emulator/config/config.hpp"
+#include "emulator/config/fields.hpp"
 #include "hw/common/error.hpp"
 
 namespace salvo::config {
 
+namespace {
+
+const Fields<ChipConfig>& chip_fields() {
+  // clang-format off
+  static const Fields<ChipConfig> fields = {
+      field("name", &ChipConfig::name, "name of the chip variant (reported in results)"),
+      field("halves", &ChipConfig::halves, 1, 2, "chip halves, each with its own neurons, synapse array and processor"),
+      block("neurons", &ChipConfig::neurons,
+            Fields<NeuronConfig>{
+                field("per_half", &NeuronConfig::per_half, 1, 256, "neuron circuits (columns) per half"),
+                field("dt_us", &NeuronConfig::dt_us, 0.001, 1.0, "integration time step of the analog core (hardware µs)"),
+                field("adaptation", &NeuronConfig::adaptation, "AdEx adaptation current enabled (false: LIF)"),
+                field("exponential", &NeuronConfig::exponential, "AdEx exponential spike-initiation term enabled"),
+                field("c_mem_pF", &NeuronConfig::c_mem_pF, 0.1, 10.0, "membrane capacitance"),
+                field("c_mem_bits", &NeuronConfig::c_mem_bits, 1, 8, "resolution of the selectable membrane capacitance"),
+                field("tau_mem_us", &NeuronConfig::tau_mem_us, 0.5, 200.0, "target membrane time constant"),
+                field("tau_syn_exc_us", &NeuronConfig::tau_syn_exc_us, 0.2, 100.0, "target excitatory synaptic time constant"),
+                field("tau_syn_inh_us", &NeuronConfig::tau_syn_inh_us, 0.2, 100.0, "target inhibitory synaptic time constant"),
+                field("t_ref_us", &NeuronConfig::t_ref_us, 0.0, 100.0, "target refractory period"),
+                field("v_leak_mV", &NeuronConfig::v_leak_mV, 0.0, 1200.0, "target leak (resting) potential"),
+                field("v_reset_mV", &NeuronConfig::v_reset_mV, 0.0, 1200.0, "target reset potential"),
+                field("v_threshold_mV", &NeuronConfig::v_threshold_mV, 0.0, 1200.0, "target spike threshold"),
+                field("v_exp_mV", &NeuronConfig::v_exp_mV, 0.0, 1200.0, "AdEx exponential threshold V_T"),
+                field("delta_t_mV", &NeuronConfig::delta_t_mV, 0.5, 100.0, "AdEx slope factor Δ_T"),
+                field("adapt_a_nS", &NeuronConfig::adapt_a_nS, 0.0, 100.0, "AdEx subthreshold adaptation conductance a"),
+                field("adapt_b_nA", &NeuronConfig::adapt_b_nA, 0.0, 100.0, "AdEx spike-triggered adaptation increment b"),
+                field("tau_adapt_us", &NeuronConfig::tau_adapt_us, 1.0, 10000.0, "AdEx adaptation time constant"),
+                field("v_min_mV", &NeuronConfig::v_min_mV, 0.0, 1200.0, "lower supply rail the membrane cannot cross"),
+                field("v_max_mV", &NeuronConfig::v_max_mV, 0.0, 1200.0, "upper supply rail"),
+            },
+            "neuron circuits (AdEx, reducible to LIF)"),
+      block("parameter_memory", &ChipConfig::parameter_memory,
+            Fields<ParameterMemoryConfig>{
+                field("voltage_cells_per_neuron", &ParameterMemoryConfig::voltage_cells_per_neuron, 1, 64, "capacitive voltage cells per neuron"),
+                field("current_cells_per_neuron", &ParameterMemoryConfig::current_cells_per_neuron, 1, 64, "capacitive current cells per neuron"),
+                field("code_bits", &ParameterMemoryConfig::code_bits, 4, 16, "resolution of a cell's code"),
+                field("code_max", &ParameterMemoryConfig::code_max, 1, 65535, "largest valid code"),
+                field("voltage_full_scale_mV", &ParameterMemoryConfig::voltage_full_scale_mV, 1.0, 5000.0, "voltage at code_max"),
+                field("current_full_scale_nA", &ParameterMemoryConfig::current_full_scale_nA, 1.0, 100000.0, "current at code_max"),
+            },
+            "analog parameter memory (capacitive cells)"),
+      block("synapses", &ChipConfig::synapses,
+            Fields<SynapseConfig>{
+                field("rows_per_half", &SynapseConfig::rows_per_half, 2, 256, "synapse rows per half"),
+                field("weight_bits", &SynapseConfig::weight_bits, 1, 8, "weight resolution"),
+                field("label_bits", &SynapseConfig::label_bits, 1, 8, "address label resolution"),
+                field("i_lsb_nA", &SynapseConfig::i_lsb_nA, 0.0, 100.0, "synaptic current amplitude per weight LSB"),
+            },
+            "synapse array"),
+      block("drivers", &ChipConfig::drivers,
+            Fields<DriverConfig>{
+                field("per_half", &DriverConfig::per_half, 1, 512, "synapse drivers per half"),
+                field("rows_per_driver", &DriverConfig::rows_per_driver, 1, 8, "rows driven by one driver"),
+            },
+            "synapse drivers"),
+      block("sensors", &ChipConfig::sensors,
+            Fields<SensorConfig>{
+                field("enabled", &SensorConfig::enabled, "correlation sensors pair spikes (false: switched off, e.g. to measure their cost)"),
+                field("tau_us", &SensorConfig::tau_us, 0.1, 1000.0, "correlation kernel time constant"),
+                field("tau_min_us", &SensorConfig::tau_min_us, 0.1, 1000.0, "smallest tunable kernel time constant"),
+                field("tau_max_us", &SensorConfig::tau_max_us, 0.1, 1000.0, "largest tunable kernel time constant"),
+                field("amplitude_lsb", &SensorConfig::amplitude_lsb, 0.0, 100.0, "accumulator step per spike pair at Δt = 0 (CADC LSB)"),
+                field("trim_bits", &SensorConfig::trim_bits, 0, 4, "per-synapse trim resolution of amplitude and τ"),
+                field("trim_step_tau", &SensorConfig::trim_step_tau, 0.0, 1.0, "relative change of τ per trim step"),
+                field("trim_step_amplitude", &SensorConfig::trim_step_amplitude, 0.0, 1.0, "relative change of amplitude per trim step"),
+                field("baseline_lsb", &SensorConfig::baseline_lsb, 0.0, 255.0, "accumulator rest value as read by the CADC"),
+                field("range_lsb", &SensorConfig::range_lsb, 0.0, 255.0, "how far below the baseline the storage can be pulled"),
+                field("drift_lsb_per_ms", &SensorConfig::drift_lsb_per_ms, 0.0, 1e6, "slow drift of stored correlation back to the baseline"),
+                field("reset_time_us", &SensorConfig::reset_time_us, 0.0, 1000.0, "time a sensor reset takes"),
+                field("post_delay_us", &SensorConfig::post_delay_us, 0.0, 100.0, "delay of a neuron's spike reaching its column's sensors; equal to buses.latency_us " "the two directions of a reciprocal pair are measured symmetrically"),
+            },
+            "correlation sensors (one causal and one acausal accumulator per synapse)"),
+      block("cadc", &ChipConfig::cadc,
+            Fields<CadcConfig>{
+                field("bits", &CadcConfig::bits, 1, 16, "resolution"),
+                field("sample_rate_msps", &CadcConfig::sample_rate_msps, 0.001, 1000.0, "conversions per second per channel"),
+                field("channels_per_column", &CadcConfig::channels_per_column, 1, 4, "causal and acausal"),
+            },
+            "column-parallel ADC"),
+      block("madc", &ChipConfig::madc,
+            Fields<MadcConfig>{
+                field("bits", &MadcConfig::bits, 1, 16, "resolution"),
+                field("sample_rate_msps", &MadcConfig::sample_rate_msps, 0.001, 1000.0, "membrane samples per second"),
+                field("v_full_scale_mV", &MadcConfig::v_full_scale_mV, 1.0, 5000.0, "voltage at full code"),
+            },
+            "membrane ADC (one selected neuron)"),
+      block("rate_counters", &ChipConfig::rate_counters,
+            Fields<RateCounterConfig>{
+                field("bits", &RateCounterConfig::bits, 1, 32, "counter width (saturating)"),
+            },
+            "per-neuron spike counters"),
+      block("routing", &ChipConfig::routing,
+            Fields<RoutingConfig>{
+                field("label_bits", &RoutingConfig::label_bits, 16, 16, "spike label width (the crossbar and synapse drivers use 16-bit labels)"),
+                field("neuron_outputs", &RoutingConfig::neuron_outputs, 1, 64, "crossbar inputs from neuron blocks"),
+                field("background_inputs", &RoutingConfig::background_inputs, 0, 64, "crossbar inputs from background sources"),
+                field("host_inputs", &RoutingConfig::host_inputs, 0, 8, "crossbar inputs from the host link"),
+            },
+            "event routing crossbar"),
+      block("buses", &ChipConfig::buses,
+            Fields<BusConfig>{
+                field("count", &BusConfig::count, 1, 64, "event buses"),
+                field("throughput_mevents_per_s", &BusConfig::throughput_mevents_per_s, 0.001, 10000.0, "events per second per bus"),
+                field("fifo_depth", &BusConfig::fifo_depth, 1, 1 << 20, "events a bus FIFO holds before it drops"),
+                field("latency_us", &BusConfig::latency_us, 0.0, 100.0, "delay from entering a bus to reaching the synapse drivers"),
+                field("clock_mhz", &BusConfig::clock_mhz, 1.0, 10000.0, "event clock; spike timestamps resolve to one cycle"),
+            },
+            "event buses"),
+      block("background", &ChipConfig::background,
+            Fields<BackgroundConfig>{
+                field("sources", &BackgroundConfig::sources, 0, 64, "background spike sources"),
+                field("max_rate_mevents_per_s", &BackgroundConfig::max_rate_mevents_per_s, 0.0, 10000.0, "highest rate of one source"),
+            },
+            "on-chip background spike sources"),
+      block("processor", &ChipConfig::processor,
+            Fields<ProcessorConfig>{
+                field("clock_mhz", &ProcessorConfig::clock_mhz, 1.0, 5000.0, "plasticity processor clock"),
+                field("memory_kib", &ProcessorConfig::memory_kib, 1, 4096, "local memory"),
+                field("memory_max_kib", &ProcessorConfig::memory_max_kib, 1, 4096, "largest memory of the variant family"),
+                field("quantum_us", &ProcessorConfig::quantum_us, 0.001, 1000.0, "how far the processor may run ahead of the chip"),
+                field("watchdog_instructions", &ProcessorConfig::watchdog_instructions, 1, 1000000000000, "instruction budget before the watchdog stops a run"),
+            },
+            "plasticity processor (RV32IMC + Zicsr), one per half"),
+      block("host_link", &ChipConfig::host_link,
+            Fields<HostLinkConfig>{
+                field("playback_rate_mevents_per_s", &HostLinkConfig::playback_rate_mevents_per_s, 0.001, 10000.0, "host input events per second"),
+                field("record_rate_mevents_per_s", &HostLinkConfig::record_rate_mevents_per_s, 0.001, 10000.0, "recorded events per second"),
+            },
+            "host link"),
+      block("mismatch", &ChipConfig::mismatch,
+            Fields<MismatchConfig>{
+                field("scale", &MismatchConfig::scale, 0.0, 10.0, "multiplies every spread below (0 = an ideal chip)"),
+                field("tau_mem", &MismatchConfig::tau_mem, 0.0, 2.0, "relative σ of τ_mem"),
+                field("tau_syn", &MismatchConfig::tau_syn, 0.0, 2.0, "relative σ of τ_syn"),
+                field("v_leak_mV", &MismatchConfig::v_leak_mV, 0.0, 500.0, "σ of the leak potential"),
+                field("v_reset_mV", &MismatchConfig::v_reset_mV, 0.0, 500.0, "σ of the reset potential"),
+                field("v_threshold_mV", &MismatchConfig::v_threshold_mV, 0.0, 500.0, "σ of the threshold"),
+                field("syn_gain", &MismatchConfig::syn_gain, 0.0, 2.0, "relative σ of each neuron's synaptic input gain"),
+                field("weight_dac", &MismatchConfig::weight_dac, 0.0, 2.0, "relative σ of each synapse's weight DAC"),
+                field("sensor_amplitude", &MismatchConfig::sensor_amplitude, 0.0, 2.0, "relative σ of each correlation sensor's amplitude"),
+                field("sensor_tau", &MismatchConfig::sensor_tau, 0.0, 2.0, "relative σ of each correlation sensor's τ"),
+                field("cadc_offset_lsb", &MismatchConfig::cadc_offset_lsb, 0.0, 255.0, "σ of each CADC channel's offset"),
+                field("capmem_gain", &MismatchConfig::capmem_gain, 0.0, 2.0, "relative σ of each parameter cell's gain"),
+                field("capmem_offset_mV", &MismatchConfig::capmem_offset_mV, 0.0, 500.0, "σ of each parameter cell's offset"),
+                field("calibrated", &MismatchConfig::calibrated, "apply the calibration bars (spreads reduced as on the real system)"),
+            },
+            "fixed-pattern mismatch, drawn once per chip instance from the seed"),
+      block("noise", &ChipConfig::noise,
+            Fields<NoiseConfig>{
+                field("membrane_mV_rms", &NoiseConfig::membrane_mV_rms, 0.0, 100.0, "membrane noise (Ornstein–Uhlenbeck current)"),
+                field("membrane_tau_us", &NoiseConfig::membrane_tau_us, 0.01, 1000.0, "correlation time of the membrane noise current"),
+                field("sensor_readout_lsb", &NoiseConfig::sensor_readout_lsb, 0.0, 100.0, "σ of the correlation readout noise"),
+            },
+            "temporal noise (differs every run unless the seed is fixed)"),
+  };
+  // clang-format on
+  return fields;
+}
+
+}  // namespace
+
 const SchemaNode& chip_schema() {
-  static const SchemaNode schema = Map({
-      {"name", String("unnamed", "name of the chip variant (reported in results)")},
-      {"halves", Int(2, 1, 2, "chip halves, each with its own neurons, synapse array and processor")},
-      {"neurons", Map({
-           {"per_half", Int(256, 1, 256, "neuron circuits (columns) per half")},
-           {"dt_us", Float(0.1, 0.001, 1.0, "integration time step of the analog core (hardware µs)")},
-           {"adaptation", Bool(false, "AdEx adaptation current enabled (false: LIF)")},
-           {"exponential", Bool(false, "AdEx exponential spike-initiation term enabled")},
-           {"c_mem_pF", Float(2.2, 0.1, 10.0, "membrane capacitance")},
-           {"c_mem_bits", Int(6, 1, 8, "resolution of the selectable membrane capacitance")},
-           {"tau_mem_us", Float(10.0, 0.5, 200.0, "target membrane time constant")},
-           {"tau_syn_exc_us", Float(5.0, 0.2, 100.0, "target excitatory synaptic time constant")},
-           {"tau_syn_inh_us", Float(5.0, 0.2, 100.0, "target inhibitory synaptic time constant")},
-           {"t_ref_us", Float(2.0, 0.0, 100.0, "target refractory period")},
-           {"v_leak_mV", Float(600.0, 0.0, 1200.0, "target leak (resting) potential")},
-           {"v_reset_mV", Float(620.0, 0.0, 1200.0, "target reset potential")},
-           {"v_threshold_mV", Float(800.0, 0.0, 1200.0, "target spike threshold")},
-           {"v_exp_mV", Float(780.0, 0.0, 1200.0, "AdEx exponential threshold V_T")},
-           {"delta_t_mV", Float(10.0, 0.5, 100.0, "AdEx slope factor Δ_T")},
-           {"adapt_a_nS", Float(0.0, 0.0, 100.0, "AdEx subthreshold adaptation conductance a")},
-           {"adapt_b_nA", Float(0.0, 0.0, 100.0, "AdEx spike-triggered adaptation increment b")},
-           {"tau_adapt_us", Float(100.0, 1.0, 10000.0, "AdEx adaptation time constant")},
-           {"v_min_mV", Float(0.0, 0.0, 1200.0, "lower supply rail the membrane cannot cross")},
-           {"v_max_mV", Float(1200.0, 0.0, 1200.0, "upper supply rail")},
-       }, "neuron circuits (AdEx, reducible to LIF)")},
-      {"parameter_memory", Map({
-           {"voltage_cells_per_neuron", Int(8, 1, 64, "capacitive voltage cells per neuron")},
-           {"current_cells_per_neuron", Int(16, 1, 64, "capacitive current cells per neuron")},
-           {"code_bits", Int(10, 4, 16, "resolution of a cell's code")},
-           {"code_max", Int(1022, 1, 65535, "largest valid code")},
-           {"voltage_full_scale_mV", Float(1200.0, 1.0, 5000.0, "voltage at code_max")},
-           {"current_full_scale_nA", Float(1000.0, 1.0, 100000.0, "current at code_max")},
-       }, "analog parameter memory (capacitive cells)")},
-      {"synapses", Map({
-           {"rows_per_half", Int(256, 2, 256, "synapse rows per half")},
-           {"weight_bits", Int(6, 1, 8, "weight resolution")},
-           {"label_bits", Int(6, 1, 8, "address label resolution")},
-           {"i_lsb_nA", Float(0.4, 0.0, 100.0, "synaptic current amplitude per weight LSB")},
-       }, "synapse array")},
-      {"drivers", Map({
-           {"per_half", Int(128, 1, 512, "synapse drivers per half")},
-           {"rows_per_driver", Int(2, 1, 8, "rows driven by one driver")},
-       }, "synapse drivers")},
-      {"sensors", Map({
-           {"enabled", Bool(true, "correlation sensors pair spikes (false: switched off, e.g. to measure their cost)")},
-           {"tau_us", Float(5.0, 0.1, 1000.0, "correlation kernel time constant")},
-           {"tau_min_us", Float(2.0, 0.1, 1000.0, "smallest tunable kernel time constant")},
-           {"tau_max_us", Float(30.0, 0.1, 1000.0, "largest tunable kernel time constant")},
-           {"amplitude_lsb", Float(0.5, 0.0, 100.0, "accumulator step per spike pair at Δt = 0 (CADC LSB)")},
-           {"trim_bits", Int(2, 0, 4, "per-synapse trim resolution of amplitude and τ")},
-           {"trim_step_tau", Float(0.1, 0.0, 1.0, "relative change of τ per trim step")},
-           {"trim_step_amplitude", Float(0.1, 0.0, 1.0, "relative change of amplitude per trim step")},
-           {"baseline_lsb", Float(220.0, 0.0, 255.0, "accumulator rest value as read by the CADC")},
-           {"range_lsb", Float(220.0, 0.0, 255.0, "how far below the baseline the storage can be pulled")},
-           {"drift_lsb_per_ms", Float(0.0, 0.0, 1e6, "slow drift of stored correlation back to the baseline")},
-           {"reset_time_us", Float(1.0, 0.0, 1000.0, "time a sensor reset takes")},
-           {"post_delay_us", Float(0.5, 0.0, 100.0,
-                                   "delay of a neuron's spike reaching its column's sensors; equal to buses.latency_us "
-                                   "the two directions of a reciprocal pair are measured symmetrically")},
-       }, "correlation sensors (one causal and one acausal accumulator per synapse)")},
-      {"cadc", Map({
-           {"bits", Int(8, 1, 16, "resolution")},
-           {"sample_rate_msps", Float(1.85, 0.001, 1000.0, "conversions per second per channel")},
-           {"channels_per_column", Int(2, 1, 4, "causal and acausal")},
-       }, "column-parallel ADC")},
-      {"madc", Map({
-           {"bits", Int(10, 1, 16, "resolution")},
-           {"sample_rate_msps", Float(10.0, 0.001, 1000.0, "membrane samples per second")},
-           {"v_full_scale_mV", Float(1200.0, 1.0, 5000.0, "voltage at full code")},
-       }, "membrane ADC (one selected neuron)")},
-      {"rate_counters", Map({
-           {"bits", Int(8, 1, 32, "counter width (saturating)")},
-       }, "per-neuron spike counters")},
-      {"routing", Map({
-           {"label_bits", Int(16, 16, 16, "spike label width (the crossbar and synapse drivers use 16-bit labels)")},
-           {"neuron_outputs", Int(8, 1, 64, "crossbar inputs from neuron blocks")},
-           {"background_inputs", Int(8, 0, 64, "crossbar inputs from background sources")},
-           {"host_inputs", Int(1, 0, 8, "crossbar inputs from the host link")},
-       }, "event routing crossbar")},
-      {"buses", Map({
-           {"count", Int(4, 1, 64, "event buses")},
-           {"throughput_mevents_per_s", Float(125.0, 0.001, 10000.0, "events per second per bus")},
-           {"fifo_depth", Int(64, 1, 1 << 20, "events a bus FIFO holds before it drops")},
-           {"latency_us", Float(0.5, 0.0, 100.0, "delay from entering a bus to reaching the synapse drivers")},
-           {"clock_mhz", Float(125.0, 1.0, 10000.0, "event clock; spike timestamps resolve to one cycle")},
-       }, "event buses")},
-      {"background", Map({
-           {"sources", Int(8, 0, 64, "background spike sources")},
-           {"max_rate_mevents_per_s", Float(125.0, 0.0, 10000.0, "highest rate of one source")},
-       }, "on-chip background spike sources")},
-      {"processor", Map({
-           {"clock_mhz", Float(250.0, 1.0, 5000.0, "plasticity processor clock")},
-           {"memory_kib", Int(16, 1, 4096, "local memory")},
-           {"memory_max_kib", Int(256, 1, 4096, "largest memory of the variant family")},
-           {"quantum_us", Float(1.0, 0.001, 1000.0, "how far the processor may run ahead of the chip")},
-           {"watchdog_instructions", Int(2000000000L, 1, 1000000000000L, "instruction budget before the watchdog stops a run")},
-       }, "plasticity processor (RV32IMC + Zicsr), one per half")},
-      {"host_link", Map({
-           {"playback_rate_mevents_per_s", Float(125.0, 0.001, 10000.0, "host input events per second")},
-           {"record_rate_mevents_per_s", Float(125.0, 0.001, 10000.0, "recorded events per second")},
-       }, "host link")},
-      {"mismatch", Map({
-           {"scale", Float(1.0, 0.0, 10.0, "multiplies every spread below (0 = an ideal chip)")},
-           {"tau_mem", Float(0.20, 0.0, 2.0, "relative σ of τ_mem")},
-           {"tau_syn", Float(0.15, 0.0, 2.0, "relative σ of τ_syn")},
-           {"v_leak_mV", Float(20.0, 0.0, 500.0, "σ of the leak potential")},
-           {"v_reset_mV", Float(15.0, 0.0, 500.0, "σ of the reset potential")},
-           {"v_threshold_mV", Float(25.0, 0.0, 500.0, "σ of the threshold")},
-           {"syn_gain", Float(0.10, 0.0, 2.0, "relative σ of each neuron's synaptic input gain")},
-           {"weight_dac", Float(0.03, 0.0, 2.0, "relative σ of each synapse's weight DAC")},
-           {"sensor_amplitude", Float(0.20, 0.0, 2.0, "relative σ of each correlation sensor's amplitude")},
-           {"sensor_tau", Float(0.15, 0.0, 2.0, "relative σ of each correlation sensor's τ")},
-           {"cadc_offset_lsb", Float(15.0, 0.0, 255.0, "σ of each CADC channel's offset")},
-           {"capmem_gain", Float(0.02, 0.0, 2.0, "relative σ of each parameter cell's gain")},
-           {"capmem_offset_mV", Float(5.0, 0.0, 500.0, "σ of each parameter cell's offset")},
-           {"calibrated", Bool(false, "apply the calibration bars (spreads reduced as on the real system)")},
-       }, "fixed-pattern mismatch, drawn once per chip instance from the seed")},
-      {"noise", Map({
-           {"membrane_mV_rms", Float(1.0, 0.0, 100.0, "membrane noise (Ornstein–Uhlenbeck current)")},
-           {"membrane_tau_us", Float(1.0, 0.01, 1000.0, "correlation time of the membrane noise current")},
-           {"sensor_readout_lsb", Float(1.0, 0.0, 100.0, "σ of the correlation readout noise")},
-       }, "temporal noise (differs every run unless the seed is fixed)")},
-  });
+  static const SchemaNode schema = schema_of(chip_fields());
   return schema;
 }
 
@@ -138,7 +179,6 @@ namespace {
 
 double num(const YAML::Node& n, const char* a, const char* b) { return n[a][b].as<double>(); }
 int integer(const YAML::Node& n, const char* a, const char* b) { return n[a][b].as<int>(); }
-bool flag(const YAML::Node& n, const char* a, const char* b) { return n[a][b].as<bool>(); }
 
 }  // namespace
 
@@ -182,101 +222,8 @@ void check_chip(const YAML::Node& r, const YAML::Node& original, const Origin& o
 }
 
 ChipConfig chip_from(const YAML::Node& r, const std::string& source_file) {
-  ChipConfig c;
-  c.name = r["name"].as<std::string>();
+  ChipConfig c = read_fields(chip_fields(), r);
   c.source_file = source_file;
-  c.halves = r["halves"].as<int>();
-  auto& n = c.neurons;
-  n.per_half = integer(r, "neurons", "per_half");
-  n.dt_us = num(r, "neurons", "dt_us");
-  n.adaptation = flag(r, "neurons", "adaptation");
-  n.exponential = flag(r, "neurons", "exponential");
-  n.c_mem_pF = num(r, "neurons", "c_mem_pF");
-  n.c_mem_bits = integer(r, "neurons", "c_mem_bits");
-  n.tau_mem_us = num(r, "neurons", "tau_mem_us");
-  n.tau_syn_exc_us = num(r, "neurons", "tau_syn_exc_us");
-  n.tau_syn_inh_us = num(r, "neurons", "tau_syn_inh_us");
-  n.t_ref_us = num(r, "neurons", "t_ref_us");
-  n.v_leak_mV = num(r, "neurons", "v_leak_mV");
-  n.v_reset_mV = num(r, "neurons", "v_reset_mV");
-  n.v_threshold_mV = num(r, "neurons", "v_threshold_mV");
-  n.v_exp_mV = num(r, "neurons", "v_exp_mV");
-  n.delta_t_mV = num(r, "neurons", "delta_t_mV");
-  n.adapt_a_nS = num(r, "neurons", "adapt_a_nS");
-  n.adapt_b_nA = num(r, "neurons", "adapt_b_nA");
-  n.tau_adapt_us = num(r, "neurons", "tau_adapt_us");
-  n.v_min_mV = num(r, "neurons", "v_min_mV");
-  n.v_max_mV = num(r, "neurons", "v_max_mV");
-  auto& p = c.parameter_memory;
-  p.voltage_cells_per_neuron = integer(r, "parameter_memory", "voltage_cells_per_neuron");
-  p.current_cells_per_neuron = integer(r, "parameter_memory", "current_cells_per_neuron");
-  p.code_bits = integer(r, "parameter_memory", "code_bits");
-  p.code_max = integer(r, "parameter_memory", "code_max");
-  p.voltage_full_scale_mV = num(r, "parameter_memory", "voltage_full_scale_mV");
-  p.current_full_scale_nA = num(r, "parameter_memory", "current_full_scale_nA");
-  c.synapses.rows_per_half = integer(r, "synapses", "rows_per_half");
-  c.synapses.weight_bits = integer(r, "synapses", "weight_bits");
-  c.synapses.label_bits = integer(r, "synapses", "label_bits");
-  c.synapses.i_lsb_nA = num(r, "synapses", "i_lsb_nA");
-  c.drivers.per_half = integer(r, "drivers", "per_half");
-  c.drivers.rows_per_driver = integer(r, "drivers", "rows_per_driver");
-  auto& s = c.sensors;
-  s.tau_us = num(r, "sensors", "tau_us");
-  s.tau_min_us = num(r, "sensors", "tau_min_us");
-  s.tau_max_us = num(r, "sensors", "tau_max_us");
-  s.amplitude_lsb = num(r, "sensors", "amplitude_lsb");
-  s.trim_bits = integer(r, "sensors", "trim_bits");
-  s.trim_step_tau = num(r, "sensors", "trim_step_tau");
-  s.trim_step_amplitude = num(r, "sensors", "trim_step_amplitude");
-  s.baseline_lsb = num(r, "sensors", "baseline_lsb");
-  s.range_lsb = num(r, "sensors", "range_lsb");
-  s.drift_lsb_per_ms = num(r, "sensors", "drift_lsb_per_ms");
-  s.reset_time_us = num(r, "sensors", "reset_time_us");
-  s.post_delay_us = num(r, "sensors", "post_delay_us");
-  s.enabled = flag(r, "sensors", "enabled");
-  c.cadc.bits = integer(r, "cadc", "bits");
-  c.cadc.sample_rate_msps = num(r, "cadc", "sample_rate_msps");
-  c.cadc.channels_per_column = integer(r, "cadc", "channels_per_column");
-  c.madc.bits = integer(r, "madc", "bits");
-  c.madc.sample_rate_msps = num(r, "madc", "sample_rate_msps");
-  c.madc.v_full_scale_mV = num(r, "madc", "v_full_scale_mV");
-  c.rate_counters.bits = integer(r, "rate_counters", "bits");
-  c.routing.label_bits = integer(r, "routing", "label_bits");
-  c.routing.neuron_outputs = integer(r, "routing", "neuron_outputs");
-  c.routing.background_inputs = integer(r, "routing", "background_inputs");
-  c.routing.host_inputs = integer(r, "routing", "host_inputs");
-  c.buses.count = integer(r, "buses", "count");
-  c.buses.throughput_mevents_per_s = num(r, "buses", "throughput_mevents_per_s");
-  c.buses.fifo_depth = integer(r, "buses", "fifo_depth");
-  c.buses.latency_us = num(r, "buses", "latency_us");
-  c.buses.clock_mhz = num(r, "buses", "clock_mhz");
-  c.background.sources = integer(r, "background", "sources");
-  c.background.max_rate_mevents_per_s = num(r, "background", "max_rate_mevents_per_s");
-  c.processor.clock_mhz = num(r, "processor", "clock_mhz");
-  c.processor.memory_kib = integer(r, "processor", "memory_kib");
-  c.processor.memory_max_kib = integer(r, "processor", "memory_max_kib");
-  c.processor.quantum_us = num(r, "processor", "quantum_us");
-  c.processor.watchdog_instructions = r["processor"]["watchdog_instructions"].as<std::uint64_t>();
-  c.host_link.playback_rate_mevents_per_s = num(r, "host_link", "playback_rate_mevents_per_s");
-  c.host_link.record_rate_mevents_per_s = num(r, "host_link", "record_rate_mevents_per_s");
-  auto& m = c.mismatch;
-  m.scale = num(r, "mismatch", "scale");
-  m.tau_mem = num(r, "mismatch", "tau_mem");
-  m.tau_syn = num(r, "mismatch", "tau_syn");
-  m.v_leak_mV = num(r, "mismatch", "v_leak_mV");
-  m.v_reset_mV = num(r, "mismatch", "v_reset_mV");
-  m.v_threshold_mV = num(r, "mismatch", "v_threshold_mV");
-  m.syn_gain = num(r, "mismatch", "syn_gain");
-  m.weight_dac = num(r, "mismatch", "weight_dac");
-  m.sensor_amplitude = num(r, "mismatch", "sensor_amplitude");
-  m.sensor_tau = num(r, "mismatch", "sensor_tau");
-  m.cadc_offset_lsb = num(r, "mismatch", "cadc_offset_lsb");
-  m.capmem_gain = num(r, "mismatch", "capmem_gain");
-  m.capmem_offset_mV = num(r, "mismatch", "capmem_offset_mV");
-  m.calibrated = flag(r, "mismatch", "calibrated");
-  c.noise.membrane_mV_rms = num(r, "noise", "membrane_mV_rms");
-  c.noise.membrane_tau_us = num(r, "noise", "membrane_tau_us");
-  c.noise.sensor_readout_lsb = num(r, "noise", "sensor_readout_lsb");
   return c;
 }
 

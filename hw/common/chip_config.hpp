@@ -1,7 +1,7 @@
 // ChipConfig: the plain-data description of one chip variant, filled from
-// configs/chips/*.yaml by emulator/config (the schema lives there, validated in one place).
-// The hardware models read only this struct; defaults here are never used at run time
-// because the schema supplies every value, but they document the reference chip.
+// configs/chips/*.yaml by emulator/config. The hardware models read only this struct. The
+// member initialisers are the reference design and the schema's defaults: every key is declared
+// once more, with its range and meaning, in the field table of emulator/config/chip_schema.cpp.
 #pragma once
 
 #include <cstdint>
@@ -147,7 +147,7 @@ struct NoiseConfig {
 };
 
 struct ChipConfig {
-  std::string name = "reference";
+  std::string name = "unnamed";
   std::string source_file;  // the YAML it came from (for messages)
   int halves = 2;
   NeuronConfig neurons;
