@@ -42,8 +42,13 @@ TEST(Session, PeriodicTasksFireAtTheirOwnTimesInListOrder) {
   Session s(*f.ctx);
   s.advance_to(10.0);
   std::vector<std::pair<char, double>> calls;
-  s.run(70.0, {{20.0, [&](double t) { calls.push_back({'a', t}); }},
-               {30.0, [&](double t) { calls.push_back({'b', t}); }}});
+  s.run(70.0, {{20.0,
+                [&](double t) {
+                  calls.push_back({'a', t});
+                }},
+               {30.0, [&](double t) {
+                  calls.push_back({'b', t});
+                }}});
   const std::vector<std::pair<char, double>> expected = {
       {'a', 30.0}, {'b', 40.0}, {'a', 50.0}, {'a', 70.0}, {'b', 70.0}};
   ASSERT_EQ(calls.size(), expected.size());

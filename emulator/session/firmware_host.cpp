@@ -19,8 +19,8 @@ std::string firmware_image(const std::string& name) {
 FirmwareHost::FirmwareHost(Chip& chip, const ChipConfig& config, std::uint64_t seed, int half,
                            int gdb_port)
     : gdb_port_(gdb_port) {
-  auto params =
-      ppu::PlasticityProcessorParams::from_config(config.processor, seed, static_cast<unsigned>(half));
+  auto params = ppu::PlasticityProcessorParams::from_config(config.processor, seed,
+                                                            static_cast<unsigned>(half));
   ppu_ = std::make_unique<ppu::PlasticityProcessor>(fmt::format("ppu{}", half).c_str(), params);
   ppu_->chip_socket.bind(chip.window(half));
   // The program is loaded when it starts: loaded before the simulation it would run at once.
@@ -57,8 +57,8 @@ std::uint32_t FirmwareHost::block_address(const std::string& symbol, std::size_t
 void FirmwareHost::write_bytes(const std::string& symbol, const void* data, std::size_t len) {
   const std::uint32_t addr = block_address(symbol, len);
   if (!ppu_->write_memory(addr, data, len))
-    throw UserError(fmt::format("{}: cannot write the parameter block '{}' at 0x{:08x}", elf_,
-                                symbol, addr));
+    throw UserError(
+        fmt::format("{}: cannot write the parameter block '{}' at 0x{:08x}", elf_, symbol, addr));
 }
 
 void FirmwareHost::read_bytes(const std::string& symbol, void* data, std::size_t len) const {

@@ -22,16 +22,16 @@ double kernel_now_us() { return sc_core::sc_time_stamp().to_seconds() * 1e6; }
 Session::Session(RunContext& ctx, int processors) : ctx_(ctx) {
   chip_ = std::make_unique<Chip>("chip", ctx.chip, ctx.seed, processors);
   for (int h = 0; h < processors; ++h)
-    firmware_.push_back(std::make_unique<FirmwareHost>(*chip_, ctx.chip, ctx.seed, h,
-                                                       h == 0 ? ctx.gdb_port : -1));
+    firmware_.push_back(
+        std::make_unique<FirmwareHost>(*chip_, ctx.chip, ctx.seed, h, h == 0 ? ctx.gdb_port : -1));
 }
 
 Session::~Session() = default;
 
 FirmwareHost& Session::firmware(int half) {
   if (half < 0 || half >= static_cast<int>(firmware_.size()))
-    throw InternalError(fmt::format("Session: no processor on half {} (created {})", half,
-                                    firmware_.size()));
+    throw InternalError(
+        fmt::format("Session: no processor on half {} (created {})", half, firmware_.size()));
   return *firmware_[half];
 }
 
@@ -117,8 +117,8 @@ void Session::finish() {
   for (int n = 0; n < core.neurons_total(); ++n) f.row(n, core.rate_counter(n));
   f.close();
   if (core.now_us() + 1e-6 < planned_us_)
-    throw RunFailure(fmt::format("emulated {} µs of the {} µs the run planned", core.now_us(),
-                                 planned_us_));
+    throw RunFailure(
+        fmt::format("emulated {} µs of the {} µs the run planned", core.now_us(), planned_us_));
 }
 
 }  // namespace salvo::session
