@@ -1,5 +1,5 @@
 // Boltzmann-machine math of the `sampling` experiment against hand-computed small cases.
-#include "emulator/experiments/boltzmann.hpp"
+#include "emulator/measures/boltzmann.hpp"
 
 #include <cmath>
 #include <limits>

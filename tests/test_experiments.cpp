@@ -1,9 +1,9 @@
 // Experiments end to end through `salvo run` (each its own process, as a user runs them):
 // outputs, metrics, the SAL claims on short runs, and bad network configs.
 #include <filesystem>
-#include "salvo_paths.hpp"
 #include <fstream>
 #include <string>
+#include "salvo_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -142,7 +142,8 @@ TEST(Experiments, BadNetworkConfigsExitTwo) {
       "bad_row",
       play + temp_yaml("row", "name: playback\nconnections:\n  - {first_row: 30, rows: 8}\n"));
   EXPECT_EQ(row.code, 2);
-  EXPECT_NE(row.output.find("experiment.connections.0: rows 30..37 out of range (allowed: 0..31"),
+  EXPECT_NE(row.output.find(
+                ":3:27: experiment.connections.0.rows: rows 30..37 out of range (allowed: 0..31"),
             std::string::npos)
       << row.output;
   const auto weight = salvo_run(

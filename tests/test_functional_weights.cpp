@@ -1,4 +1,4 @@
-// Functional weights (emulator/experiments/functional_weights.hpp) on synthetic spike trains
+// Functional weights (emulator/measures/functional_weights.hpp) on synthetic spike trains
 // with a known answer: a post train that copies each pre spike with probability p after a
 // delay gives f ≈ p; deleting post spikes after pre spikes gives the predicted negative f;
 // independent trains give 0; the standard error is calibrated over many seeds; the matrix
@@ -10,12 +10,12 @@
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
 
-#include "emulator/experiments/functional_weights.hpp"
+#include "emulator/measures/functional_weights.hpp"
 #include "hw/common/error.hpp"
 #include "hw/common/rng.hpp"
 
 using namespace salvo;
-using namespace salvo::experiments;
+using namespace salvo::measures;
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "emulator/experiments/sampling_calibration.hpp"
+#include "emulator/experiments/sampling/sampling_calibration.hpp"
 #include "tests/salvo_run.hpp"
 
 namespace fs = std::filesystem;

@@ -6,13 +6,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "emulator/experiments/stdp_window_fit.hpp"
+#include "emulator/measures/stdp_window_fit.hpp"
 #include "hw/analog/column_adc.hpp"
 #include "hw/analog/correlation_sensors.hpp"
 #include "hw/common/error.hpp"
 #include "hw/common/rng.hpp"
 
-namespace salvo::experiments {
+namespace salvo::measures {
 namespace {
 
 std::vector<double> dt_grid() {  // µs, both signs, denser near 0 like a lab sweep
@@ -290,4 +290,4 @@ TEST(StdpWindowFit, EndToEndReferenceMismatchSpreads) {
 }
 
 }  // namespace
-}  // namespace salvo::experiments
+}  // namespace salvo::measures

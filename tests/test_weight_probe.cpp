@@ -1,24 +1,25 @@
-// The measured effective weight (MADC probe, emulator/experiments/weight_probe.hpp) against
+// The measured effective weight (MADC probe, emulator/measures/weight_probe.hpp) against
 // the oracle AnalogCore::effective_weight_mV on the mini chip with the reference mismatch and
 // membrane noise: excitatory and inhibitory synapses on several neurons agree within 5 %,
 // the probe resolves two synapses whose oracle values differ by > 10 %, a signed SAL pair is
 // measured through the SystemC Chip, and without noise the error is bounded by the MADC LSB.
 #include <algorithm>
-#include "salvo_paths.hpp"
 #include <cmath>
 #include <cstdio>
+#include "salvo_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
 #include "emulator/config/config.hpp"
-#include "emulator/experiments/sal_network.hpp"
-#include "emulator/experiments/weight_probe.hpp"
+#include "emulator/experiments/sal/sal_network.hpp"
+#include "emulator/measures/weight_probe.hpp"
 #include "hw/chip/chip.hpp"
 #include "hw/common/error.hpp"
 
 using namespace salvo;
 using namespace salvo::experiments;
+using namespace salvo::measures;
 
 namespace {
 
@@ -132,17 +133,23 @@ TEST(WeightProbe, SignedSalPairThroughTheChip) {
   const ChipConfig cfg = mini();
   Chip chip("chip", cfg, 25);
   AnalogCore& core = chip.core();
-  const YAML::Node exp = YAML::Load(
-      "{v_leak_mV: 750, v_reset_mV: 700, v_threshold_mV: 800, noise_rate_exc_hz: 0, "
-      "noise_rate_inh_hz: 0, noise_weight_exc: 20, noise_weight_inh: 20}");
-  const SalNetwork net = setup_sal_network(core, exp, 2, "test");
+  NeuronDrive drive;  // the SAL operating point, no noise sources
+  drive.noise_rate_exc_hz = drive.noise_rate_inh_hz = 0;
+  const SalNetwork net = setup_sal_network(core, drive, 2);
+  // The SystemC kernel and the core advance together (as a Session does).
+  auto advance = [&](double t) {
+    const double now = sc_core::sc_time_stamp().to_seconds() * 1e6;
+    if (t > now) sc_core::sc_start(sc_core::sc_time(t - now, sc_core::SC_US));
+    core.advance_to(t);
+  };
   set_signed_weight(core, net, 0, 1, 35);
   set_signed_weight(core, net, 1, 0, -25);
   const int thr = ParameterMemory::cell_index(VoltageCell::kThreshold);
   const int thr0 = core.parameters().code(0, thr);
   for (const auto& [pre, post] : std::vector<std::pair<int, int>>{{0, 1}, {1, 0}}) {
     const double oracle = effective_weight(core, net, pre, post);
-    const auto m = measure_pair_weight(core, net, pre, post, {}, kernel_advance(chip));
+    const auto m =
+        measure_pair_weight(core, net.neuron(core, pre), net.neuron(core, post), {}, advance);
     EXPECT_NEAR(m.psp_mV, oracle, 0.05 * std::fabs(oracle)) << pre << " -> " << post;
     EXPECT_NEAR(m.baseline_mV, 750.0, 80.0);  // the SAL leak target, not the chip default
   }

@@ -12,7 +12,7 @@
 #include "emulator/cli/commands.hpp"
 #include "emulator/config/config.hpp"
 #include "emulator/experiments/registry.hpp"
-#include "emulator/experiments/run_context.hpp"
+#include "emulator/session/run_context.hpp"
 #include "emulator/output/run_output.hpp"
 #include "hw/common/error.hpp"
 
@@ -70,7 +70,7 @@ int cmd_run(const Args& args) {
   const double duration =
       cfg.experiment["duration_us"] ? cfg.experiment["duration_us"].as<double>() : 0.0;
   output::Progress progress(name, duration, "µs");
-  experiments::RunContext ctx(cfg, out_dir, progress);
+  session::RunContext ctx(cfg, out_dir, progress);
   ctx.gdb_port = gdb_port;
   spdlog::info("run: experiment '{}' on chip '{}' (seed {}), output in {}", name,
                cfg.chip_config.name, seed, out_dir);
@@ -78,7 +78,7 @@ int cmd_run(const Args& args) {
   int exit_code = 0;
   std::string failure;
   try {
-    experiments::find(name)->make()->run(ctx);
+    experiments::find(name)->make(cfg.experiment)->run(ctx);
   } catch (const RunFailure& e) {
     exit_code = e.exit_code();
     failure = e.what();

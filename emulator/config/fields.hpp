@@ -29,48 +29,66 @@ template <typename S>
 using Fields = std::vector<Field<S>>;
 
 namespace detail {
+// The defaults: one value-initialised S (a static, which also keeps GCC's
+// -Wmaybe-uninitialized quiet about temporaries of structs with string members).
+template <typename S>
+const S& defaults() {
+  static const S s = S();
+  return s;
+}
 template <typename S, typename T>
 std::function<void(S&, const YAML::Node&)> reader(T S::*member) {
   return [member](S& s, const YAML::Node& n) { s.*member = n.as<T>(); };
 }
 }  // namespace detail
 
-// Numbers: the default is S{}.*member; min/max are inclusive (nullopt = unbounded).
+// Numbers: the default is detail::defaults<S>().*member; min/max are inclusive (nullopt =
+// unbounded).
 template <typename S>
 Field<S> field(std::string name, double S::*member, std::optional<double> min,
                std::optional<double> max, std::string doc) {
-  return {std::move(name), Float(S{}.*member, min, max, std::move(doc)), detail::reader(member)};
+  return {std::move(name), Float(detail::defaults<S>().*member, min, max, std::move(doc)),
+          detail::reader(member)};
 }
 template <typename S>
 Field<S> field(std::string name, int S::*member, std::optional<long> min, std::optional<long> max,
                std::string doc) {
-  return {std::move(name), Int(S{}.*member, min, max, std::move(doc)), detail::reader(member)};
+  return {std::move(name), Int(detail::defaults<S>().*member, min, max, std::move(doc)),
+          detail::reader(member)};
 }
 template <typename S>
 Field<S> field(std::string name, std::uint64_t S::*member, std::optional<long> min,
                std::optional<long> max, std::string doc) {
-  return {std::move(name), Int(static_cast<long>(S{}.*member), min, max, std::move(doc)),
+  return {std::move(name),
+          Int(static_cast<long>(detail::defaults<S>().*member), min, max, std::move(doc)),
           detail::reader(member)};
 }
 template <typename S>
 Field<S> field(std::string name, bool S::*member, std::string doc) {
-  return {std::move(name), Bool(S{}.*member, std::move(doc)), detail::reader(member)};
+  return {std::move(name), Bool(detail::defaults<S>().*member, std::move(doc)),
+          detail::reader(member)};
 }
 template <typename S>
 Field<S> field(std::string name, std::string S::*member, std::string doc) {
-  return {std::move(name), String(S{}.*member, std::move(doc)), detail::reader(member)};
+  return {std::move(name), String(detail::defaults<S>().*member, std::move(doc)),
+          detail::reader(member)};
 }
-// One of `allowed` (the default S{}.*member must be one of them).
+// One of `allowed` (the default detail::defaults<S>().*member must be one of them).
 template <typename S>
 Field<S> choice(std::string name, std::string S::*member, std::vector<std::string> allowed,
                 std::string doc) {
-  return {std::move(name), Enum(S{}.*member, std::move(allowed), std::move(doc)),
+  return {std::move(name), Enum(detail::defaults<S>().*member, std::move(allowed), std::move(doc)),
           detail::reader(member)};
 }
-// A list of numbers; `node` is its List(...) schema (element range, default, minimum length).
+// A list of numbers, its default detail::defaults<S>().*member (element: the schema of one element,
+// e.g. Float(0, -1e3, 1e3, "Δt"); its own default is unused).
+std::string list_text(const std::vector<double>& values);  // "[1, -2.5]"
 template <typename S>
-Field<S> list(std::string name, std::vector<double> S::*member, SchemaNode node) {
-  return {std::move(name), std::move(node), detail::reader(member)};
+Field<S> list(std::string name, std::vector<double> S::*member, SchemaNode element,
+              std::string doc) {
+  return {std::move(name),
+          List(std::move(element), list_text(detail::defaults<S>().*member), std::move(doc)),
+          detail::reader(member)};
 }
 // A nested map filled by the fields of its own struct.
 template <typename S, typename B>
@@ -80,6 +98,24 @@ Field<S> block(std::string name, B S::*member, Fields<B> fields, std::string doc
   return {std::move(name), Map(std::move(children), std::move(doc)),
           [member, fields = std::move(fields)](S& s, const YAML::Node& n) {
             for (const auto& f : fields) f.read(s.*member, n[f.name]);
+          }};
+}
+// A list of maps, each filled by the fields of B (element doc: the map's meaning).
+template <typename S, typename B>
+Field<S> list_of(std::string name, std::vector<B> S::*member, Fields<B> fields,
+                 std::string element_doc, std::string default_yaml, std::string doc) {
+  std::vector<std::pair<std::string, SchemaNode>> children;
+  for (const auto& f : fields) children.emplace_back(f.name, f.schema);
+  return {std::move(name),
+          List(Map(std::move(children), std::move(element_doc)), std::move(default_yaml),
+               std::move(doc)),
+          [member, fields = std::move(fields)](S& s, const YAML::Node& n) {
+            (s.*member).clear();
+            for (const auto& element : n) {
+              B b{};
+              for (const auto& f : fields) f.read(b, element[f.name]);
+              (s.*member).push_back(std::move(b));
+            }
           }};
 }
 // Anything else: an explicit schema node and reader.

@@ -1,33 +1,46 @@
 #include "emulator/experiments/registry.hpp"
 
-#include "emulator/experiments/playback.hpp"
-#include "emulator/experiments/sal_feedback.hpp"
-#include "emulator/experiments/sal_pair.hpp"
-#include "emulator/experiments/sampling.hpp"
-#include "emulator/experiments/stdp_window.hpp"
+#include "emulator/experiments/playback/playback.hpp"
+#include "emulator/experiments/sal/sal_feedback.hpp"
+#include "emulator/experiments/sal/sal_pair.hpp"
+#include "emulator/experiments/sampling/sampling.hpp"
+#include "emulator/experiments/stdp_window/stdp_window.hpp"
 
 namespace salvo::experiments {
 
-using namespace config;
+namespace {
 
-std::vector<std::pair<std::string, SchemaNode>> common_keys(const std::string& name,
-                                                            double default_duration_us) {
-  return {
-      {"name", Required(Enum(name, names(), "which experiment this file configures"))},
-      {"duration_us", Float(default_duration_us, 0.001, 1e9, "emulated (hardware) time to run")},
-  };
+struct Entry {
+  const char* name;
+  ExperimentInfo (*info)();
+};
+
+template <typename E>
+constexpr Entry entry() {
+  return {E::kName, &describe<E>};
+}
+
+// The one list of experiments (order: as `salvo run --help` and the docs show them).
+constexpr Entry kExperiments[] = {
+    entry<Playback>(),    entry<StdpWindow>(), entry<SalPair>(),
+    entry<SalFeedback>(), entry<Sampling>(),
+};
+
+}  // namespace
+
+std::vector<std::string> names() {
+  std::vector<std::string> out;
+  for (const auto& e : kExperiments) out.push_back(e.name);
+  return out;
 }
 
 const std::vector<ExperimentInfo>& all() {
-  static const std::vector<ExperimentInfo> list = {
-      playback_info(), stdp_window_info(), sal_pair_info(), sal_feedback_info(), sampling_info(),
-  };
+  static const std::vector<ExperimentInfo> list = [] {
+    std::vector<ExperimentInfo> l;
+    for (const auto& e : kExperiments) l.push_back(e.info());
+    return l;
+  }();
   return list;
-}
-
-// Kept as a plain list (the schemas use it for `name`); a test checks it matches all().
-std::vector<std::string> names() {
-  return {"playback", "stdp-window", "sal-pair", "sal-feedback", "sampling"};
 }
 
 const ExperimentInfo* find(const std::string& name) {

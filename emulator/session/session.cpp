@@ -72,7 +72,7 @@ void Session::run(double end_us, const std::vector<Periodic>& tasks) {
     reached = t;
     for (std::size_t i = 0; i < tasks.size(); ++i)
       if (next[i] <= t + 1e-9) {
-        tasks[i].fn(now_us());
+        tasks[i].fn(next[i]);
         next[i] += tasks[i].period_us;
       }
   }

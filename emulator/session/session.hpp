@@ -15,7 +15,8 @@
 
 namespace salvo::session {
 
-// Work done every period_us while time passes: fn(t) with t the hardware time it runs at.
+// Work done every period_us while time passes: fn(t) with t its scheduled time (start + k·period,
+// accumulated); Session::now_us() is the analog core's time, on its step grid.
 struct Periodic {
   double period_us;
   std::function<void(double t_us)> fn;
@@ -43,7 +44,7 @@ class Session {
   // line.
   void advance_to(double t_us);
   // Advances to end_us, calling every task at now + k·period (k = 1, 2, … while <= end_us; tasks
-  // due at the same time in list order) with the time reached.
+  // due at the same time in list order).
   void run(double end_us, const std::vector<Periodic>& tasks);
   // Advances in steps of step_us while pending() and now < limit_us; true if pending() cleared.
   bool run_while(const std::function<bool()>& pending, double step_us, double limit_us);

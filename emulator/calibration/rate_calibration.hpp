@@ -1,0 +1,23 @@
+// Rate calibration: each neuron's leak code is tuned until it fires at a target rate under its
+// present input (rate counters only, all neurons in parallel). Steps of 64 codes (~1.2 mV
+// each), halved whenever a neuron's direction flips: 64 + 32 + … reaches ±150 mV, enough for
+// twice the reference leak and threshold spreads.
+#pragma once
+
+#include <vector>
+
+#include "emulator/session/session.hpp"
+
+namespace salvo::calibration {
+
+struct RateCalibrationOptions {
+  double target_hz = 15000.0;  // <= 0: measure once, change nothing
+  double window_us = 2000.0;   // per measurement
+  int iterations = 10;         // bisection steps (then one final measurement)
+};
+
+// Returns the rates of the last measurement, per entry of `neurons` (chip-global indices).
+std::vector<double> calibrate_rates(session::Session& s, const std::vector<int>& neurons,
+                                    const RateCalibrationOptions& options);
+
+}  // namespace salvo::calibration
