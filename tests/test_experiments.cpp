@@ -165,6 +165,41 @@ TEST(Experiments, BadNetworkConfigsExitTwo) {
   EXPECT_FALSE(big.summary.is_object()) << "a run that fails on input leaves no summary.json";
 }
 
+// Reliability class 4 (a success that is not one): a learning run shorter than one update
+// period, or not a whole number of them, is refused before anything runs (exit 2, naming
+// file and key) instead of emulating 0 µs or silently dropping the last partial period.
+TEST(Experiments, LearningDurationMustBeWholeUpdatePeriods) {
+  const std::string mini = "--chip " + kMini + " --set experiment.layer_a=3 --set "
+                           "experiment.layer_b=3 ";
+  const auto short_run = salvo_run("short", mini + "--set experiment.duration_us=1000");
+  EXPECT_EQ(short_run.code, 2) << short_run.output;
+  EXPECT_NE(short_run.output.find("--set: experiment.duration_us: 1000 µs is not a whole number "
+                                  "of update periods (2000 µs)"),
+            std::string::npos)
+      << short_run.output;
+  EXPECT_FALSE(fs::exists(short_run.out / "config.yaml")) << "refused before the run started";
+  const auto partial = salvo_run("partial", mini + "--set experiment.duration_us=5000");
+  EXPECT_EQ(partial.code, 2) << partial.output;
+  EXPECT_NE(partial.output.find("experiment.duration_us"), std::string::npos);
+  const auto pair = salvo_run("pair_partial", kPair + "--set experiment.update_period_us=400");
+  EXPECT_EQ(pair.code, 2) << pair.output;  // 150 000 µs is not a multiple of 400 µs
+}
+
+// Reliability class 12 (checks after the simulation): sal-pair's functional window is checked
+// when the config is loaded, naming the file, the line and the key.
+TEST(Experiments, CrossKeyChecksRunBeforeTheChipIsBuilt) {
+  const auto r =
+      salvo_run("window", "--chip " + kMini + " --experiment " +
+                              temp_yaml("window", "name: sal-pair\nfunctional_d0_us: 12\n"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("experiment.functional_d1_us: the window [12, 10] µs is empty (allowed: "
+                          "> experiment.functional_d0_us)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(r.out / "config.yaml")) << "refused before the run started";
+  EXPECT_FALSE(r.summary.is_object());
+}
+
 TEST(Experiments, StdpWindowRecoversTheKernel) {
   const std::string base = "--chip " + kMini + " --experiment " + kSrc +
                            "/configs/experiments/stdp-window.yaml " + "--set experiment.rows=16 ";

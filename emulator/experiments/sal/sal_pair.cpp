@@ -94,7 +94,6 @@ void SalPair::calibrate(session::Session& s) {
   ctx.metrics["calibrated_rate_0_hz"] = cal_rates[0];
   ctx.metrics["calibrated_rate_1_hz"] = cal_rates[1];
   host_ = std::make_unique<HostPlasticity>(core, net_, plastic_, sched_, s.seed());
-  host_->start(core.now_us());
   // Sensor-gain calibration while the neurons are uncoupled (calibrate_sensor_gains).
   const double t_gain = p_.sensor_gain_calibration_us;
   if (t_gain > 0 && !plastic_.empty()) {
@@ -151,9 +150,10 @@ void SalPair::write_results(session::Session& s) {
   RunContext& ctx = s.ctx();
   const double e01 = effective_weight(core, net_, 0, 1), e10 = effective_weight(core, net_, 1, 0);
   const int c01 = signed_weight(core, net_, 0, 1), c10 = signed_weight(core, net_, 1, 0);
+  // Rates over the learning phase (the calibrations before it run uncoupled).
   std::vector<double> count(2, 0);
   for (const auto& sp : core.spikes())
-    if (sp.neuron < 2) count[sp.neuron] += 1;
+    if (sp.neuron < 2 && sp.t_us >= t_learn_) count[sp.neuron] += 1;
   ctx.metrics["effective_asymmetry_initial"] = asymmetry(e01_0_, e10_0_);
   ctx.metrics["effective_asymmetry_final"] = asymmetry(e01, e10);
   ctx.metrics["code_asymmetry_final"] = asymmetry(c01, c10);
@@ -161,10 +161,13 @@ void SalPair::write_results(session::Session& s) {
   ctx.metrics["effective_10_final_mV"] = e10;
   ctx.metrics["code_01_final"] = c01;
   ctx.metrics["code_10_final"] = c10;
-  const double t_end = core.now_us();
+  const double t_end = core.now_us() - t_learn_;
   ctx.metrics["rate_0_hz"] = count[0] / (t_end * 1e-6);
   ctx.metrics["rate_1_hz"] = count[1] / (t_end * 1e-6);
-  ctx.metrics["updates"] = host_->updates();
+  // Updates the executor in use ran (the firmware counts its own).
+  ctx.metrics["updates"] = on_firmware() && ctx.metrics.contains("ppu_updates")
+                               ? ctx.metrics["ppu_updates"].get<double>()
+                               : static_cast<double>(host_->updates());
   if (!plastic_.empty() && !on_firmware()) {
     // Mean (a − c) and (a + c) per update, LSB, of each plastic synapse: the raw learning signal.
     for (const auto& ps : plastic_) {
