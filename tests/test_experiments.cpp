@@ -181,8 +181,8 @@ TEST(Experiments, LearningDurationMustBeWholeUpdatePeriods) {
   const auto partial = salvo_run("partial", mini + "--set experiment.duration_us=5000");
   EXPECT_EQ(partial.code, 2) << partial.output;
   EXPECT_NE(partial.output.find("experiment.duration_us"), std::string::npos);
-  const auto pair = salvo_run("pair_partial", kPair + "--set experiment.update_period_us=400");
-  EXPECT_EQ(pair.code, 2) << pair.output;  // 150 000 µs is not a multiple of 400 µs
+  const auto pair = salvo_run("pair_partial", kPair + "--set experiment.update_period_us=4000");
+  EXPECT_EQ(pair.code, 2) << pair.output;  // 150 000 µs is 37.5 periods of 4000 µs
 }
 
 // Reliability class 12 (checks after the simulation): sal-pair's functional window is checked
