@@ -231,28 +231,6 @@ void check_sal_firmware(int plastic_pre, int plastic_post_per_pre, const std::st
 
 // ---- the learning phase -----------------------------------------------------------------
 
-namespace {
-
-// Calls on_sample(t) when t has reached the next sample time: at most once per call, so the
-// time series follows the executor's own steps.
-class Sampler {
- public:
-  Sampler(const std::function<void(double)>& on_sample, double t0, double period_us)
-      : on_sample_(on_sample), next_(t0), period_(period_us) {}
-  void operator()(double t) {
-    if (on_sample_ && t + 1e-9 >= next_) {
-      on_sample_(t);
-      next_ += period_;
-    }
-  }
-
- private:
-  const std::function<void(double)>& on_sample_;
-  double next_, period_;
-};
-
-}  // namespace
-
 void run_learning(session::Session& s, HostPlasticity* host, FirmwarePlasticity* firmware,
                   const SalNetwork& net, const std::vector<PlasticSynapse>& plastic,
                   const SalSchedule& schedule, double duration_us, double sample_period_us,
@@ -260,21 +238,25 @@ void run_learning(session::Session& s, HostPlasticity* host, FirmwarePlasticity*
   const double t0 = s.now_us();
   const double end = t0 + duration_us;
   s.plan(std::max(end, s.planned_us()));
-  Sampler sample(on_sample, t0, sample_period_us);
-  sample(t0);
+  // The time series on its own schedule, after the update when both fall together.
+  std::vector<session::Periodic> tasks;
+  if (on_sample) on_sample(t0);
+  const session::Periodic sample{sample_period_us, [&](double t) {
+                                   if (on_sample) on_sample(t);
+                                 }};
   if (host || plastic.empty()) {
     const bool updates = host && (!plastic.empty() || schedule.homeostasis_gain > 0);
-    if (updates) host->start(t0);
-    s.run(end, {{updates ? schedule.period_us : 100.0, [&](double) {
-                   const double now = s.now_us();
-                   if (updates) host->update(now);
-                   sample(now);
-                 }}});
+    if (updates) {
+      host->start(t0);
+      tasks.push_back({schedule.period_us, [&](double) { host->update(s.now_us()); }});
+    }
+    tasks.push_back(sample);
+    s.run(end, tasks);
     return;
   }
   const auto updates = static_cast<std::uint32_t>(std::floor(duration_us / schedule.period_us));
   firmware->start(net, plastic, schedule, updates, 256, gains);
-  s.run(end, {{std::min(sample_period_us, 1000.0), [&](double t) { sample(t); }}});
+  s.run(end, {sample});
   // The program started its timer after calibrating the CADC zero: let it finish.
   if (!s.run_while([&] { return !firmware->ended(); }, 100.0, end + duration_us)) {
     s.collect_stats();

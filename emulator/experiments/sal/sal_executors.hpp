@@ -78,7 +78,7 @@ void check_sal_firmware(int plastic_pre, int plastic_post_per_pre, const std::st
                         const Checker& check);
 
 // The learning phase with either executor: from now for `duration_us`, calling on_sample(t)
-// every sample_period_us (and at the start). `gains`: sensor-gain ratios for the firmware
+// at the start and every sample_period_us (t: the scheduled time). `gains`: sensor-gain ratios for the firmware
 // (the host executor gets them through set_gains). Host: calls the kernel every period.
 // Firmware: starts the program, which runs duration/period updates on its own timer; the kernel
 // runs on until it exits (a trap or non-zero exit becomes a RunFailure).
