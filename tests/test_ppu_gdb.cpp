@@ -3,7 +3,6 @@
 // continue to exit), and the remote protocol spoken directly for what batch gdb cannot show:
 // the target description, register and memory packets, software breakpoints, Ctrl-C, kill.
 #include <arpa/inet.h>
-#include "salvo_paths.hpp"
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "salvo_paths.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -268,36 +268,56 @@ TEST(PpuGdb, DetachLetsTheProgramRunToItsEnd) {
 
 }  // namespace
 
-TEST(PpuGdb, SalvoRunStopsTheSalFirmwareForGdb) {
-  // `salvo run --gdb`: the SAL firmware on the chip waits at its entry; a breakpoint on its
-  // update function is hit once the network runs, and after detaching the run completes.
-  if (!have_gdb()) GTEST_SKIP() << "gdb-multiarch not installed";
-  std::string update_addr;
+// `salvo run --gdb`: the experiment's firmware waits at its entry; a breakpoint on `function`
+// is hit once the experiment runs, and after detaching the run completes.
+void expect_run_stops_at(const std::string& elf, const std::string& function,
+                         std::vector<std::string> args, const std::string& tag) {
+  std::string addr;
   {
-    FILE* p =
-        popen(("riscv64-unknown-elf-nm " + fw("sal.elf") + " | grep ' t update$'").c_str(), "r");
+    FILE* p = popen(
+        ("riscv64-unknown-elf-nm " + fw(elf) + " | grep -i ' t " + function + "$'").c_str(), "r");
     char b[128] = {0};
-    if (p && fgets(b, sizeof b, p)) update_addr = std::string(b).substr(0, 8);
+    if (p && fgets(b, sizeof b, p)) addr = std::string(b).substr(0, 8);
     if (p) pclose(p);
   }
-  ASSERT_EQ(update_addr.size(), 8u);
-  const std::string out = "/tmp/salvo_test_rungdb_" + std::to_string(getpid());
-  PpuRunChild run(
-      {"--chip", std::string(SALVO_SOURCE_DIR) + "/configs/chips/mini.yaml", "--set",
-       "experiment.layer_a=3", "--set", "experiment.layer_b=3", "--set",
-       "experiment.duration_us=10000", "--set", "experiment.sensor_gain_calibration_us=0",
-       "--no-plots", "--out", out, "--gdb", "0"},
-      "run");
+  ASSERT_EQ(addr.size(), 8u) << function << " not in " << elf;
+  const std::string out = "/tmp/salvo_test_rungdb_" + tag + "_" + std::to_string(getpid());
+  args.insert(args.begin(), {"--chip", std::string(SALVO_SOURCE_DIR) + "/configs/chips/mini.yaml"});
+  for (const char* a : {"--no-plots", "--gdb", "0", "--out"}) args.push_back(a);
+  args.push_back(out);
+  PpuRunChild run(args, "run");
   const int port = run.port();
   ASSERT_GT(port, 0) << run.output();
   Rsp g(port);
   ASSERT_TRUE(g.connected());
-  EXPECT_EQ(g.ask("Z0," + update_addr + ",2"), "OK");
+  EXPECT_EQ(g.ask("Z0," + addr + ",2"), "OK");
   EXPECT_EQ(g.ask("c").substr(0, 3), "T05");
   std::string le;  // the address as the pc register reads it
-  for (int i = 6; i >= 0; i -= 2) le += update_addr.substr(static_cast<std::size_t>(i), 2);
+  for (int i = 6; i >= 0; i -= 2) le += addr.substr(static_cast<std::size_t>(i), 2);
   EXPECT_EQ(g.ask("p20"), le);
-  EXPECT_EQ(g.ask("z0," + update_addr + ",2"), "OK");
+  EXPECT_EQ(g.ask("z0," + addr + ",2"), "OK");
   EXPECT_EQ(g.ask("D"), "OK");
   EXPECT_EQ(run.finish(), 0) << run.output();
+}
+
+TEST(PpuGdb, SalvoRunStopsTheSalFirmwareForGdb) {
+  if (!have_gdb()) GTEST_SKIP() << "gdb-multiarch not installed";
+  expect_run_stops_at(
+      "sal.elf", "update",
+      {"--set", "experiment.layer_a=3", "--set", "experiment.layer_b=3", "--set",
+       "experiment.duration_us=10000", "--set", "experiment.sensor_gain_calibration_us=0"},
+      "sal");
+}
+
+TEST(PpuGdb, SalvoRunStopsTheSamplingFirmwareForGdb) {
+  // The sampling executor goes through the same FirmwareHost, so `run --gdb` reaches it too.
+  if (!have_gdb()) GTEST_SKIP() << "gdb-multiarch not installed";
+  expect_run_stops_at(
+      "sampling.elf", "tick",
+      {"--experiment", std::string(SALVO_SOURCE_DIR) + "/configs/experiments/sampling.yaml",
+       "--set", "experiment.executor=firmware", "--set", "experiment.neurons=3", "--set",
+       "experiment.iterations=2", "--set", "experiment.sample_us=1000", "--set",
+       "experiment.validation_us=2000", "--set", "experiment.sensor_calibration_us=2000", "--set",
+       "experiment.activation_points=3", "--set", "experiment.activation_window_us=500"},
+      "sampling");
 }

@@ -2,15 +2,16 @@
 // analytic references, the measured activation function of a mismatch-free chip against the
 // logistic shape, and a short learning run on the mini chip that must lower D_KL.
 #include <algorithm>
-#include "salvo_paths.hpp"
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "salvo_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "emulator/config/config.hpp"
 #include "emulator/experiments/sampling/sampling_calibration.hpp"
 #include "tests/salvo_run.hpp"
 
@@ -45,6 +46,29 @@ TEST(SamplingMath, LogisticFitRecoversItsParameters) {
   // A curve that saturates at 0.8 is not a logistic: the fit says so through its error.
   for (auto& v : p) v *= 0.8;
   EXPECT_GT(fit_logistic(x, p).max_error, 0.03);
+}
+
+TEST(SamplingMath, ADivergedActivationFitStillMapsToValidLeakCodes) {
+  // A fit from too few or flat points can leave u0/α with no meaning (here NaN and 1e9): the
+  // mapping must still give leak codes the parameter memory takes (it once wrote 1.4e9).
+  const auto chip = salvo::config::load_chip(kMini, {"chip.noise.membrane_mV_rms=0"}).chip_config;
+  salvo::AnalogCore core(chip, 3);
+  const SalNetwork net = setup_sal_network(core, NeuronDrive{}, 2);
+  ActivationCalibration cal;
+  cal.mV_per_code = 1.17;
+  cal.neurons.resize(2);
+  cal.neurons[0].codes = {600, 610, 620};
+  cal.neurons[0].fit.u0 = std::nan("");
+  cal.neurons[1].codes = {500, 520, 540};
+  cal.neurons[1].fit.u0 = 1e9;
+  cal.neurons[1].fit.alpha = 3;
+  const BoltzmannMapping map(core, net, cal, {});
+  for (int i = 0; i < 2; ++i)
+    for (double b : {-2.0, 0.0, 2.0}) {
+      const double u = map.bias_code(i, b);
+      EXPECT_TRUE(std::isfinite(u)) << i;
+      EXPECT_NEAR(u, cal.neurons[i].codes[1], 20.0) << i << " b " << b;  // around its sweep
+    }
 }
 
 TEST(SamplingMath, PspShapeFactor) {

@@ -169,8 +169,8 @@ bool Chip::write(int half, std::uint32_t addr, unsigned len, double t_us, std::u
   }
   CadcState& cadc = cadc_[half];
   if (addr == mm::kCadcCtrl && len == 4) {
-    const std::uint32_t row = value & 0xFFFF;
-    const bool membrane = (value >> 16) & 1u;
+    const std::uint32_t row = value & mm::kCadcRowMask;
+    const bool membrane = (value & mm::kCadcMembraneMode) != 0;
     if (!membrane && row >= rows) return false;
     // A conversion requested while one runs starts when the converter is free.
     const double start = std::max(t_us, cadc.busy_until_us);
@@ -188,8 +188,8 @@ bool Chip::write(int half, std::uint32_t addr, unsigned len, double t_us, std::u
     return true;
   }
   if (addr == mm::kSensorReset && len == 4) {
-    const std::uint32_t row = value & 0xFFFF;
-    if (row == 0xFFFF) {
+    const std::uint32_t row = value & mm::kCadcRowMask;
+    if (row == mm::kSensorResetAll) {
       core_.sensors(half).reset_all(t_us);
       return true;
     }

@@ -1,6 +1,7 @@
 // The plasticity processor's view of the chip: address regions and the chip-window
-// register layout (offsets from kChipWindowBase). firmware/libppu/include/ppu/chip_regs.h
-// mirrors these numbers for C firmware; docs/memory-map.md lists them.
+// register layout (offsets from kChipWindowBase) — the one source on the emulator side.
+// firmware/libppu/include/ppu/chip_regs.h and regs.h carry the same numbers for C firmware;
+// tests/test_memory_map.cpp checks at compile time that they agree; docs/memory-map.md lists them.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,9 @@ constexpr std::uint32_t kRateCounters = 0x0004'0000;  // + neuron, byte; write r
 constexpr std::uint32_t kRateCounterResetAll = 0x0004'1000;
 constexpr std::uint32_t kRowConfig = 0x0005'0000;  // + row*4, bit 0 sign (1 = inhibitory)
 constexpr std::uint32_t kRowStride = 256;
+constexpr std::uint32_t kCadcRowMask = 0xFFFF;         // kCadcCtrl / kSensorReset: the row
+constexpr std::uint32_t kCadcMembraneMode = 1u << 16;  // kCadcCtrl: convert the membranes
+constexpr std::uint32_t kSensorResetAll = 0xFFFF;      // kSensorReset: every row
 constexpr std::uint32_t kNeuronParamStride = 64;
 
 }  // namespace salvo::memory_map

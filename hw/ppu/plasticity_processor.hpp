@@ -17,6 +17,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "hw/chip/memory_map.hpp"
 #include "hw/common/chip_config.hpp"
 #include "hw/ppu/elf_image.hpp"
 #include "hw/ppu/processor_bus.hpp"
@@ -27,10 +28,11 @@
 namespace salvo::ppu {
 
 // Address map of the processor (docs/memory-map.md).
-constexpr std::uint32_t kSramBase = 0x8000'0000;
-constexpr std::uint32_t kPeripheralBase = 0x1000'0000;
-constexpr std::uint32_t kChipWindowBase = 0x4000'0000;
-constexpr std::uint32_t kChipWindowSize = 0x4000'0000;
+// (One source: hw/chip/memory_map.hpp; tests/test_memory_map.cpp ties firmware's headers to it.)
+using memory_map::kChipWindowBase;
+using memory_map::kChipWindowSize;
+using memory_map::kPeripheralBase;
+using memory_map::kSramBase;
 
 struct PlasticityProcessorParams {
   std::string name = "ppu0";  // prefix of console lines and reports

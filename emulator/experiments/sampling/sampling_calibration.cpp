@@ -262,10 +262,24 @@ BoltzmannMapping::BoltzmannMapping(AnalogCore& core, const SalNetwork& net,
   if (static_cast<int>(cal.neurons.size()) != n_)
     throw UserError(fmt::format("activation calibration holds {} neurons, the network has {}",
                                 cal.neurons.size(), n_));
+  const double code_max = core.parameters().code_max();
   for (const auto& a : cal.neurons) {
-    u0_.push_back(a.fit.u0);
-    alpha_code_.push_back(a.fit.alpha);
-    alpha_mV_.push_back(a.fit.alpha * cal.mV_per_code);
+    double u0 = a.fit.u0, alpha = a.fit.alpha;
+    // A fit that diverged (few or flat points) gives numbers no leak code can carry: such a
+    // neuron keeps the middle of its sweep (its p = ½ bisection code) and a slope of an eighth
+    // of the sweep, so it stays in the network at a sane operating point (it is reported as
+    // not fitted in activation_fits_ok).
+    if (!std::isfinite(u0) || u0 < 0 || u0 > code_max || !std::isfinite(alpha) || alpha <= 0) {
+      const auto [lo, hi] =
+          a.codes.empty() ? std::pair<int, int>{0, 0}
+                          : std::pair<int, int>{*std::min_element(a.codes.begin(), a.codes.end()),
+                                                *std::max_element(a.codes.begin(), a.codes.end())};
+      u0 = a.codes.empty() ? 0.5 * code_max : 0.5 * (lo + hi);
+      alpha = std::max(1.0, (hi - lo) / 8.0);
+    }
+    u0_.push_back(u0);
+    alpha_code_.push_back(alpha);
+    alpha_mV_.push_back(alpha * cal.mV_per_code);
   }
   // PSP per code from the oracle at full code (then the rows are restored).
   auto& syn = core.synapses(net.half);
