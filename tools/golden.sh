@@ -55,7 +55,7 @@ case "${1:-}" in
           summary.json)
             strip='del(.wall_time_s) | del(.salvo_version) | walk(if type == "object" then with_entries(select(.key | test("wall") | not)) else . end)'
             if ! diff -q <(jq -S "$strip" "$f") <(jq -S "$strip" "$b/$name/$base") >/dev/null; then
-              echo "$name/$base differs:"; diff <(jq -S "$strip" "$f") <(jq -S "$strip" "$b/$name/$base") | head -20; bad=1
+              echo "$name/$base differs:"; diff <(jq -S "$strip" "$f") <(jq -S "$strip" "$b/$name/$base") | head -20 || true; bad=1
             fi ;;
           config.yaml)
             diff -q <(grep -v salvo_version "$f") <(grep -v salvo_version "$b/$name/$base") >/dev/null ||
