@@ -2,13 +2,17 @@
 // simulated membrane, label-exact delivery, causal timing, reproducibility, rate counters
 // and run-time parameter writes.
 #include <algorithm>
-#include "salvo_paths.hpp"
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include "salvo_paths.hpp"
 
 #include <gtest/gtest.h>
 
 #include "emulator/config/config.hpp"
 #include "hw/chip/analog_core.hpp"
+#include "salvo_run.hpp"
 
 using namespace salvo;
 
@@ -165,4 +169,108 @@ TEST(AnalogCore, ParameterWritesChangeTheCircuitAtRunTime) {
   // The membrane relaxes to the new leak.
   core.advance_to(200.0);
   EXPECT_NEAR(core.neurons().v_mV(4), core.neurons().params(4).v_leak_mV, 0.01);
+}
+
+namespace {
+
+struct TwoHalfRun {
+  std::vector<RecordedSpike> spikes;
+  std::vector<double> v_mV;
+  std::vector<double> sensors_lsb;
+};
+
+// Both halves of a two-half mini chip driven by background Poisson rows, with membrane noise,
+// mismatch and sensors on, run on `threads` host threads.
+TwoHalfRun two_half_run(int threads) {
+  auto cfg = mini({"chip.halves=2"});
+  cfg.noise.membrane_mV_rms = 1.0;
+  AnalogCore core(cfg, 17);
+  core.set_threads(threads);
+  EXPECT_EQ(core.threads(), threads);
+  core.select_drivers_by_index();
+  core.route_all_inputs_round_robin();
+  for (int h = 0; h < 2; ++h) {
+    for (int r = 0; r < 8; ++r)
+      for (int c = 0; c < 32; ++c)
+        core.synapses(h).set_weight(r, c, 20 + r), core.synapses(h).set_label(r, c, 0);
+    for (int r = 0; r < 8; r += 2) {
+      auto& src = core.add_background();
+      src.configure(BackgroundSource::Mode::kPoisson, 1.5e6, AnalogCore::row_label(h, r, 2, 0));
+    }
+  }
+  for (int n = 0; n < core.neurons_total(); ++n) core.set_neuron_label(n, 0x3F00);
+  core.advance_to(400.0);
+  TwoHalfRun out;
+  out.spikes = core.spikes();
+  for (int n = 0; n < core.neurons_total(); ++n) out.v_mV.push_back(core.neurons().v_mV(n));
+  for (int h = 0; h < 2; ++h)
+    for (int r = 0; r < 8; ++r)
+      for (int c = 0; c < 32; ++c)
+        for (auto ch : {SensorChannel::kCausal, SensorChannel::kAcausal})
+          out.sensors_lsb.push_back(core.sensors(h).accumulated_lsb(ch, r, c, 400.0));
+  return out;
+}
+
+}  // namespace
+
+TEST(AnalogCore, ResultsDoNotDependOnTheThreadCount) {
+  const TwoHalfRun one = two_half_run(1), two = two_half_run(2);
+  ASSERT_GT(one.spikes.size(), 200u);
+  bool both_halves = false;
+  for (const auto& s : one.spikes) both_halves |= s.neuron >= 32;
+  EXPECT_TRUE(both_halves);
+  ASSERT_EQ(one.spikes.size(), two.spikes.size());
+  for (std::size_t i = 0; i < one.spikes.size(); ++i) {
+    EXPECT_EQ(one.spikes[i].t_us, two.spikes[i].t_us) << i;
+    EXPECT_EQ(one.spikes[i].neuron, two.spikes[i].neuron) << i;
+  }
+  EXPECT_EQ(one.v_mV, two.v_mV);
+  EXPECT_EQ(one.sensors_lsb, two.sensors_lsb);
+  double charge = 0;
+  for (double x : one.sensors_lsb) charge += x;
+  EXPECT_GT(charge, 0.0);
+}
+
+TEST(AnalogCore, ThreadsBeyondTheHalvesAreNotUsed) {
+  AnalogCore core(mini(), 1);  // one half
+  core.set_threads(4);
+  EXPECT_EQ(core.threads(), 1);
+}
+
+// What a user runs: `salvo run --threads 1` and `--threads 2` write identical results
+// (firmware on the processor, sensors, mismatch, noise, two halves).
+TEST(AnalogCore, SalvoRunThreadsOneAndTwoGiveIdenticalOutputs) {
+  namespace fs = std::filesystem;
+  const std::string args =
+      "--chip " + std::string(SALVO_SOURCE_DIR) +
+      "/configs/chips/mini.yaml --set chip.halves=2 --set experiment.layer_a=6 "
+      "--set experiment.layer_b=6 --set experiment.duration_us=6000 "
+      "--set experiment.sensor_gain_calibration_us=4000 --set experiment.functional_window_us=4000 "
+      "--no-plots";
+  const auto a = salvo::testing::salvo_run("threads1", args + " --threads 1");
+  const auto b = salvo::testing::salvo_run("threads2", args + " --threads 2");
+  ASSERT_EQ(a.code, 0) << a.output;
+  ASSERT_EQ(b.code, 0) << b.output;
+  int files = 0;
+  for (const auto& f : fs::directory_iterator(a.out)) {
+    const std::string name = f.path().filename().string();
+    if (name == "summary.json") continue;
+    std::ifstream fa(f.path()), fb(b.out / name);
+    ASSERT_TRUE(fb.good()) << name;
+    const std::string ca((std::istreambuf_iterator<char>(fa)), {}),
+        cb((std::istreambuf_iterator<char>(fb)), {});
+    EXPECT_EQ(ca, cb) << name;
+    ++files;
+  }
+  EXPECT_GE(files, 3);
+  auto strip = [](nlohmann::json j) {
+    j.erase("wall_time_s");
+    return j;
+  };
+  EXPECT_EQ(strip(a.summary).dump(), strip(b.summary).dump());
+  EXPECT_GT(a.summary["spikes"].get<long>(), 0);
+  // Bad values are a one-line usage error.
+  const auto bad = salvo::testing::salvo_run("threads0", args + " --threads 0");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("--threads"), std::string::npos) << bad.output;
 }

@@ -2,6 +2,7 @@
 // tight Boost.Odeint reference (AdEx), and against the OU noise theory.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -590,6 +591,156 @@ TEST(NeuronArray, NoiseIsReproducibleFromTheSeed) {
   const auto sa2 = run(a, 300.0);
   ASSERT_EQ(sa2.size(), sa.size());
   for (std::size_t k = 0; k < sa.size(); ++k) EXPECT_EQ(sa2[k].time_us, sa[k].time_us);
+}
+
+// Groups (the chip's halves) step independently, each with its own noise stream: group 0 is
+// the same array as the first group's neurons alone; the order in which groups step within a
+// step does not matter; neuron numbers and input buffers map across the per-group padding.
+TEST(NeuronArray, GroupsStepIndependentlyWithTheirOwnNoiseStreams) {
+  std::vector<NeuronCircuitParams> ps(20, lif());
+  for (int i = 0; i < 20; ++i) {
+    ps[i].noise_v_rms_mV = 2.0;
+    ps[i].noise_tau_us = i % 3 == 0 ? 0.1 : 1.0;  // some neurons need the second draw
+    ps[i].i_offset_nA = 40.0 + 0.5 * i;           // near rheobase: noise decides the spikes
+  }
+  NeuronArray split(ps, 0.1, 21, 12), reordered(ps, 0.1, 21, 12);
+  NeuronArray first(std::vector<NeuronCircuitParams>(ps.begin(), ps.begin() + 12), 0.1, 21);
+  EXPECT_EQ(split.groups(), 2);
+  EXPECT_EQ(split.group_size(), 12);
+  std::vector<NeuronSpike> s_split, s_reordered, s_first;
+  for (int k = 0; k < 3000; ++k) {
+    const double t = k * 0.1;
+    if (k == 1000) {  // an input to a neuron of group 1
+      split.add_exc_input(13, 80.0);
+      reordered.add_exc_input(13, 80.0);
+    }
+    split.step(t, s_split);
+    std::vector<NeuronSpike> g1, g0;
+    reordered.step_group(1, t, g1);
+    reordered.step_group(0, t, g0);
+    reordered.end_step();
+    g0.insert(g0.end(), g1.begin(), g1.end());
+    std::sort(g0.begin(), g0.end(), [](const NeuronSpike& a, const NeuronSpike& b) {
+      return a.time_us < b.time_us || (a.time_us == b.time_us && a.neuron < b.neuron);
+    });
+    s_reordered.insert(s_reordered.end(), g0.begin(), g0.end());
+    first.step(t, s_first);
+  }
+  ASSERT_GT(s_split.size(), 50u);
+  ASSERT_EQ(s_split.size(), s_reordered.size());
+  for (std::size_t k = 0; k < s_split.size(); ++k) {
+    EXPECT_EQ(s_split[k].time_us, s_reordered[k].time_us);
+    EXPECT_EQ(s_split[k].neuron, s_reordered[k].neuron);
+  }
+  std::vector<NeuronSpike> g0_only;
+  for (const auto& sp : s_split)
+    if (sp.neuron < 12) g0_only.push_back(sp);
+  ASSERT_EQ(g0_only.size(), s_first.size());
+  for (std::size_t k = 0; k < s_first.size(); ++k) {
+    EXPECT_EQ(g0_only[k].time_us, s_first[k].time_us);
+    EXPECT_EQ(g0_only[k].neuron, s_first[k].neuron);
+  }
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(split.v_mV(i), reordered.v_mV(i)) << i;
+    if (i < 12) {
+      EXPECT_EQ(split.v_mV(i), first.v_mV(i)) << i;
+    }
+  }
+  // Only neuron 13 got the input: without it, every other neuron spikes exactly as before.
+  NeuronArray no_input(ps, 0.1, 21, 12);
+  std::vector<NeuronSpike> s_no_input;
+  for (int k = 0; k < 3000; ++k) no_input.step(k * 0.1, s_no_input);
+  auto train = [](const std::vector<NeuronSpike>& s, int n) {
+    std::vector<double> t;
+    for (const auto& sp : s)
+      if (sp.neuron == n) t.push_back(sp.time_us);
+    return t;
+  };
+  for (int n = 0; n < 20; ++n) {
+    if (n == 13)
+      EXPECT_NE(train(s_split, n), train(s_no_input, n));
+    else
+      EXPECT_EQ(train(s_split, n), train(s_no_input, n)) << n;
+  }
+  EXPECT_FALSE(train(s_split, 19).empty());
+  NeuronState st = split.state(15);
+  st.v_mV = 700.0;
+  split.set_state(15, st);
+  EXPECT_EQ(split.v_mV(15), 700.0);
+  EXPECT_NE(split.v_mV(14), 700.0);
+  EXPECT_NE(split.v_mV(16), 700.0);
+}
+
+// Idle blocks sleep and are replayed when touched: every spike and every state read is
+// bit-identical to stepping all blocks all the time, whether a block wakes through input, a
+// state read or a parameter write.
+TEST(NeuronArray, SleepingIdleBlocksIsBitIdenticalToSteppingThem) {
+  std::vector<NeuronCircuitParams> ps(64, lif());
+  for (int i = 0; i < 64; ++i) {
+    ps[i].noise_v_rms_mV = 1.0;
+    ps[i].noise_tau_us = i % 5 == 0 ? 0.1 : 1.0;  // some need the second draw
+    ps[i].v_leak_mV = 600.0 + (i % 7);
+    if (i < 16) ps[i].i_offset_nA = 43.0 + 0.3 * i;  // blocks 0-1 busy: noise-driven spikes
+  }
+  NeuronArray asleep(ps, 0.1, 5, 40), awake(ps, 0.1, 5, 40);
+  awake.set_sleep(false);
+  std::vector<NeuronSpike> sa, sb;
+  std::vector<double> reads_a, reads_b;
+  for (int k = 0; k < 20000; ++k) {
+    const double t = k * 0.1;
+    if (k % 3000 == 1500) {  // a big input to an idle neuron: its block wakes and spikes
+      asleep.add_exc_input(45, 250.0);
+      awake.add_exc_input(45, 250.0);
+    }
+    if (k % 2500 == 700) {  // a state read of an idle neuron
+      reads_a.push_back(asleep.v_mV(30));
+      reads_b.push_back(awake.v_mV(30));
+    }
+    if (k == 9000) {  // a parameter write to an idle neuron
+      NeuronCircuitParams p = ps[60];
+      p.v_leak_mV = 640.0;
+      asleep.set_params(60, p);
+      awake.set_params(60, p);
+    }
+    asleep.step(t, sa);
+    awake.step(t, sb);
+  }
+  ASSERT_GT(sa.size(), 100u);
+  ASSERT_EQ(sa.size(), sb.size());
+  int from_45 = 0;
+  for (std::size_t k = 0; k < sa.size(); ++k) {
+    EXPECT_EQ(sa[k].time_us, sb[k].time_us) << k;
+    EXPECT_EQ(sa[k].neuron, sb[k].neuron) << k;
+    from_45 += sa[k].neuron == 45;
+  }
+  EXPECT_GE(from_45, 5);
+  EXPECT_EQ(reads_a, reads_b);
+  for (int i = 0; i < 64; ++i) {
+    const NeuronState x = asleep.state(i), y = awake.state(i);
+    EXPECT_EQ(x.v_mV, y.v_mV) << i;
+    EXPECT_EQ(x.i_exc_nA, y.i_exc_nA) << i;
+    EXPECT_EQ(x.i_noise_nA, y.i_noise_nA) << i;
+  }
+  // Most idle block-steps were skipped, and nothing crossed threshold while asleep.
+  EXPECT_GT(asleep.block_steps_skipped(), 20000u * 3);
+  EXPECT_LT(asleep.block_steps_replayed(), asleep.block_steps_skipped());
+  EXPECT_EQ(awake.block_steps_skipped(), 0u);
+  EXPECT_EQ(asleep.late_spikes(), 0u);
+}
+
+// A block whose membrane may reach threshold (noise margin) never sleeps.
+TEST(NeuronArray, BlocksNearThresholdStayAwake) {
+  NeuronCircuitParams p = lif();
+  p.noise_v_rms_mV = 1.0;
+  p.i_offset_nA = 42.0;  // V_inf 9 mV below threshold: within 12 sigma
+  NeuronArray a(std::vector<NeuronCircuitParams>(8, p), 0.1, 3);
+  std::vector<NeuronSpike> out;
+  for (int k = 0; k < 2000; ++k) a.step(k * 0.1, out);
+  EXPECT_EQ(a.block_steps_skipped(), 0u);
+  p.i_offset_nA = 30.0;  // 64 mV below: sleeps
+  NeuronArray b(std::vector<NeuronCircuitParams>(8, p), 0.1, 3);
+  for (int k = 0; k < 2000; ++k) b.step(k * 0.1, out);
+  EXPECT_GT(b.block_steps_skipped(), 1000u);
 }
 
 TEST(NeuronArray, NoNoiseWhenSigmaIsZero) {

@@ -14,16 +14,43 @@
 #include "emulator/experiments/registry.hpp"
 #include "emulator/session/run_context.hpp"
 #include "emulator/output/run_output.hpp"
+#include "hw/chip/analog_core.hpp"
 #include "hw/common/error.hpp"
+#include "hw/common/worker_pool.hpp"
 
 namespace salvo::cli {
 
 namespace po = boost::program_options;
 
+namespace {
+
+// --threads, else $SALVO_THREADS (sweeps set it for their points), else every available CPU.
+int run_threads(const po::variables_map& vm) {
+  constexpr int kMax = 256;
+  const std::string allowed = fmt::format("1 .. {}", kMax);
+  if (vm.count("threads")) {
+    const int n = vm["threads"].as<int>();
+    if (n < 1 || n > kMax)
+      throw OptionError("run", "--threads", fmt::format("{} is out of range", n), allowed);
+    return n;
+  }
+  if (const char* env = std::getenv("SALVO_THREADS"); env && *env) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (*end != '\0' || n < 1 || n > kMax)
+      throw OptionError("run", "SALVO_THREADS", fmt::format("'{}' is not a thread count", env),
+                        allowed);
+    return static_cast<int>(n);
+  }
+  return WorkerPool::available_cpus();
+}
+
+}  // namespace
+
 int cmd_run(const Args& args) {
   po::options_description desc(
       "usage: salvo run [--chip FILE] [--experiment FILE] [--seed N] [--out DIR] [--set "
-      "KEY=VALUE]... [--no-plots] [--gdb PORT]\n\n"
+      "KEY=VALUE]... [--no-plots] [--gdb PORT] [--threads N]\n\n"
       "Runs one experiment on one emulated chip instance. With no options: the default\n"
       "experiment on configs/chips/reference.yaml. Results go to --out (default "
       "out/<experiment>).\n\n"
@@ -42,7 +69,10 @@ int cmd_run(const Args& args) {
       "no-plots", "skip the PNG plots (sweeps, benchmarks)")(
       "gdb", po::value<int>(),
       "the plasticity firmware waits at its first instruction for gdb-multiarch on "
-      "127.0.0.1:PORT (0 = any free port; `target remote :PORT`)");
+      "127.0.0.1:PORT (0 = any free port; `target remote :PORT`)")(
+      "threads", po::value<int>(),
+      "host threads advancing the chip halves in parallel (default: $SALVO_THREADS, else the "
+      "CPUs available; results are identical for every N)");
   po::variables_map vm = parse_options("run", desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\nexperiments:\n";
@@ -57,6 +87,7 @@ int cmd_run(const Args& args) {
       throw UserError(
           fmt::format("salvo run: --gdb {}: allowed 0 .. 65535 (0 = any free port)", gdb_port));
   }
+  AnalogCore::set_default_threads(run_threads(vm));
   if (chip_file.empty()) chip_file = config::default_chip_file();
   if (experiment_file.empty()) experiment_file = config::default_experiment_file();
   const auto cfg = config::load(chip_file, experiment_file, sets, seed);

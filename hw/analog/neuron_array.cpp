@@ -194,11 +194,16 @@ NeuronArray::NeuronArray(int neurons, double dt_us, std::uint64_t seed)
 }
 
 NeuronArray::NeuronArray(const std::vector<NeuronCircuitParams>& params, double dt_us,
-                         std::uint64_t seed)
-    : dt_us_(dt_us), seed_(seed), noise_normals_(make_engine(seed, Stream::kMembraneNoise)) {
+                         std::uint64_t seed, int group_size)
+    : dt_us_(dt_us), seed_(seed) {
   if (!(dt_us > 0.0) || !std::isfinite(dt_us)) {
     throw UserError("neurons.dt_us = " + std::to_string(dt_us) + ": must be a positive time");
   }
+  if (group_size < 0) throw InternalError("NeuronArray: negative group size");
+  const int n = static_cast<int>(params.size());
+  group_size_ = std::max(1, group_size > 0 ? std::min(group_size, n) : n);
+  group_stride_ = (group_size_ + kBlock - 1) / kBlock * kBlock;
+  groups_ = (n + group_size_ - 1) / group_size_;
   init(params);
 }
 
@@ -207,15 +212,16 @@ int NeuronArray::idx(int neuron) const {
     throw InternalError("NeuronArray: neuron " + std::to_string(neuron) + " out of range 0.." +
                         std::to_string(n_ - 1));
   }
-  return neuron;
+  return neuron / group_size_ * group_stride_ + neuron % group_size_;
 }
 
 void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   n_ = static_cast<int>(params.size());
-  n_pad_ = (n_ + kBlock - 1) / kBlock * kBlock;
+  n_pad_ = groups_ * group_stride_;
   const std::size_t np = static_cast<std::size_t>(n_pad_);
   const std::size_t nb = np / kBlock;
-  params_ = params;
+  params_.assign(np, NeuronCircuitParams{});
+  for (int k = 0; k < n_; ++k) params_[static_cast<std::size_t>(idx(k))] = params[k];
   noise_.assign(np, MembraneNoiseCoefficients{});
   lin_.assign(np, Linear{});
   cur_.assign(nb, StateBlock{});
@@ -236,14 +242,27 @@ void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   kappa2_.assign(np, 0.0);
   block_flag_.assign(nb, 0);
   block_exp_.assign(nb, 0);
+  block_second_draw_.assign(nb, 0);
+  noise_normals_.clear();
+  for (std::size_t b = 0; b < nb; ++b)
+    noise_normals_.emplace_back(make_engine(seed_, Stream::kMembraneNoise, b));
+  asleep_.assign(nb, 0);
+  asleep_from_step_.assign(nb, 0);
+  asleep_from_us_.assign(nb, 0.0);
+  group_steps_.assign(static_cast<std::size_t>(groups_), 0);
+  asleep_count_.assign(static_cast<std::size_t>(groups_), 0);
+  sleep_stats_.assign(static_cast<std::size_t>(groups_), SleepStats{});
+  block_real_.assign(nb, 0);
+  for (int k = 0; k < n_pad_; ++k) block_real_[k / kBlock] += real_slot(k) ? 1 : 0;
   kind_.assign(np, 0);
-  for (int i = 0; i < n_; ++i) derive(i);
+  for (int k = 0; k < n_; ++k) derive(idx(k));
   reset();
 }
 
 void NeuronArray::set_params(int neuron, const NeuronCircuitParams& p) {
-  const int i = idx(neuron);
+  const int i = awake_idx(neuron);
   const NeuronCircuitParams old = params_[i];
+  const bool before[3] = {noise_on_, noise_second_draw_, any_adaptation_};
   params_[i] = p;
   try {
     derive(i);
@@ -252,6 +271,14 @@ void NeuronArray::set_params(int neuron, const NeuronCircuitParams& p) {
     derive(i);
     throw;
   }
+  const bool after[3] = {noise_on_, noise_second_draw_, any_adaptation_};
+  if (std::equal(before, before + 3, after)) return;
+  // Whether blocks draw noise and which common path runs is decided array-wide: sleeping
+  // blocks first replay the steps they skipped as those ran then.
+  noise_on_ = before[0], noise_second_draw_ = before[1], any_adaptation_ = before[2];
+  for (int b = 0; b < static_cast<int>(asleep_.size()); ++b)
+    if (asleep_[b]) wake(b);
+  noise_on_ = after[0], noise_second_draw_ = after[1], any_adaptation_ = after[2];
 }
 
 namespace {
@@ -267,28 +294,28 @@ void check(bool ok, int neuron, const char* what) {
 void NeuronArray::derive(int i) {
   const NeuronCircuitParams& p = params_[i];
   auto positive_tau = [](double t) { return t > 0.0; };  // +inf allowed, NaN rejected
-  check(p.c_mem_pF > 0.0 && std::isfinite(p.c_mem_pF), i, "c_mem_pF must be > 0");
-  check(positive_tau(p.tau_mem_us), i, "tau_mem_us must be > 0");
-  check(positive_tau(p.tau_syn_exc_us), i, "tau_syn_exc_us must be > 0");
-  check(positive_tau(p.tau_syn_inh_us), i, "tau_syn_inh_us must be > 0");
-  check(p.t_ref_us >= 0.0, i, "t_ref_us must be >= 0");
+  check(p.c_mem_pF > 0.0 && std::isfinite(p.c_mem_pF), neuron_of(i), "c_mem_pF must be > 0");
+  check(positive_tau(p.tau_mem_us), neuron_of(i), "tau_mem_us must be > 0");
+  check(positive_tau(p.tau_syn_exc_us), neuron_of(i), "tau_syn_exc_us must be > 0");
+  check(positive_tau(p.tau_syn_inh_us), neuron_of(i), "tau_syn_inh_us must be > 0");
+  check(p.t_ref_us >= 0.0, neuron_of(i), "t_ref_us must be >= 0");
   check(std::isfinite(p.v_leak_mV) && std::isfinite(p.v_reset_mV) &&
             !std::isnan(p.v_threshold_mV) && std::isfinite(p.v_exp_mV),
-        i, "potentials must be finite");
-  check(p.v_min_mV < p.v_max_mV, i, "v_min_mV must be below v_max_mV");
-  check(!p.exponential || (p.delta_t_mV >= 0.0 && std::isfinite(p.delta_t_mV)), i,
+        neuron_of(i), "potentials must be finite");
+  check(p.v_min_mV < p.v_max_mV, neuron_of(i), "v_min_mV must be below v_max_mV");
+  check(!p.exponential || (p.delta_t_mV >= 0.0 && std::isfinite(p.delta_t_mV)), neuron_of(i),
         "delta_t_mV must be >= 0");
-  check(!p.adaptation || (p.adapt_a_nS >= 0.0 && std::isfinite(p.adapt_a_nS)), i,
+  check(!p.adaptation || (p.adapt_a_nS >= 0.0 && std::isfinite(p.adapt_a_nS)), neuron_of(i),
         "adapt_a_nS must be >= 0");
-  check(!p.adaptation || std::isfinite(p.adapt_b_nA), i, "adapt_b_nA must be finite");
-  check(!p.adaptation || positive_tau(p.tau_adapt_us), i, "tau_adapt_us must be > 0");
-  check(std::isfinite(p.syn_gain_exc) && std::isfinite(p.syn_gain_inh), i,
+  check(!p.adaptation || std::isfinite(p.adapt_b_nA), neuron_of(i), "adapt_b_nA must be finite");
+  check(!p.adaptation || positive_tau(p.tau_adapt_us), neuron_of(i), "tau_adapt_us must be > 0");
+  check(std::isfinite(p.syn_gain_exc) && std::isfinite(p.syn_gain_inh), neuron_of(i),
         "synaptic gains must be finite");
-  check(std::isfinite(p.i_offset_nA), i, "i_offset_nA must be finite");
-  check(p.noise_v_rms_mV >= 0.0 && std::isfinite(p.noise_v_rms_mV), i,
+  check(std::isfinite(p.i_offset_nA), neuron_of(i), "i_offset_nA must be finite");
+  check(p.noise_v_rms_mV >= 0.0 && std::isfinite(p.noise_v_rms_mV), neuron_of(i),
         "noise_v_rms_mV must be >= 0");
-  check(p.noise_v_rms_mV == 0.0 || (p.noise_tau_us > 0.0 && std::isfinite(p.noise_tau_us)), i,
-        "noise_tau_us must be a positive finite time");
+  check(p.noise_v_rms_mV == 0.0 || (p.noise_tau_us > 0.0 && std::isfinite(p.noise_tau_us)),
+        neuron_of(i), "noise_tau_us must be a positive finite time");
 
   Linear& L = lin_[i];
   L.g_m = rate_of(p.tau_mem_us);
@@ -398,17 +425,19 @@ void NeuronArray::derive(int i) {
   noise_on_ = false;
   noise_second_draw_ = false;
   any_adaptation_ = false;
-  second_draw_neurons_.clear();
-  for (int k = 0; k < n_; ++k) {
+  for (int k = 0; k < n_pad_; ++k) {
+    if (!real_slot(k)) continue;
     noise_on_ = noise_on_ || noise_[k].innovation_nA > 0.0;
     noise_second_draw_ = noise_second_draw_ || noise_[k].second_draw;
     any_adaptation_ = any_adaptation_ || params_[k].adaptation;
-    if (noise_[k].second_draw) second_draw_neurons_.push_back(k);
   }
   if (!nc.second_draw) xi2_[i] = 0.0;  // its second term is zero: keep it exactly so
+  block_second_draw_[i / kBlock] &= static_cast<std::uint8_t>(~(1u << (i % kBlock)));
+  if (nc.second_draw)
+    block_second_draw_[i / kBlock] |= static_cast<std::uint8_t>(1u << (i % kBlock));
   block_exp_[i / kBlock] = 0;
-  for (int k = i / kBlock * kBlock; k < std::min(n_, (i / kBlock + 1) * kBlock); ++k) {
-    if (kind_[k] & kExponential)
+  for (int k = i / kBlock * kBlock; k < (i / kBlock + 1) * kBlock; ++k) {
+    if (real_slot(k) && (kind_[k] & kExponential))
       block_exp_[i / kBlock] |= static_cast<std::uint8_t>(1u << (k % kBlock));
   }
   if (!any_adaptation_) sync_constant_w();
@@ -446,14 +475,14 @@ void NeuronArray::set_rk4_rate_step(double rate_step) {
 }
 
 NeuronState NeuronArray::state(int neuron) const {
-  const int i = idx(neuron);
+  const int i = awake_idx(neuron);
   const StateBlock& s = cur_[i / kBlock];
   const int j = i % kBlock;
   return NeuronState{s.v[j], s.w[j], s.ie[j], s.ii[j], s.in[j], refr_[i]};
 }
 
 void NeuronArray::set_state(int neuron, const NeuronState& st) {
-  const int i = idx(neuron);
+  const int i = awake_idx(neuron);
   StateBlock& s = cur_[i / kBlock];
   const int j = i % kBlock;
   s.v[j] = st.v_mV;
@@ -469,55 +498,180 @@ void NeuronArray::reset() {
   for (int i = 0; i < n_pad_; ++i) {
     StateBlock& s = cur_[i / kBlock];
     const int j = i % kBlock;
-    s.v[j] = i < n_ ? params_[i].v_leak_mV : 0.0;
+    s.v[j] = real_slot(i) ? params_[i].v_leak_mV : 0.0;
     s.w[j] = s.ie[j] = s.ii[j] = s.in[j] = 0.0;
     nxt_[i / kBlock].w[j] = 0.0;
     exc_in_[i] = inh_in_[i] = xi_[i] = xi2_[i] = 0.0;
     refr_[i] = -kInf;
   }
-  noise_normals_.reset(make_engine(seed_, Stream::kMembraneNoise));
+  for (std::size_t b = 0; b < noise_normals_.size(); ++b)
+    noise_normals_[b].reset(make_engine(seed_, Stream::kMembraneNoise, b));
+  std::fill(asleep_.begin(), asleep_.end(), 0);
+  std::fill(asleep_count_.begin(), asleep_count_.end(), 0);
+  std::fill(group_steps_.begin(), group_steps_.end(), 0);
 }
 
 // ---------------------------------------------------------------------------------------
 // One step.
 
 void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
-  const double t0 = t_start_us;
-  const double t_end = t0 + dt_us_;
-
-  if (noise_on_) {
-    // N(0, 1) draws neuron by neuron: xi of every neuron, directly followed by xi2 for the
-    // neurons that need a second draw (only those: the others' second term is zero). Runs of
-    // neurons between them are drawn as one block.
-    int next = 0;
-    for (const int k : second_draw_neurons_) {
-      noise_normals_.fill(xi_.data() + next, k + 1 - next);
-      noise_normals_.fill(xi2_.data() + k, 1);
-      next = k + 1;
-    }
-    noise_normals_.fill(xi_.data() + next, n_ - next);
+  const std::size_t first = out.size();
+  for (int g = 0; g < groups_; ++g) step_group(g, t_start_us, out);
+  if (groups_ > 1 && out.size() - first > 1) {
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+              [](const NeuronSpike& a, const NeuronSpike& b) {
+                return a.time_us < b.time_us || (a.time_us == b.time_us && a.neuron < b.neuron);
+              });
   }
+  end_step();
+}
 
+void NeuronArray::end_step() { cur_.swap(nxt_); }
+
+void NeuronArray::draw_noise(int b) {
+  // N(0, 1) draws neuron by neuron from the block's own stream: xi of every neuron, directly
+  // followed by xi2 for the neurons that need a second draw (only those: the others' second
+  // term is zero).
+  StandardNormalStream& normals = noise_normals_[static_cast<std::size_t>(b)];
+  const int base = b * kBlock;
+  const int real = block_real_[static_cast<std::size_t>(b)];
+  int next = 0;
+  for (unsigned m = block_second_draw_[b]; m != 0; m &= m - 1) {
+    const int k = __builtin_ctz(m);
+    normals.fill(xi_.data() + base + next, k + 1 - next);
+    normals.fill(xi2_.data() + base + k, 1);
+    next = k + 1;
+  }
+  normals.fill(xi_.data() + base + next, real - next);
+}
+
+void NeuronArray::common_step(double t0, double t_end, int b0, int b1) {
   const int noise = noise_on_ ? (noise_second_draw_ ? 2 : 1) : 0;
   if (any_adaptation_) {
-    noise == 2   ? common_path<true, 2>(t0, t_end)
-    : noise == 1 ? common_path<true, 1>(t0, t_end)
-                 : common_path<true, 0>(t0, t_end);
+    noise == 2   ? common_path<true, 2>(t0, t_end, b0, b1)
+    : noise == 1 ? common_path<true, 1>(t0, t_end, b0, b1)
+                 : common_path<true, 0>(t0, t_end, b0, b1);
   } else {
-    noise == 2   ? common_path<false, 2>(t0, t_end)
-    : noise == 1 ? common_path<false, 1>(t0, t_end)
-                 : common_path<false, 0>(t0, t_end);
+    noise == 2   ? common_path<false, 2>(t0, t_end, b0, b1)
+    : noise == 1 ? common_path<false, 1>(t0, t_end, b0, b1)
+                 : common_path<false, 0>(t0, t_end, b0, b1);
   }
+}
+
+void NeuronArray::add_inputs(int group, float* exc, float* inh) {
+  const int n = std::min(group_size_, n_ - group * group_size_);
+  const int base = group_base(group);
+  for (int k0 = 0; k0 < n; k0 += kBlock) {
+    const int len = std::min(kBlock, n - k0);
+    // Blocks without input (all bits zero) are left alone: adding +0 changes nothing.
+    std::uint32_t bits = 0;
+    for (int k = k0; k < k0 + len; ++k) {
+      std::uint32_t e, h;
+      std::memcpy(&e, exc + k, sizeof e);
+      std::memcpy(&h, inh + k, sizeof h);
+      bits |= e | h;
+    }
+    if (bits == 0) continue;
+    const int b = (base + k0) / kBlock;
+    if (asleep_[static_cast<std::size_t>(b)]) wake(b);
+    for (int k = k0; k < k0 + len; ++k) {
+      exc_in_[base + k] += exc[k];
+      inh_in_[base + k] += inh[k];
+      exc[k] = inh[k] = 0.0f;
+    }
+  }
+}
+
+void NeuronArray::set_sleep(bool on) {
+  if (!on)
+    for (int b = 0; b < static_cast<int>(asleep_.size()); ++b)
+      if (asleep_[b]) wake(b);
+  sleep_on_ = on;
+}
+
+// Replays the steps block b skipped, exactly as step_group would have run them (same draws
+// from the block's stream, same common path), inputs being zero all that time.
+void NeuronArray::wake(int b) {
+  const std::size_t bs = static_cast<std::size_t>(b);
+  asleep_[bs] = 0;
+  const std::size_t group = static_cast<std::size_t>(b * kBlock / group_stride_);
+  --asleep_count_[group];
+  SleepStats& stats = sleep_stats_[group];
+  const std::uint64_t steps = group_steps_[group] - asleep_from_step_[bs];
+  stats.replayed += steps;
+  // Inputs that arrived for the coming step wait until the replay is done.
+  double ein[kBlock], iin[kBlock];
+  const int base = b * kBlock;
+  std::copy_n(exc_in_.data() + base, kBlock, ein);
+  std::copy_n(inh_in_.data() + base, kBlock, iin);
+  std::fill_n(exc_in_.data() + base, kBlock, 0.0);
+  std::fill_n(inh_in_.data() + base, kBlock, 0.0);
+  for (std::uint64_t k = 0; k < steps; ++k) {
+    const double t0 = asleep_from_us_[bs] + static_cast<double>(k) * dt_us_;
+    if (noise_on_) draw_noise(b);
+    common_step(t0, t0 + dt_us_, b, b + 1);
+    for (unsigned m = block_flag_[bs]; m != 0; m &= m - 1) {
+      // A crossing while asleep (the margin makes this practically impossible): the state
+      // follows it, the spike itself is too late to deliver.
+      stats.late_scratch.clear();
+      advance_slow(base + __builtin_ctz(m), t0, stats.late_scratch);
+      stats.late_spikes += stats.late_scratch.size();
+    }
+    block_flag_[bs] = 0;
+    cur_[bs] = nxt_[bs];
+  }
+  std::copy_n(ein, kBlock, exc_in_.data() + base);
+  std::copy_n(iin, kBlock, inh_in_.data() + base);
+}
+
+// Whether block b (state just computed into nxt_, the step ending at t_end) may sleep.
+bool NeuronArray::may_sleep(int b, double t_end) const {
+  if (block_flag_[b] != 0 || block_exp_[b] != 0) return false;
+  const StateBlock& s = nxt_[static_cast<std::size_t>(b)];
+  for (int j = 0; j < kBlock; ++j) {
+    const int i = b * kBlock + j;
+    if (!real_slot(i)) continue;
+    const NeuronCircuitParams& p = params_[i];
+    const Linear& L = lin_[i];
+    if (p.adaptation || refr_[i] > t_end || exc_in_[i] != 0.0 || inh_in_[i] != 0.0) return false;
+    if (!(L.g_m > 0.0)) return false;
+    // Upper bound of the noiseless membrane from now on: the larger of V and the rest
+    // potential, plus the full charge still in the excitatory and noise currents (no leak).
+    const double v_rest = p.v_leak_mV + p.i_offset_nA * L.inv_c / L.g_m;
+    auto charge = [](double i_nA, double g) { return i_nA == 0.0 ? 0.0 : i_nA / g; };
+    const double v_up =
+        std::max(s.v[j], v_rest) +
+        L.inv_c * (charge(std::max(s.ie[j], 0.0), L.g_e) + charge(std::max(-s.ii[j], 0.0), L.g_i) +
+                   charge(std::fabs(s.in[j]), L.g_n));
+    // The noise adds a Gaussian of at most the stationary spread.
+    if (!(v_up + kSleepMarginSigma * 1.05 * p.noise_v_rms_mV < p.v_threshold_mV)) return false;
+  }
+  return true;
+}
+
+void NeuronArray::step_group(int group, double t_start_us, std::vector<NeuronSpike>& out) {
+  const double t0 = t_start_us;
+  const double t_end = t0 + dt_us_;
+  const int base = group_base(group);
+  const int group_end = base + std::min(group_size_, n_ - group * group_size_);
+  const int b0 = base / kBlock, b1 = (base + group_stride_) / kBlock;
+  std::uint64_t& steps = group_steps_[static_cast<std::size_t>(group)];
+
+  for (int b = b0; b < b1; ++b) {
+    if (asleep_[b]) continue;
+    if (noise_on_) draw_noise(b);
+  }
+
+  common_step(t0, t_end, b0, b1);
 
   // Rare path: exponential term, refractoriness ending inside the step, adaptation while
   // refractory, and every threshold crossing (spike time resolved inside the step).
   const std::size_t first = out.size();
-  const int blocks = n_pad_ / kBlock;
   // The common path marked exactly the neurons that need it (one bit each), in neuron order.
-  for (int b = 0; b < blocks; ++b) {
+  for (int b = b0; b < b1; ++b) {
     for (unsigned m = block_flag_[b]; m != 0; m &= m - 1) {
       const int i = b * kBlock + __builtin_ctz(m);
-      if (i >= n_) break;
+      if (i >= group_end) break;
       advance_slow(i, t0, out);
     }
   }
@@ -527,13 +681,26 @@ void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
                 return a.time_us < b.time_us || (a.time_us == b.time_us && a.neuron < b.neuron);
               });
   }
-  cur_.swap(nxt_);
+  ++steps;
+  // Idle blocks go to sleep (checked every few steps: the test costs about a step).
+  if (sleep_on_ && steps % kSleepCheckSteps == 0) {
+    for (int b = b0; b < b1; ++b) {
+      if (asleep_[b] || !may_sleep(b, t_end)) continue;
+      asleep_[b] = 1;
+      ++asleep_count_[static_cast<std::size_t>(group)];
+      asleep_from_step_[b] = steps;
+      asleep_from_us_[b] = t_end;
+      cur_[static_cast<std::size_t>(b)] = nxt_[static_cast<std::size_t>(b)];  // both current
+    }
+  }
+  sleep_stats_[static_cast<std::size_t>(group)].skipped +=
+      static_cast<std::uint64_t>(asleep_count_[static_cast<std::size_t>(group)]);
 }
 
 // Every neuron as if linear and free (or held at reset for the whole step), exactly, with
 // the one-step propagators; flags the blocks that hold a neuron needing the rare path.
 template <bool kAdaptation, int kNoise>
-void NeuronArray::common_path(double t0, double t_end) {
+void NeuronArray::common_path(double t0, double t_end, int first_block, int end_block) {
   StateBlock* __restrict cur = cur_.data();
   StateBlock* __restrict nxt = nxt_.data();
   const CoefBlock* __restrict coef = coef_.data();
@@ -546,8 +713,8 @@ void NeuronArray::common_path(double t0, double t_end) {
   const Vd t0_v = {t0, t0};
   const Vd t_end_v = {t_end, t_end};
   const Vd zero_v = {0.0, 0.0};
-  const int blocks = n_pad_ / kBlock;
-  for (int b = 0; b < blocks; ++b) {
+  for (int b = first_block; b < end_block; ++b) {
+    if (asleep_[static_cast<std::size_t>(b)]) continue;
     StateBlock& s = cur[b];
     StateBlock& o = nxt[b];
     const CoefBlock& c = coef[b];
@@ -628,7 +795,7 @@ void NeuronArray::advance_slow(int i, double t0, std::vector<NeuronSpike>& out) 
                                     : free_linear(i, i_noise_step, y, t_end - t, &s_spike);
     if (!spiked) break;
     t = std::min(t + s_spike, t_end);
-    out.push_back(NeuronSpike{t, i});
+    out.push_back(NeuronSpike{t, neuron_of(i)});
     y[0] = p.v_reset_mV;
     if (p.adaptation) y[1] += p.adapt_b_nA;
     refr_[i] = t + p.t_ref_us;

@@ -81,10 +81,18 @@ class NeuronArray {
   // `neurons` circuits with the default (reference target) parameters, at rest.
   NeuronArray(int neurons, double dt_us, std::uint64_t seed);
   // One circuit per element of `params`, at rest (V = v_leak, currents 0, not refractory).
-  NeuronArray(const std::vector<NeuronCircuitParams>& params, double dt_us, std::uint64_t seed);
+  // group_size > 0 splits the neurons into groups of that many (the chip's halves; the last
+  // group may be shorter) that step independently — step_group() on different threads. 0: one
+  // group. Membrane noise comes from one stream per block of 8 neurons of a group (see
+  // docs/models/neurons.md), so neither the grouping, the thread count nor idle blocks being
+  // skipped changes any neuron's draws.
+  NeuronArray(const std::vector<NeuronCircuitParams>& params, double dt_us, std::uint64_t seed,
+              int group_size = 0);
 
   int size() const { return n_; }
   double dt_us() const { return dt_us_; }
+  int groups() const { return groups_; }
+  int group_size() const { return group_size_; }
 
   // Changes one circuit and re-derives its propagators; the state is kept (a run-time
   // parameter write). Throws UserError for a parameter no circuit can have.
@@ -92,16 +100,38 @@ class NeuronArray {
   const NeuronCircuitParams& params(int neuron) const { return params_[idx(neuron)]; }
 
   // Synaptic input: jumps of I_exc / I_inh (before the neuron's gain) that act at the start
-  // of the next step. add_* accumulate; the raw buffers let a synapse array add a whole row
-  // without a call per column (size() valid elements; the array clears them each step).
-  void add_exc_input(int neuron, double i_nA) { exc_in_[idx(neuron)] += i_nA; }
-  void add_inh_input(int neuron, double i_nA) { inh_in_[idx(neuron)] += i_nA; }
-  double* exc_input() { return exc_in_.data(); }
-  double* inh_input() { return inh_in_.data(); }
+  // of the next step. add_* accumulate. add_inputs() adds a whole group at once (the synapse
+  // arrays' per-column sums: exc[k], inh[k] for neuron group * group_size() + k) and sets
+  // what it consumed back to 0.
+  void add_exc_input(int neuron, double i_nA) { exc_in_[awake_idx(neuron)] += i_nA; }
+  void add_inh_input(int neuron, double i_nA) { inh_in_[awake_idx(neuron)] += i_nA; }
+  void add_inputs(int group, float* exc, float* inh);
 
   // Advances every neuron from t_start_us to t_start_us + dt_us and appends the spikes of
   // that interval to `out`, ordered by time (then neuron).
   void step(double t_start_us, std::vector<NeuronSpike>& out);
+  // The same split in two: step_group() advances one group's neurons (groups may run on
+  // different threads at once; each touches only its own neurons and noise stream) and
+  // appends its spikes to `out` ordered by time (then neuron); once every group of the step
+  // is done, end_step() makes the new state current. step() == all groups, then end_step().
+  void step_group(int group, double t_start_us, std::vector<NeuronSpike>& out);
+  void end_step();
+
+  // Idle blocks: a block of 8 neurons with no input, not refractory, without adaptation or
+  // exponential term, and whose membrane cannot come within kSleepMarginSigma noise σ of
+  // threshold before new input arrives is not stepped ("asleep"). Reading or changing any of
+  // its neurons, or input to one of them, first replays the skipped steps with the block's
+  // own noise draws — so every observable value is bit-identical to stepping it all along.
+  // The one thing a sleeping block cannot do is spike: a replay that finds a threshold
+  // crossing (probability < 1e-30 per neuron-step at the margin) counts it in late_spikes()
+  // and drops it. set_sleep(false) steps every block every step.
+  static constexpr double kSleepMarginSigma = 12.0;
+  static constexpr std::uint64_t kSleepCheckSteps = 16;
+  void set_sleep(bool on);
+  std::uint64_t late_spikes() const { return sum(&SleepStats::late_spikes); }
+  // Block-steps skipped while asleep, and how many of them were replayed on demand so far.
+  std::uint64_t block_steps_skipped() const { return sum(&SleepStats::skipped); }
+  std::uint64_t block_steps_replayed() const { return sum(&SleepStats::replayed); }
 
   double v_mV(int neuron) const { return at(cur_, &StateBlock::v, neuron); }
   double w_nA(int neuron) const { return at(cur_, &StateBlock::w, neuron); }
@@ -158,9 +188,25 @@ class NeuronArray {
     double half_step_decay_e, half_step_decay_i, half_step_decay_n;  // exp(-g dt / 2)
   };
 
+  // Neuron → storage slot: each group is padded to whole blocks, so groups never share one.
   int idx(int neuron) const;
-  double at(const std::vector<StateBlock>& s, double (StateBlock::*f)[kBlock], int neuron) const {
+  // idx() after bringing the neuron's block up to date (replays a sleeping block); for
+  // accessors, which stay logically const.
+  int awake_idx(int neuron) const {
     const int i = idx(neuron);
+    if (asleep_[static_cast<std::size_t>(i / kBlock)])
+      const_cast<NeuronArray*>(this)->wake(i / kBlock);
+    return i;
+  }
+  int neuron_of(int slot) const {
+    return slot / group_stride_ * group_size_ + slot % group_stride_;
+  }
+  bool real_slot(int slot) const {
+    return slot % group_stride_ < group_size_ && neuron_of(slot) < n_;
+  }
+  int group_base(int group) const { return group * group_stride_; }
+  double at(const std::vector<StateBlock>& s, double (StateBlock::*f)[kBlock], int neuron) const {
+    const int i = awake_idx(neuron);
     return (s[i / kBlock].*f)[i % kBlock];
   }
   void init(const std::vector<NeuronCircuitParams>& params);
@@ -171,14 +217,24 @@ class NeuronArray {
   // kNoise: 0 no noise, 1 one draw per step, 2 two draws (the second term is skipped when no
   // neuron needs it: it would only add exact zeros).
   template <bool kAdaptation, int kNoise>
-  void common_path(double t0, double t_end);
+  void common_path(double t0, double t_end, int first_block, int end_block);
   void advance_slow(int i, double t0, std::vector<NeuronSpike>& out);
+  // The membrane-noise draws of one step for block b (xi_, xi2_), from its own stream.
+  void draw_noise(int b);
+  // The common path of one step for blocks [first, end), with the template the array's
+  // configuration selects.
+  void common_step(double t0, double t_end, int first_block, int end_block);
+  void wake(int b);
+  bool may_sleep(int b, double t_end) const;
   bool free_linear(int i, double i_extra_nA, double* y, double h, double* s_spike);
   bool free_exponential(int i, double i_extra_nA, double* y, double h, double* s_spike);
   void refractory_segment(int i, double* y, double r);
 
   int n_ = 0;
   int n_pad_ = 0;
+  int group_size_ = 0;    // neurons per group
+  int group_stride_ = 0;  // slots per group (group_size_ rounded up to whole blocks)
+  int groups_ = 1;
   double dt_us_ = 0.1;
   std::uint64_t seed_ = 0;
   std::vector<NeuronCircuitParams> params_;
@@ -194,13 +250,32 @@ class NeuronArray {
   // exponential term (always needs it).
   std::vector<std::uint8_t> block_flag_;
   std::vector<std::uint8_t> block_exp_;
-  std::vector<std::uint8_t> kind_;  // bit 0: exponential on, bit 1: adaptation on
+  std::vector<std::uint8_t> block_second_draw_;  // one bit per neuron with a second draw
+  std::vector<std::uint8_t> kind_;               // bit 0: exponential on, bit 1: adaptation on
   double rk4_rate_step_ = kRk4RateStep;
   bool any_adaptation_ = false;
   bool noise_on_ = false;
   bool noise_second_draw_ = false;
-  StandardNormalStream noise_normals_;
-  std::vector<int> second_draw_neurons_;  // ascending: the neurons with a second noise draw
+  std::vector<StandardNormalStream> noise_normals_;  // per block
+  // Sleeping blocks (see set_sleep): the group step count when each fell asleep, and the
+  // time the first skipped step started.
+  bool sleep_on_ = true;
+  std::vector<std::uint8_t> asleep_;
+  std::vector<int> asleep_count_;  // per group
+  std::vector<std::uint64_t> asleep_from_step_;
+  std::vector<double> asleep_from_us_;
+  std::vector<std::uint64_t> group_steps_;
+  struct SleepStats {  // per group (groups step on different threads)
+    std::uint64_t late_spikes = 0, skipped = 0, replayed = 0;
+    std::vector<NeuronSpike> late_scratch;
+  };
+  std::vector<SleepStats> sleep_stats_;
+  std::uint64_t sum(std::uint64_t SleepStats::*f) const {
+    std::uint64_t n = 0;
+    for (const auto& s : sleep_stats_) n += s.*f;
+    return n;
+  }
+  std::vector<std::uint8_t> block_real_;  // real (non-padding) neurons per block
 };
 
 }  // namespace salvo

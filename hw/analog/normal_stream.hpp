@@ -44,7 +44,8 @@ class StandardNormalStream {
   };
   void refill();
 
-  static constexpr std::size_t kBlock = 1024;
+  // Small: NeuronArray keeps one stream per 8-neuron block (64 on the reference chip).
+  static constexpr std::size_t kBlock = 128;
   Engine engine_;
   std::size_t pos_ = 0, len_ = 0;
   std::uint64_t buf_[kBlock];

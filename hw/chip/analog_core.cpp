@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -33,8 +34,9 @@ AnalogCore::AnalogCore(const ChipConfig& config, std::uint64_t seed)
   parameters_ = std::make_unique<ParameterMemory>(cfg_, seed);
   write_target_codes(cfg_, *parameters_);
   circuits_ = std::make_unique<NeuronCircuits>(cfg_, seed);
-  neurons_ =
-      std::make_unique<NeuronArray>(circuits_->all_params(*parameters_), cfg_.neurons.dt_us, seed);
+  // One neuron group (and membrane-noise stream) per half, so the halves can step in parallel.
+  neurons_ = std::make_unique<NeuronArray>(circuits_->all_params(*parameters_), cfg_.neurons.dt_us,
+                                           seed, cfg_.neurons.per_half);
   crossbar_ = std::make_unique<Crossbar>(CrossbarParams::from_config(cfg_));
   for (int b = 0; b < cfg_.buses.count; ++b)
     buses_.push_back(std::make_unique<EventBus>(EventBusParams::from_config(cfg_), b));
@@ -50,6 +52,26 @@ AnalogCore::AnalogCore(const ChipConfig& config, std::uint64_t seed)
       cfg_.rate_counters.bits >= 31 ? 0x7FFFFFFF : (1 << cfg_.rate_counters.bits) - 1;
   exc_pending_.assign(n, 0.f);
   inh_pending_.assign(n, 0.f);
+  half_.resize(static_cast<std::size_t>(cfg_.halves));
+  set_threads(default_threads());
+}
+
+namespace {
+int g_default_threads = 1;
+}  // namespace
+
+void AnalogCore::set_default_threads(int threads) {
+  if (threads < 1) throw InternalError("AnalogCore: default thread count must be >= 1");
+  g_default_threads = threads;
+}
+
+int AnalogCore::default_threads() { return g_default_threads; }
+
+void AnalogCore::set_threads(int threads) {
+  if (threads < 1) throw InternalError("AnalogCore: thread count must be >= 1");
+  const int used = std::min(threads, halves());
+  if (used == this->threads()) return;
+  pool_ = used > 1 ? std::make_unique<WorkerPool>(used) : nullptr;
 }
 
 std::uint16_t AnalogCore::row_label(int half, int row, int rows_per_driver, int address) {
@@ -133,74 +155,81 @@ void AnalogCore::advance_to(double t_us) {
   while ((static_cast<double>(steps_) + 1.0) * dt <= t_us + 1e-9 * dt) step_once();
 }
 
-void AnalogCore::deliver_due_events(double t_end) {
-  // Bus deliveries inside this step [t0, t_end) are converted into synaptic current jumps
-  // now but act at the start of the next step: late by less than one step, never early.
-  // Their exact times go to the correlation sensors (as pre spikes of the rows they hit).
-  delivered_.clear();
-  for (auto& b : buses_) b->pop_until(std::nextafter(t_end, -1.0), delivered_);
-  pre_events_.clear();
-  if (delivered_.empty()) return;
-  std::stable_sort(delivered_.begin(), delivered_.end(),
-                   [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+void AnalogCore::step_half(int h, double t0, double t1) {
   const int per_half = neurons_per_half();
-  for (int h = 0; h < halves(); ++h) {
+  HalfScratch& hs = half_[h];
+  // Inputs delivered during the previous step act now.
+  if (has_pending_)
+    neurons_->add_inputs(h, exc_pending_.data() + h * per_half, inh_pending_.data() + h * per_half);
+  // Bus deliveries inside this step [t0, t1) are converted into synaptic current jumps
+  // now but act at the start of the next step: late by less than one step, never early.
+  // Their exact times go to the correlation sensors (as pre spikes of the rows they hit),
+  // in time order (delivered_ is sorted).
+  hs.pre_events.clear();
+  {
     float* exc = exc_pending_.data() + h * per_half;
     float* inh = inh_pending_.data() + h * per_half;
     auto& syn = *synapses_[h];
     for (const Event& e : delivered_) {
-      rows_hit_.clear();
-      syn.deliver(e.label, exc, inh, rows_hit_);
-      for (int r : rows_hit_) pre_events_.push_back({e.t_us, h, r});
+      hs.rows_hit.clear();
+      syn.deliver(e.label, exc, inh, hs.rows_hit);
+      for (int r : hs.rows_hit) hs.pre_events.push_back({e.t_us, r});
     }
   }
-  // Deliveries were time-ordered per half; the merge below needs one global order.
-  std::stable_sort(pre_events_.begin(), pre_events_.end(),
-                   [](const PreEvent& a, const PreEvent& b) { return a.t_us < b.t_us; });
-}
 
-void AnalogCore::step_once() {
-  const double t0 = t_us_;
-  const double t1 = static_cast<double>(steps_ + 1) * dt_us();
-  const int per_half = neurons_per_half();
-  const int n = neurons_total();
-
-  // Inputs delivered during the previous step act now.
-  double* exc = neurons_->exc_input();
-  double* inh = neurons_->inh_input();
-  if (has_pending_) {
-    for (int i = 0; i < n; ++i) {
-      exc[i] += exc_pending_[i];
-      inh[i] += inh_pending_[i];
-    }
-    std::fill(exc_pending_.begin(), exc_pending_.end(), 0.f);
-    std::fill(inh_pending_.begin(), inh_pending_.end(), 0.f);
-  }
-  deliver_due_events(t1);
-  has_pending_ = !delivered_.empty();
-
-  step_spikes_.clear();
-  neurons_->step(t0, step_spikes_);
+  hs.spikes.clear();
+  neurons_->step_group(h, t0, hs.spikes);
 
   // Correlation sensors see pre (row) and post (column) spikes in one time order; at equal
   // times the pre spike goes first. Post spikes reach the sensors after
   // sensors.post_delay_us (the back-propagated pulse), matching the bus latency of the pre
   // spikes keeps the two directions of a reciprocal pair measured symmetrically.
-  if (!cfg_.sensors.enabled) pre_events_.clear();
-  for (const NeuronSpike& sp : step_spikes_)
-    if (cfg_.sensors.enabled) post_pending_.push_back({sp.time_us + post_delay_us_, sp.neuron});
+  if (!cfg_.sensors.enabled) return;
+  CorrelationSensors& sensors = *sensors_[h];
+  for (const NeuronSpike& sp : hs.spikes)
+    hs.post_pending.push_back({sp.time_us + post_delay_us_, sp.neuron - h * per_half});
   std::size_t ip = 0;
-  while (!post_pending_.empty() && post_pending_.front().t_us < t1) {
-    const PostEvent pe = post_pending_.front();
-    post_pending_.pop_front();
-    while (ip < pre_events_.size() && pre_events_[ip].t_us <= pe.t_us) {
-      sensors_[pre_events_[ip].half]->on_pre(pre_events_[ip].row, pre_events_[ip].t_us);
-      ++ip;
-    }
-    sensors_[pe.neuron / per_half]->on_post(pe.neuron % per_half, pe.t_us);
+  const auto& pre = hs.pre_events;
+  while (!hs.post_pending.empty() && hs.post_pending.front().t_us < t1) {
+    const PostEvent pe = hs.post_pending.front();
+    hs.post_pending.pop_front();
+    for (; ip < pre.size() && pre[ip].t_us <= pe.t_us; ++ip)
+      sensors.on_pre(pre[ip].row, pre[ip].t_us);
+    sensors.on_post(pe.column, pe.t_us);
   }
-  for (; ip < pre_events_.size(); ++ip)
-    sensors_[pre_events_[ip].half]->on_pre(pre_events_[ip].row, pre_events_[ip].t_us);
+  for (; ip < pre.size(); ++ip) sensors.on_pre(pre[ip].row, pre[ip].t_us);
+}
+
+void AnalogCore::step_once() {
+  const double t0 = t_us_;
+  const double t1 = static_cast<double>(steps_ + 1) * dt_us();
+
+  delivered_.clear();
+  for (auto& b : buses_) b->pop_until(std::nextafter(t1, -1.0), delivered_);
+  std::stable_sort(delivered_.begin(), delivered_.end(),
+                   [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+
+  // The halves share nothing within a step (their own neurons, noise stream, synapses and
+  // sensors); what crosses between them (buses, crossbar, counters) runs below, serially.
+  if (pool_) {
+    pool_->run(halves(), [&](int h) { step_half(h, t0, t1); });
+  } else {
+    for (int h = 0; h < halves(); ++h) step_half(h, t0, t1);
+  }
+  has_pending_ = !delivered_.empty();
+  neurons_->end_step();
+  // One time order (then neuron) over the halves' sorted spike lists.
+  step_spikes_.clear();
+  step_spikes_.swap(half_[0].spikes);
+  for (int h = 1; h < halves(); ++h) {
+    merged_.clear();
+    std::merge(step_spikes_.begin(), step_spikes_.end(), half_[h].spikes.begin(),
+               half_[h].spikes.end(), std::back_inserter(merged_),
+               [](const NeuronSpike& a, const NeuronSpike& b) {
+                 return a.time_us < b.time_us || (a.time_us == b.time_us && a.neuron < b.neuron);
+               });
+    step_spikes_.swap(merged_);
+  }
 
   // Everything that enters the crossbar during [t0, t1): background, playback and the
   // neurons' own spikes, offered to the buses in timestamp order.

@@ -17,6 +17,7 @@
 #include "hw/analog/parameter_memory.hpp"
 #include "hw/analog/synapse_array.hpp"
 #include "hw/common/chip_config.hpp"
+#include "hw/common/worker_pool.hpp"
 #include "hw/routing/background_source.hpp"
 #include "hw/routing/crossbar.hpp"
 #include "hw/routing/event.hpp"
@@ -89,6 +90,16 @@ class AnalogCore {
   // Membrane ADC: one selected neuron, sampled at madc.sample_rate_msps (-1: off).
   void select_madc(int neuron);
 
+  // Host threads that advance the halves side by side within each step (at most halves()
+  // are used). Results are identical for every thread count: each half owns its neurons,
+  // synapses, sensors and noise stream, and everything shared runs on the caller.
+  void set_threads(int threads);
+  int threads() const { return pool_ ? pool_->threads() : 1; }
+  // What set_threads() a new AnalogCore starts with (1 unless changed, e.g. by
+  // `salvo run --threads`).
+  static void set_default_threads(int threads);
+  static int default_threads();
+
   double now_us() const { return t_us_; }
   // Advances every block in whole steps while a step ends at or before t_us.
   void advance_to(double t_us);
@@ -111,7 +122,8 @@ class AnalogCore {
 
  private:
   void step_once();
-  void deliver_due_events(double t_end);
+  // Each half's share of a step, run in parallel (see set_threads).
+  void step_half(int half, double t0, double t1);
 
   ChipConfig cfg_;
   std::uint64_t seed_;
@@ -140,16 +152,21 @@ class AnalogCore {
   bool has_pending_ = false;
   struct PreEvent {
     double t_us;
-    int half;
     int row;
   };
-  std::vector<PreEvent> pre_events_;
   struct PostEvent {
     double t_us;
-    int neuron;
+    int column;
   };
-  std::deque<PostEvent> post_pending_;  // post spikes on their way to the sensors
-  std::vector<NeuronSpike> step_spikes_;
+  struct HalfScratch {
+    std::vector<PreEvent> pre_events;
+    std::deque<PostEvent> post_pending;  // post spikes on their way to the sensors
+    std::vector<NeuronSpike> spikes;
+    std::vector<int> rows_hit;
+  };
+  std::vector<HalfScratch> half_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::vector<NeuronSpike> step_spikes_, merged_;
   struct Offer {
     double t_us;
     std::uint16_t label;
@@ -158,7 +175,6 @@ class AnalogCore {
   std::vector<Offer> offers_;
   std::vector<Event> generated_;
   std::vector<Event> delivered_;
-  std::vector<int> rows_hit_;
 
   bool record_spikes_ = true;
   std::vector<RecordedSpike> spikes_;
