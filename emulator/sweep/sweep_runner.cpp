@@ -725,13 +725,19 @@ void prepare_child_environment() {
 
 int run_sweep(const SweepOptions& options) {
   prepare_child_environment();
-  if (options.mpi) return run_sweep_mpi(options);
+  if (options.mpi) {
+    ::setenv("SALVO_THREADS", "1", 0);  // one rank per core is the usual MPI layout
+    return run_sweep_mpi(options);
+  }
   if (options.dry_run) {
     print_dry_run(options);
     return 0;
   }
   PreparedSweep s = prepare_sweep(options);
   const std::size_t jobs = options.jobs > 0 ? options.jobs : available_cpus();
+  // The points share the CPUs: each run gets its share of threads (unless exported).
+  ::setenv("SALVO_THREADS",
+           std::to_string(std::max<std::size_t>(1, available_cpus() / jobs)).c_str(), 0);
   if (s.pending.empty()) {
     std::fprintf(stderr, "sweep: nothing to run: all %zu points have a result\n", s.points);
     return finish_sweep(s, RunnerStats{}, options);
