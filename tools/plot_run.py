@@ -162,6 +162,29 @@ def sampling_activation(run_dir, t):
     plt.close(fig)
 
 
+def student_teacher_loss(run_dir, t):
+    """`student-teacher`: training and validation MSE per epoch (log) and the angle of B vs W2ᵀ."""
+    path = os.path.join(run_dir, "loss.csv")
+    if not os.path.exists(path):
+        return
+    _, c = read_csv(path)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.semilogy(c["epoch"], c["train_mse_khz2"], label="training MSE")
+    ax.semilogy(c["epoch"], c["val_mse_khz2"], label="validation MSE")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE (kHz²)")
+    ax2 = ax.twinx()
+    ax2.plot(c["epoch"], c["angle_b_w2t_deg"], color="C3", lw=0.8, label="angle B vs W2ᵀ")
+    ax2.set_ylabel("angle (degrees)")
+    ax2.set_ylim(0, 100)
+    lines = ax.get_lines() + ax2.get_lines()
+    ax.legend(lines, [l.get_label() for l in lines], fontsize=8)
+    ax.set_title(t)
+    fig.tight_layout()
+    fig.savefig(os.path.join(run_dir, "loss.png"), dpi=110)
+    plt.close(fig)
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -177,6 +200,7 @@ def main():
     series(run_dir, t, "asymmetry.csv", "Var(W_ij − W_ji)", "asymmetry.png")
     sampling_distribution(run_dir, t)
     sampling_activation(run_dir, t)
+    student_teacher_loss(run_dir, t)
     return 0
 
 

@@ -3,6 +3,7 @@
 #include "emulator/experiments/playback/playback.hpp"
 #include "emulator/experiments/sal/sal_feedback.hpp"
 #include "emulator/experiments/sal/sal_pair.hpp"
+#include "emulator/experiments/sal/student_teacher.hpp"
 #include "emulator/experiments/sampling/sampling.hpp"
 #include "emulator/experiments/stdp_window/stdp_window.hpp"
 
@@ -22,8 +23,8 @@ constexpr Entry entry() {
 
 // The one list of experiments (order: as `salvo run --help` and the docs show them).
 constexpr Entry kExperiments[] = {
-    entry<Playback>(),    entry<StdpWindow>(), entry<SalPair>(),
-    entry<SalFeedback>(), entry<Sampling>(),
+    entry<Playback>(),    entry<StdpWindow>(),     entry<SalPair>(),
+    entry<SalFeedback>(), entry<StudentTeacher>(), entry<Sampling>(),
 };
 
 }  // namespace

@@ -1,0 +1,497 @@
+#include "emulator/experiments/sal/student_teacher.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "emulator/calibration/rate_calibration.hpp"
+#include "emulator/measures/angles.hpp"
+#include "emulator/session/session.hpp"
+#include "firmware/sal/sal_kernel.h"
+#include "firmware/student_teacher/st_kernel.h"
+#include "hw/common/error.hpp"
+
+namespace salvo::experiments {
+
+using namespace config;
+
+const Fields<StudentTeacherParams>& StudentTeacher::fields() {
+  using P = StudentTeacherParams;
+  static const Fields<P> f = [] {
+    Fields<P> f = {
+        field("inputs", &P::inputs, 1, 63, "input rows (host-driven Poisson trains)"),
+        field("hidden", &P::hidden, 1, 63, "hidden-layer neurons"),
+        field("outputs", &P::outputs, 1, 32, "output-layer neurons"),
+        choice("feedback", &P::feedback, {"sal", "fa", "bp", "none"},
+               "feedback B (output -> hidden): sal = learned by SAL during the task; fa = fixed "
+               "random (feedback alignment); bp = set by the host to the effective transpose of "
+               "W2 after every update (the reference); none = fixed random and W1 does not learn "
+               "(output layer only)"),
+        field("epochs", &P::epochs, 0, 100000, "passes over the training patterns"),
+        field("train_patterns", &P::train_patterns, 1, 10000, "training input patterns"),
+        field("val_patterns", &P::val_patterns, 1, 10000, "held-out validation patterns"),
+        field("teacher_seed", &P::teacher_seed, 0, std::numeric_limits<int>::max(),
+              "seed of the task: teacher weights and input patterns"),
+        field("teacher_w", &P::teacher_w, 0, 255,
+              "teacher forward codes drawn uniformly in [-teacher_w, teacher_w]"),
+        field("w_init", &P::w_init, 0, 255,
+              "student forward codes drawn uniformly in [-w_init, w_init]"),
+        field("b_init", &P::b_init, 0, 255,
+              "initial feedback codes drawn uniformly in [-b_init, b_init]"),
+        field("input_rate_max_hz", &P::input_rate_max_hz, 0.0, 1e7,
+              "pattern rates drawn uniformly in [0, input_rate_max_hz] per input row"),
+        field("settle_us", &P::settle_us, 0.0, 1e6,
+              "each phase: time before the rate counters start counting"),
+        field("window_us", &P::window_us, 1.0, 1e6,
+              "counting window of the free and the nudged phase"),
+        field("val_window_us", &P::val_window_us, 1.0, 1e7,
+              "counting window per pattern of the loss measurement"),
+        field("teacher_window_us", &P::teacher_window_us, 1.0, 1e7,
+              "counting window per pattern of the teacher's target rates"),
+        field("nudge_gain", &P::nudge_gain, 0.0, 1000.0,
+              "nudged phase: nudge input rate per Hz of output error (target - free rate)"),
+        field("nudge_weight", &P::nudge_weight, 0, 255, "weight code of the nudge synapses"),
+        field("eta_hidden", &P::eta_hidden, 0.0, 1000.0,
+              "W1 rate: codes per (hidden count change x input count)"),
+        field("eta_output", &P::eta_output, 0.0, 1000.0,
+              "W2 rate: codes per (output count error x hidden count)"),
+    };
+    // The SAL keys except those this experiment has no use for (its phases own the rate
+    // counters, so no homeostasis; the time series is per epoch).
+    for (auto& k : sal_fields<P>())
+      if (k.name != "homeostasis_gain" && k.name != "sample_period_us") f.push_back(std::move(k));
+    return f;
+  }();
+  return f;
+}
+
+void StudentTeacher::check(const Params& p, const Checker& check) {
+  const ChipConfig& cfg = check.chip;
+  const int rpd = cfg.drivers.rows_per_driver;
+  const int rows = cfg.synapses.rows_per_half;
+  const int neurons = p.hidden + p.outputs;
+  const int drivers = neurons + p.inputs + 1 + 2;  // + nudge + two noise drivers
+  if (rpd < 2)
+    check.fail("hidden", fmt::format("chip.drivers.rows_per_driver is {}", rpd),
+               "chip.drivers.rows_per_driver >= 2 (exc/inh row pairs)");
+  if (neurons > cfg.neurons.per_half || neurons > 64 || drivers * rpd > rows)
+    check.fail("hidden",
+               fmt::format("{} inputs + {} hidden + {} outputs need {} neurons and {} synapse rows "
+                           "(a driver each, one nudge and two noise drivers) but chip '{}' has {} "
+                           "neurons and {} rows per half",
+                           p.inputs, p.hidden, p.outputs, neurons, drivers * rpd, cfg.name,
+                           cfg.neurons.per_half, rows),
+               fmt::format("hidden + outputs <= {} and inputs + hidden + outputs <= {}",
+                           std::min(64, cfg.neurons.per_half), rows / rpd - 3));
+  check.require(2 * p.outputs <= (1 << cfg.synapses.label_bits), "outputs",
+                fmt::format("the nudge driver needs 2 synapse addresses per output, {} exist",
+                            1 << cfg.synapses.label_bits),
+                fmt::format("<= {}", (1 << cfg.synapses.label_bits) / 2));
+  const int wmax = (1 << cfg.synapses.weight_bits) - 1;
+  for (const auto& [key, v] : {std::pair<const char*, int>{"teacher_w", p.teacher_w},
+                               {"w_init", p.w_init},
+                               {"b_init", p.b_init},
+                               {"nudge_weight", p.nudge_weight}})
+    check.require(v <= wmax, key,
+                  fmt::format("{} exceeds the {}-bit weight range", v, cfg.synapses.weight_bits),
+                  fmt::format("0..{}", wmax));
+  if (p.feedback == "sal" && p.executor == "firmware")
+    check_sal_firmware(p.outputs, p.hidden, "hidden", check);
+  if (p.feedback == "sal" && p.executor == "firmware")
+    check.require(task_us(p) >= p.update_period_us, "update_period_us",
+                  fmt::format("the task lasts {} µs, shorter than one update period", task_us(p)),
+                  "update_period_us <= the task's duration (epochs x patterns x phases)");
+}
+
+double StudentTeacher::task_us(const Params& p) {
+  const double val = (p.settle_us + p.val_window_us) * p.val_patterns;
+  const double epoch = 2 * (p.settle_us + p.window_us) * p.train_patterns + val;
+  // Before training: the loss over the training and the validation patterns.
+  return (p.settle_us + p.val_window_us) * p.train_patterns + val + p.epochs * epoch;
+}
+
+void StudentTeacher::run(RunContext& ctx) {
+  session::Session s(ctx, on_firmware() ? 1 : 0);
+  wire(s);
+  calibrate(s);
+  make_task(s);
+  train(s);
+  s.finish();
+  write_results(s);
+}
+
+void StudentTeacher::wire(session::Session& s) {
+  AnalogCore& core = s.core();
+  const int nh = p_.hidden, no = p_.outputs, ni = p_.inputs;
+  net_ = setup_sal_network(core, p_, nh + no);
+  core.set_record_spikes(false);  // long runs: the rate counters are the measurement
+  auto& syn = core.synapses(net_.half);
+  for (int i = 0; i < ni; ++i) {
+    syn.set_row_sign(net_.exc_row(in_driver(i)), SynapseArray::RowSign::kExcitatory);
+    syn.set_row_sign(net_.inh_row(in_driver(i)), SynapseArray::RowSign::kInhibitory);
+    for (int h = 0; h < nh; ++h) {
+      syn.set_label(net_.exc_row(in_driver(i)), net_.columns[hid_id(h)], 0);
+      syn.set_label(net_.inh_row(in_driver(i)), net_.columns[hid_id(h)], 0);
+    }
+  }
+  // Nudge driver: output k's excitatory synapse answers address k, its inhibitory one
+  // address outputs + k, so one driver carries a signed nudge per output.
+  const int ne = net_.exc_row(nudge_driver()), nin = net_.inh_row(nudge_driver());
+  syn.set_row_sign(ne, SynapseArray::RowSign::kExcitatory);
+  syn.set_row_sign(nin, SynapseArray::RowSign::kInhibitory);
+  for (int k = 0; k < no; ++k) {
+    const int c = net_.columns[out_id(k)];
+    syn.set_label(ne, c, k);
+    syn.set_weight(ne, c, std::min(p_.nudge_weight, syn.weight_max()));
+    syn.set_label(nin, c, no + k);
+    syn.set_weight(nin, c, std::min(p_.nudge_weight, syn.weight_max()));
+  }
+  // Student initial codes (run seed); the teacher has its own seed (make_task).
+  Engine eng = make_engine(s.seed(), Stream::kExperiment, 31);
+  auto draw = [&](int m) {
+    return static_cast<int>(std::floor(draw_uniform01(eng) * (2 * m + 1))) - m;
+  };
+  for (int k = 0; k < ni * nh; ++k) w1_init_.push_back(draw(p_.w_init));
+  for (int k = 0; k < nh * no; ++k) w2_init_.push_back(draw(p_.w_init));
+  for (int k = 0; k < no * nh; ++k) b_init_codes_.push_back(draw(p_.b_init));
+  if (sal())
+    for (int k = 0; k < no; ++k)
+      for (int h = 0; h < nh; ++h) plastic_.push_back({out_id(k), hid_id(h)});
+  input_eng_ = make_engine(s.seed(), Stream::kHostInput, 15);
+  // The whole schedule, so that the progress line's ETA holds from the start.
+  s.plan(p_.calibration_window_us * (p_.calibration_iterations + 1) * (p_.target_rate_hz > 0) +
+         (sal() ? p_.sensor_gain_calibration_us : 0.0) +
+         (p_.train_patterns + p_.val_patterns) * (p_.settle_us + p_.teacher_window_us) +
+         task_us(p_));
+}
+
+void StudentTeacher::calibrate(session::Session& s) {
+  RunContext& ctx = s.ctx();
+  AnalogCore& core = s.core();
+  // Rate calibration with every synapse of the task off (all weights are still zero).
+  std::vector<int> neurons;
+  for (int k = 0; k < p_.hidden + p_.outputs; ++k) neurons.push_back(net_.neuron(core, k));
+  const auto rates = calibration::calibrate_rates(
+      s, neurons, {p_.target_rate_hz, p_.calibration_window_us, p_.calibration_iterations});
+  double mean = 0;
+  for (double r : rates) mean += r / rates.size();
+  ctx.metrics["calibrated_rate_mean_hz"] = mean;
+  if (sal() && p_.sensor_gain_calibration_us > 0)
+    gains_ = calibrate_sensor_gains(s, net_, plastic_, p_.sensor_gain_calibration_us);
+  // Effective weight per code of every W2 and B synapse (the oracle), for bp's transpose.
+  auto& syn = core.synapses(net_.half);
+  const int wm = syn.weight_max();
+  auto per_code = [&](int row, int col) {
+    syn.set_weight(row, col, wm);
+    const double g = core.effective_weight_mV(net_.half, row, col) / wm;
+    syn.set_weight(row, col, 0);
+    return g;
+  };
+  for (int k = 0; k < p_.outputs; ++k)
+    for (int h = 0; h < p_.hidden; ++h) {
+      gain_exc_b_.push_back(per_code(net_.exc_row(out_id(k)), net_.columns[hid_id(h)]));
+      gain_inh_b_.push_back(per_code(net_.inh_row(out_id(k)), net_.columns[hid_id(h)]));
+    }
+  for (int h = 0; h < p_.hidden; ++h)
+    for (int k = 0; k < p_.outputs; ++k) {
+      gain_exc_w2_.push_back(per_code(net_.exc_row(hid_id(h)), net_.columns[out_id(k)]));
+      gain_inh_w2_.push_back(per_code(net_.inh_row(hid_id(h)), net_.columns[out_id(k)]));
+    }
+}
+
+void StudentTeacher::program_forward(AnalogCore& core, const std::vector<int>& w1,
+                                     const std::vector<int>& w2) {
+  const int nh = p_.hidden, no = p_.outputs;
+  for (int i = 0; i < p_.inputs; ++i)
+    for (int h = 0; h < nh; ++h) set_signed_weight(core, net_, in_driver(i), h, w1[i * nh + h]);
+  for (int h = 0; h < nh; ++h)
+    for (int k = 0; k < no; ++k)
+      set_signed_weight(core, net_, hid_id(h), out_id(k), w2[h * no + k]);
+}
+
+void StudentTeacher::set_feedback_to_transpose(AnalogCore& core) {
+  const int nh = p_.hidden, no = p_.outputs;
+  for (int k = 0; k < no; ++k)
+    for (int h = 0; h < nh; ++h) {
+      const int w2 = signed_weight(core, net_, hid_id(h), out_id(k));
+      // Effective W2 (mV at output k), then the B code with the same effect at hidden h.
+      const double e = w2 >= 0 ? w2 * gain_exc_w2_[h * no + k] : -w2 * gain_inh_w2_[h * no + k];
+      const double g = e >= 0 ? gain_exc_b_[k * nh + h] : -gain_inh_b_[k * nh + h];
+      const int code = g > 0 ? static_cast<int>(std::lround(e / g)) : 0;
+      set_signed_weight(core, net_, out_id(k), hid_id(h), code);
+    }
+}
+
+double StudentTeacher::angle_deg(AnalogCore& core) const {
+  std::vector<double> w, b;
+  for (int h = 0; h < p_.hidden; ++h)
+    for (int k = 0; k < p_.outputs; ++k) {
+      w.push_back(effective_weight(core, net_, hid_id(h), out_id(k)));
+      b.push_back(effective_weight(core, net_, out_id(k), hid_id(h)));
+    }
+  return measures::angle_deg(w, b);
+}
+
+void StudentTeacher::advance(session::Session& s, double t_us) {
+  if (host_sal_)
+    while (next_update_ <= t_us + 1e-9) {
+      s.advance_to(next_update_);
+      host_sal_->update(s.now_us());
+      next_update_ += p_.update_period_us;
+    }
+  s.advance_to(t_us);
+}
+
+std::vector<int> StudentTeacher::phase(session::Session& s, const std::vector<double>& rates,
+                                       const std::vector<double>& nudge_hz, double window_us) {
+  AnalogCore& core = s.core();
+  const int rpd = net_.rows_per_driver;
+  const double t0 = s.now_us(), t1 = t0 + p_.settle_us + window_us;
+  std::vector<Event> ev;
+  auto poisson = [&](double rate_hz, int row, int address) {
+    if (!(rate_hz > 0)) return;
+    const auto label = AnalogCore::row_label(net_.half, row, rpd, address);
+    for (double t = t0;;) {
+      t += -std::log(1.0 - draw_uniform01(input_eng_)) / (rate_hz * 1e-6);
+      if (t >= t1) break;
+      ev.push_back({t, label});
+    }
+  };
+  for (int i = 0; i < p_.inputs; ++i) poisson(rates[i], net_.exc_row(in_driver(i)), 0);
+  for (int k = 0; k < p_.outputs && !nudge_hz.empty(); ++k)
+    poisson(std::fabs(nudge_hz[k]), net_.exc_row(nudge_driver()),
+            nudge_hz[k] > 0 ? k : p_.outputs + k);
+  core.add_playback(std::move(ev));
+  const int n = p_.hidden + p_.outputs;
+  std::vector<int> counts(n, 0);
+  // The 8-bit counters are read and reset every 1 ms, as a processor would.
+  for (double t = t0 + p_.settle_us; t < t1 - 1e-9;) {
+    advance(s, t);
+    for (int k = 0; k < n; ++k) core.reset_rate_counter(net_.neuron(core, k));
+    t = std::min(t + 1000.0, t1);
+    advance(s, t);
+    for (int k = 0; k < n; ++k) counts[k] += core.rate_counter(net_.neuron(core, k));
+  }
+  return counts;
+}
+
+double StudentTeacher::loss(session::Session& s, const std::vector<Pattern>& patterns) {
+  double se = 0;
+  for (const auto& pat : patterns) {
+    const auto c = phase(s, pat.rate_hz, {}, p_.val_window_us);
+    for (int k = 0; k < p_.outputs; ++k)
+      se += std::pow((c[out_id(k)] / (p_.val_window_us * 1e-6) - pat.target[k]) * 1e-3, 2);
+  }
+  return se / (patterns.size() * p_.outputs);
+}
+
+void StudentTeacher::make_task(session::Session& s) {
+  AnalogCore& core = s.core();
+  const int nh = p_.hidden, no = p_.outputs, ni = p_.inputs;
+  Engine eng = make_engine(p_.teacher_seed, Stream::kExperiment, 1001);
+  auto draw = [&](int m) {
+    return static_cast<int>(std::floor(draw_uniform01(eng) * (2 * m + 1))) - m;
+  };
+  std::vector<int> t1(ni * nh), t2(nh * no);
+  for (auto& w : t1) w = draw(p_.teacher_w);
+  for (auto& w : t2) w = draw(p_.teacher_w);
+  auto patterns = [&](int count) {
+    std::vector<Pattern> out(count);
+    for (auto& pat : out)
+      for (int i = 0; i < ni; ++i)
+        pat.rate_hz.push_back(draw_uniform01(eng) * p_.input_rate_max_hz);
+    return out;
+  };
+  train_ = patterns(p_.train_patterns);
+  val_ = patterns(p_.val_patterns);
+  // The teacher: the same network with its feedback the effective transpose of its W2 (the
+  // state a bp student reaches at the teacher's weights), measured on this chip.
+  program_forward(core, t1, t2);
+  set_feedback_to_transpose(core);
+  teacher1_ = t1;
+  teacher2_ = t2;
+  double mean = 0, spread = 0;
+  for (auto* set : {&train_, &val_})
+    for (auto& pat : *set) {
+      const auto c = phase(s, pat.rate_hz, {}, p_.teacher_window_us);
+      for (int k = 0; k < no; ++k)
+        pat.target.push_back(c[out_id(k)] / (p_.teacher_window_us * 1e-6));
+    }
+  const int n = (p_.train_patterns + p_.val_patterns) * no;
+  for (auto* set : {&train_, &val_})
+    for (auto& pat : *set)
+      for (double r : pat.target) mean += r / n;
+  for (auto* set : {&train_, &val_})
+    for (auto& pat : *set)
+      for (double r : pat.target) spread += std::pow((r - mean) * 1e-3, 2) / n;
+  s.ctx().metrics["target_rate_mean_hz"] = mean;
+  s.ctx().metrics["target_variance_khz2"] = spread;
+  // The student.
+  program_forward(core, w1_init_, w2_init_);
+  if (p_.feedback == "bp") {
+    set_feedback_to_transpose(core);
+  } else {
+    for (int k = 0; k < no; ++k)
+      for (int h = 0; h < nh; ++h)
+        set_signed_weight(core, net_, out_id(k), hid_id(h), b_init_codes_[k * nh + h]);
+  }
+  shadow1_.clear();
+  shadow2_.clear();
+  for (int w : w1_init_) shadow1_.push_back(w * SAL_ONE);
+  for (int w : w2_init_) shadow2_.push_back(w * SAL_ONE);
+}
+
+double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
+  AnalogCore& core = s.core();
+  auto& syn = core.synapses(net_.half);
+  const int nh = p_.hidden, no = p_.outputs;
+  const double win = p_.window_us * 1e-6;
+  const auto free = phase(s, pat.rate_hz, {}, p_.window_us);
+  double se = 0;
+  std::vector<double> nudge(no);
+  for (int k = 0; k < no; ++k) {
+    const double e = pat.target[k] - free[out_id(k)] / win;
+    se += std::pow(e * 1e-3, 2);
+    nudge[k] = p_.nudge_gain * e;
+  }
+  const bool hidden_learns = p_.feedback != "none";
+  std::vector<int> nudged;
+  if (hidden_learns)
+    nudged = phase(s, pat.rate_hz, nudge, p_.window_us);
+  else
+    advance(s, s.now_us() + p_.settle_us + p_.window_us);  // same schedule for every mode
+  std::vector<std::uint8_t> exc(std::max(nh, no)), inh(std::max(nh, no));
+  std::vector<std::uint32_t> random(2 * std::max(nh, no));
+  auto write_row = [&](int pre_driver, int first_post, int n) {
+    for (int j = 0; j < n; ++j) {
+      syn.set_weight(net_.exc_row(pre_driver), net_.columns[first_post + j], exc[j]);
+      syn.set_weight(net_.inh_row(pre_driver), net_.columns[first_post + j], inh[j]);
+    }
+  };
+  // Output layer: error = target count − free count (Q8), pre = hidden free count.
+  st_params_t p2{static_cast<std::int32_t>(std::lround(p_.eta_output * SAL_ONE)), syn.weight_max()};
+  std::vector<std::int32_t> err2(no);
+  for (int k = 0; k < no; ++k)
+    err2[k] = static_cast<std::int32_t>(
+        std::lround((pat.target[k] * win - free[out_id(k)]) * (1 << ST_ERR_Q)));
+  for (int h = 0; h < nh; ++h) {
+    for (int j = 0; j < 2 * no; ++j) random[j] = sal_xorshift32(&rng_);
+    st_update_row(&p2, no, free[hid_id(h)], err2.data(), &shadow2_[h * no], exc.data(), inh.data(),
+                  random.data());
+    write_row(hid_id(h), out_id(0), no);
+  }
+  // Hidden layer: error = nudged − free count (what arrived through B), pre = input count.
+  if (hidden_learns) {
+    st_params_t p1{static_cast<std::int32_t>(std::lround(p_.eta_hidden * SAL_ONE)),
+                   syn.weight_max()};
+    std::vector<std::int32_t> err1(nh);
+    for (int h = 0; h < nh; ++h) err1[h] = (nudged[hid_id(h)] - free[hid_id(h)]) * (1 << ST_ERR_Q);
+    for (int i = 0; i < p_.inputs; ++i) {
+      const auto pre = static_cast<std::int32_t>(std::lround(pat.rate_hz[i] * win));
+      for (int j = 0; j < 2 * nh; ++j) random[j] = sal_xorshift32(&rng_);
+      st_update_row(&p1, nh, pre, err1.data(), &shadow1_[i * nh], exc.data(), inh.data(),
+                    random.data());
+      write_row(in_driver(i), hid_id(0), nh);
+    }
+  }
+  if (p_.feedback == "bp") set_feedback_to_transpose(core);
+  return se / no;
+}
+
+void StudentTeacher::train(session::Session& s) {
+  AnalogCore& core = s.core();
+  RunContext& ctx = s.ctx();
+  const SalSchedule sched = sal_schedule(p_);
+  std::unique_ptr<FirmwarePlasticity> firmware;
+  if (sal() && !on_firmware()) {
+    host_sal_ = std::make_unique<HostPlasticity>(core, net_, plastic_, sched, s.seed());
+    if (!gains_.gain.empty()) host_sal_->set_gains(gains_.gain);
+    host_sal_->start(s.now_us());
+    host_sal_->load_shadow_from_chip();
+    next_update_ = s.now_us() + sched.period_us;
+  }
+  if (on_firmware()) {
+    firmware = std::make_unique<FirmwarePlasticity>(s.firmware(), s.chip_config(),
+                                                    session::firmware_image("sal.elf"));
+    const auto updates = static_cast<std::uint32_t>(std::floor(task_us(p_) / sched.period_us));
+    firmware->start(net_, plastic_, sched, updates, 256, gains_.gain);
+  }
+  output::CsvWriter csv(ctx.out / "loss.csv",
+                        {"epoch", "train_mse_khz2", "val_mse_khz2", "angle_b_w2t_deg"});
+  const double angle0 = angle_deg(core);  // before SAL's first update
+  const double train0 = loss(s, train_);
+  const double val0 = loss(s, val_);
+  csv.row(0, train0, val0, angle0);
+  ctx.metrics["loss_initial"] = val0;
+  ctx.metrics["loss_train_initial"] = train0;
+  ctx.metrics["angle_initial_deg"] = angle0;
+  Engine order_eng = make_engine(s.seed(), Stream::kExperiment, 47);
+  std::vector<int> order(train_.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<int>(k);
+  double train_mse = train0, val = val0, angle = angle0;
+  for (int e = 1; e <= p_.epochs; ++e) {
+    for (std::size_t k = order.size(); k > 1; --k)  // Fisher–Yates with the experiment's engine
+      std::swap(order[k - 1], order[static_cast<std::size_t>(draw_uniform01(order_eng) * k)]);
+    train_mse = 0;
+    for (int k : order) train_mse += train_pattern(s, train_[k]) / train_.size();
+    val = loss(s, val_);
+    angle = angle_deg(core);
+    csv.row(e, train_mse, val, angle);
+  }
+  csv.close();
+  if (firmware) {
+    if (!s.run_while([&] { return !firmware->ended(); }, 100.0, s.now_us() + task_us(p_)))
+      throw RunFailure("sal firmware did not finish its updates in the task's time");
+    firmware->report(ctx);
+  }
+  ctx.metrics["loss_final"] = val;
+  ctx.metrics["loss_train_final"] = train_mse;
+  ctx.metrics["angle_final_deg"] = angle;
+}
+
+void StudentTeacher::write_results(session::Session& s) {
+  AnalogCore& core = s.core();
+  RunContext& ctx = s.ctx();
+  const int nh = p_.hidden, no = p_.outputs;
+  output::CsvWriter w(
+      ctx.out / "weights_final.csv",
+      {"layer", "pre", "post", "code", "effective_mV", "initial_code", "teacher_code"});
+  int w1_changed = 0;
+  for (int i = 0; i < p_.inputs; ++i)
+    for (int h = 0; h < nh; ++h) {
+      const int c = signed_weight(core, net_, in_driver(i), hid_id(h));
+      w1_changed += c != w1_init_[i * nh + h];
+      w.raw_row(fmt::format("W1,{},{},{},{},{},{}", i, h, c,
+                            effective_weight(core, net_, in_driver(i), hid_id(h)),
+                            w1_init_[i * nh + h], teacher1_[i * nh + h]));
+    }
+  for (int h = 0; h < nh; ++h)
+    for (int k = 0; k < no; ++k)
+      w.raw_row(fmt::format("W2,{},{},{},{},{},{}", h, k,
+                            signed_weight(core, net_, hid_id(h), out_id(k)),
+                            effective_weight(core, net_, hid_id(h), out_id(k)),
+                            w2_init_[h * no + k], teacher2_[h * no + k]));
+  for (int k = 0; k < no; ++k)
+    for (int h = 0; h < nh; ++h)
+      w.raw_row(fmt::format(
+          "B,{},{},{},{},{},", k, h, signed_weight(core, net_, out_id(k), hid_id(h)),
+          effective_weight(core, net_, out_id(k), hid_id(h)), b_init_codes_[k * nh + h]));
+  w.close();
+  ctx.metrics["w1_codes_changed"] = w1_changed;
+  const double l0 = ctx.metrics["loss_initial"].get<double>();
+  const double l1 = ctx.metrics["loss_final"].get<double>();
+  ctx.summary_lines.push_back(fmt::format(
+      "{} -> {} -> {}, feedback {}: validation MSE {:.2f} -> {:.2f} kHz² ({:.1f}x) over {} "
+      "epochs; angle B vs W2ᵀ {:.1f}° -> {:.1f}°",
+      p_.inputs, nh, no, p_.feedback, l0, l1, l1 > 0 ? l0 / l1 : 0.0, p_.epochs,
+      ctx.metrics["angle_initial_deg"].get<double>(),
+      ctx.metrics["angle_final_deg"].get<double>()));
+  ctx.summary_lines.push_back(fmt::format(
+      "targets: mean {:.1f} kHz, variance {:.2f} kHz² (the loss of always answering the mean)",
+      ctx.metrics["target_rate_mean_hz"].get<double>() * 1e-3,
+      ctx.metrics["target_variance_khz2"].get<double>()));
+}
+
+}  // namespace salvo::experiments

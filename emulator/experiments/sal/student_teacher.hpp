@@ -1,0 +1,128 @@
+// Experiment `student-teacher`: the task-level test of SAL. A hierarchy on the chip — input
+// rows driven by the host with Poisson trains at a pattern's rates, a hidden and an output
+// layer of chip neurons, signed forward weights W1 (input → hidden) and W2 (hidden → output),
+// physical feedback synapses B (output → hidden) — learns the mapping of a teacher network of
+// the same shape with fixed random weights (its own seed key, programmed on the same chip and
+// measured once: the targets are output rates the student can reach).
+//
+// Learning per training pattern: a free phase (inputs only) and a nudged phase (each output
+// neuron gets extra excitatory or inhibitory input ∝ its error target − free rate). A hidden
+// neuron's error is the change of its rate between the two phases, which can only arrive
+// through B. The forward weights change by the local rule of firmware/student_teacher/
+// st_kernel.h: ΔW2 ∝ (target − free count)·hidden count, ΔW1 ∝ (nudged − free hidden count)·
+// input count (equilibrium-propagation style; with B = W2ᵀ the contrastive estimate of the
+// gradient). The forward rule runs on the host executor (an ideal processor calling the
+// shared C kernel); B: `feedback` sal (learned by SAL, executor host or firmware, concurrently
+// with the task), fa (fixed random), bp (the host sets B to the effective transpose of W2 after
+// every update: the reference), none (fixed random B, W1 does not learn).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emulator/experiments/experiment.hpp"
+#include "emulator/experiments/sal/sal_executors.hpp"
+#include "emulator/experiments/sal/sal_network.hpp"
+#include "emulator/experiments/sal/sal_params.hpp"
+#include "emulator/experiments/sal/sensor_gain.hpp"
+#include "hw/common/rng.hpp"
+
+namespace salvo::experiments {
+
+struct StudentTeacherParams : SalParams {
+  // SAL on B: the host executor by default (the firmware one is executor: firmware).
+  StudentTeacherParams() {
+    executor = "host";
+    update_period_us = 1000.0;
+    eta = 0.4;
+  }
+  int inputs = 20;
+  int hidden = 30;
+  int outputs = 10;
+  std::string feedback = "sal";  // sal, fa, bp, none
+  int epochs = 40;
+  int train_patterns = 8;
+  int val_patterns = 6;
+  std::uint64_t teacher_seed = 1;
+  int teacher_w = 16;
+  int w_init = 16;
+  int b_init = 16;
+  double input_rate_max_hz = 20000.0;
+  double settle_us = 200.0;
+  double window_us = 1000.0;
+  double val_window_us = 5000.0;
+  double teacher_window_us = 20000.0;
+  double nudge_gain = 2.0;
+  int nudge_weight = 20;
+  double eta_hidden = 0.005;
+  double eta_output = 0.005;
+};
+
+class StudentTeacher : public Experiment {
+ public:
+  using Params = StudentTeacherParams;
+  static constexpr const char* kName = "student-teacher";
+  static constexpr const char* kSummary =
+      "input -> hidden -> output on the chip learns a teacher's rates by a local rule, hidden "
+      "errors through feedback B (sal / fa / bp / none); validation loss per epoch";
+  static const config::Fields<Params>& fields();
+  static void check(const Params& p, const Checker& check);
+
+  explicit StudentTeacher(Params p) : p_(std::move(p)) {}
+  void run(RunContext& ctx) override;
+
+  // Time of the task (initial validation and every epoch), hardware µs.
+  static double task_us(const Params& p);
+
+ private:
+  struct Pattern {
+    std::vector<double> rate_hz;  // per input
+    std::vector<double> target;   // teacher output rates (Hz)
+  };
+  int hid_id(int h) const { return h; }
+  int out_id(int k) const { return p_.hidden + k; }
+  int in_driver(int i) const { return p_.hidden + p_.outputs + i; }
+  int nudge_driver() const { return p_.hidden + p_.outputs + p_.inputs; }
+  bool sal() const { return p_.feedback == "sal"; }
+  bool on_firmware() const { return sal() && p_.executor == "firmware"; }
+
+  void wire(session::Session& s);
+  void calibrate(session::Session& s);
+  void make_task(session::Session& s);
+  void train(session::Session& s);
+  void write_results(session::Session& s);
+
+  // Advances to t_us, running the host SAL executor's updates on their own schedule.
+  void advance(session::Session& s, double t_us);
+  // Plays the inputs of `rates` (and nudge rates, signed Hz per output) on [now, now + dur),
+  // measures the rate counters over the last `window` µs (in 1 ms pieces): counts per
+  // network neuron.
+  std::vector<int> phase(session::Session& s, const std::vector<double>& rates,
+                         const std::vector<double>& nudge_hz, double window_us);
+  // Validation MSE ((kHz)²) of the current student over `patterns`.
+  double loss(session::Session& s, const std::vector<Pattern>& patterns);
+  // One training pattern: free and nudged phase, then the forward update. Returns the
+  // free-phase squared error (kHz²).
+  double train_pattern(session::Session& s, const Pattern& pat);
+  void program_forward(AnalogCore& core, const std::vector<int>& w1, const std::vector<int>& w2);
+  void set_feedback_to_transpose(AnalogCore& core);
+  double angle_deg(AnalogCore& core) const;
+
+  Params p_;
+  SalNetwork net_;
+  std::vector<Pattern> train_, val_;
+  std::vector<int> w1_init_, w2_init_, b_init_codes_;  // student codes
+  std::vector<int> teacher1_, teacher2_;               // teacher codes
+  std::vector<std::int32_t> shadow1_, shadow2_;        // Q16.16 [i][h], [h][k]
+  std::vector<double> gain_exc_b_, gain_inh_b_;        // B: mV per code [k][h]
+  std::vector<double> gain_exc_w2_, gain_inh_w2_;      // W2: mV per code [h][k]
+  std::vector<PlasticSynapse> plastic_;                // B synapses (SAL)
+  SensorGainCalibration gains_;
+  std::unique_ptr<HostPlasticity> host_sal_;
+  double next_update_ = 0;
+  Engine input_eng_;
+  std::uint32_t rng_ = 0x9E3779B9u;  // stochastic rounding of the forward rule
+};
+
+}  // namespace salvo::experiments

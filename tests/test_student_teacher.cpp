@@ -1,0 +1,135 @@
+// The student-teacher experiment on the mini chip (4 -> 6 -> 3): the forward rule's kernel,
+// backprop-like learning with B = W2ᵀ, output-only learning, SAL aligning B while the task
+// is learned, and the cross-key checks.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "firmware/student_teacher/st_kernel.h"
+#include "salvo_paths.hpp"
+#include "tests/salvo_run.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSrc = SALVO_SOURCE_DIR;
+// A small case that learns within seconds: strong teacher weights so that the targets spread
+// well above the rate-counting noise of the loss measurement.
+const std::string kSmall = "--chip " + kSrc + "/configs/chips/mini.yaml --experiment " + kSrc +
+                           "/configs/experiments/student-teacher.yaml "
+                           "--set experiment.inputs=4 --set experiment.hidden=6 "
+                           "--set experiment.outputs=3 --set experiment.epochs=15 "
+                           "--set experiment.train_patterns=6 --set experiment.val_patterns=4 "
+                           "--set experiment.teacher_w=40 "
+                           "--set experiment.input_rate_max_hz=40000 ";
+
+using Run = salvo::testing::SalvoRun;
+
+Run run(const std::string& name, const std::string& args) {
+  return salvo::testing::salvo_run("st_" + name, args);
+}
+
+double metric(const Run& r, const char* name) {
+  return r.summary.at("metrics").at(name).get<double>();
+}
+
+// Codes of one layer from weights_final.csv: how many differ from their initial codes.
+int changed(const Run& r, const std::string& layer) {
+  std::ifstream f(r.out / "weights_final.csv");
+  std::string line;
+  std::getline(f, line);
+  int n = 0;
+  while (std::getline(f, line)) {
+    if (line.rfind(layer + ",", 0) != 0) continue;
+    std::vector<std::string> c;
+    std::size_t a = 0;
+    for (std::size_t b; (b = line.find(',', a)) != std::string::npos; a = b + 1)
+      c.push_back(line.substr(a, b - a));
+    c.push_back(line.substr(a));
+    n += c.at(3) != c.at(5);
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST(StudentTeacherKernel, UpdateIsEtaTimesErrorTimesPre) {
+  st_params_t p{static_cast<int32_t>(0.25 * SAL_ONE), 63};
+  int32_t err[3] = {4 * (1 << ST_ERR_Q), -2 * (1 << ST_ERR_Q),
+                    1 << (ST_ERR_Q - 1)};  // 4, -2, 0.5 counts
+  int32_t shadow[3] = {0, 3 * SAL_ONE, 62 * SAL_ONE};
+  uint8_t exc[3], inh[3];
+  uint32_t random[6] = {0, 0, 0, 0, 0, 0};  // round up only on a non-zero fraction
+  st_update_row(&p, 3, 10, err, shadow, exc, inh, random);
+  EXPECT_EQ(shadow[0], 10 * SAL_ONE);  // 0.25 · 4 · 10
+  EXPECT_EQ(shadow[1], -2 * SAL_ONE);  // 3 − 0.25 · 2 · 10
+  EXPECT_EQ(shadow[2], 63 * SAL_ONE);  // 62 + 1.25, clipped at w_max
+  EXPECT_EQ(exc[0], 10);
+  EXPECT_EQ(inh[0], 0);
+  EXPECT_EQ(exc[1], 0);
+  EXPECT_EQ(inh[1], 2);
+  EXPECT_EQ(exc[2], 63);
+}
+
+TEST(StudentTeacherKernel, StochasticRoundingIsUnbiased) {
+  st_params_t p{static_cast<int32_t>(0.3 * SAL_ONE), 63};
+  int32_t err[1] = {1 << ST_ERR_Q};
+  uint32_t state = 12345u;
+  double sum = 0;
+  const int n = 20000;
+  for (int k = 0; k < n; ++k) {
+    int32_t shadow[1] = {0};
+    uint8_t exc[1], inh[1];
+    uint32_t random[2] = {sal_xorshift32(&state), sal_xorshift32(&state)};
+    st_update_row(&p, 1, 1, err, shadow, exc, inh, random);
+    sum += exc[0] - inh[0];
+  }
+  EXPECT_NEAR(sum / n, 0.3, 0.01);
+}
+
+// With B = W2ᵀ (effective) on an ideal chip the local rule learns the teacher's mapping.
+TEST(StudentTeacher, BackpropFeedbackLowersTheLossTenfold) {
+  const auto r = run("bp", kSmall + "--set experiment.feedback=bp --set chip.mismatch.scale=0");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_LT(metric(r, "loss_final"), metric(r, "loss_initial") / 10) << r.output;
+  EXPECT_GT(changed(r, "W1"), 0);
+  EXPECT_LT(metric(r, "angle_final_deg"), 5);
+  EXPECT_TRUE(fs::exists(r.out / "loss.csv"));
+}
+
+// `none`: the output layer learns, W1 keeps every initial code.
+TEST(StudentTeacher, NoneLearnsTheOutputLayerOnly) {
+  const auto r = run("none", kSmall + "--set experiment.feedback=none");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(changed(r, "W1"), 0);
+  EXPECT_EQ(metric(r, "w1_codes_changed"), 0);
+  EXPECT_GT(changed(r, "W2"), 0);
+  EXPECT_LT(metric(r, "loss_final"), metric(r, "loss_initial") / 3) << r.output;
+}
+
+// SAL learns B towards W2ᵀ while the task is learned.
+TEST(StudentTeacher, SalLowersTheAngleAndTheLoss) {
+  const auto r = run("sal", kSmall + "--set experiment.feedback=sal");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_LT(metric(r, "angle_final_deg"), metric(r, "angle_initial_deg") - 15) << r.output;
+  EXPECT_LT(metric(r, "loss_final"), metric(r, "loss_initial") / 3) << r.output;
+  EXPECT_GT(changed(r, "W1"), 0);
+}
+
+TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
+  const auto big = run("big", kSmall + "--set experiment.hidden=10");
+  EXPECT_EQ(big.code, 2) << big.output;
+  EXPECT_NE(big.output.find("experiment.hidden: 4 inputs + 10 hidden + 3 outputs need"),
+            std::string::npos)
+      << big.output;
+  EXPECT_FALSE(fs::exists(big.out / "config.yaml")) << "refused before the run started";
+  const auto w = run("w", kSmall + "--set experiment.nudge_weight=64");
+  EXPECT_EQ(w.code, 2) << w.output;
+  EXPECT_NE(w.output.find("experiment.nudge_weight: 64 exceeds the 6-bit weight range"),
+            std::string::npos)
+      << w.output;
+}
