@@ -34,6 +34,13 @@ def binary():
     return str(path)
 
 
+def build_dir():
+    """The build directory: the one $SALVO_BIN lives in (<build>/bin/salvo), else
+    <checkout>/build."""
+    env = os.environ.get("SALVO_BIN")
+    return Path(env).resolve().parents[1] if env else REPO / "build"
+
+
 def resolve_config(value, kind):
     """A config argument: a path as given, or a bare name of a file in configs/<kind>/
     (chip='mini', experiment='sal-pair')."""
