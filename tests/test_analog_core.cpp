@@ -274,3 +274,75 @@ TEST(AnalogCore, SalvoRunThreadsOneAndTwoGiveIdenticalOutputs) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.output.find("--threads"), std::string::npos) << bad.output;
 }
+
+// Issue 12 class 16: each MADC sample labelled t shows the membrane at t — not, for some
+// samples, at t + one step (the sample time used to be an accumulated float).
+TEST(AnalogCore, MadcSampleLabelsAgreeWithTheMembraneTheyShow) {
+  auto cfg = mini();
+  cfg.noise.membrane_mV_rms = 1.0;  // a membrane that differs from step to step
+  AnalogCore core(cfg, 9);
+  core.select_madc(5);
+  std::vector<std::pair<double, double>> truth;  // (time, V) at every step boundary
+  truth.push_back({core.now_us(), core.neurons().v_mV(5)});
+  const double max_code = (1 << cfg.madc.bits) - 1;
+  const auto code_of = [&](double v) {
+    return std::clamp<long>(std::lround(v / cfg.madc.v_full_scale_mV * max_code), 0, max_code);
+  };
+  while (core.now_us() < 200.0) {
+    core.advance_to(core.now_us() + core.dt_us());
+    truth.push_back({core.now_us(), core.neurons().v_mV(5)});
+  }
+  const auto& s = core.madc_samples();
+  ASSERT_GE(s.size(), 2000u);
+  int wrong = 0;
+  for (std::size_t i = 0; i < 2000; ++i) {
+    EXPECT_NEAR(s[i].t_us, i * 0.1, 1e-9);
+    // 10 MSPS and dt = 0.1 µs: sample i is the state at boundary i.
+    if (std::abs(s[i].t_us - truth[i].first) > 1e-9 || s[i].code != code_of(truth[i].second))
+      ++wrong;
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
+// A PSP's recorded peak time against the closed form t* = τm τs/(τm − τs) ln(τm/τs), counted
+// from the step boundary at which the delivered event acts (delivery at t_e + latency inside
+// a step; the jump acts at that step's end). The peak is flat to 0.01 mV over ±0.1 µs, so
+// the recorded peak time is the fitted onset of the whole recorded PSP (16-bit MADC) plus t*.
+TEST(AnalogCore, MadcRecordsThePspPeakAtTheClosedFormTime) {
+  AnalogCore core(mini({"chip.mismatch.scale=0", "chip.madc.bits=16"}), 3);
+  core.select_drivers_by_index();
+  core.route_all_inputs_round_robin();
+  core.synapses(0).set_weight(4, 0, 63);
+  core.select_madc(0);
+  const auto& p = core.neurons().params(0);
+  const double tm = p.tau_mem_us, ts = p.tau_syn_exc_us, latency = 0.5, dt = 0.1;
+  const double tstar = tm * ts / (tm - ts) * std::log(tm / ts);  // 6.93 µs
+  const auto shape = [&](double t) { return t <= 0 ? 0.0 : std::exp(-t / tm) - std::exp(-t / ts); };
+  const double amp = core.effective_weight_mV(0, 4, 0) / shape(tstar);
+  std::vector<Event> events;
+  for (int k = 1; k <= 12; ++k)
+    events.push_back({k * 200.0 + 0.25 + 0.013 * k, AnalogCore::row_label(0, 4, 2, 0)});
+  core.add_playback(events);
+  core.advance_to(13 * 200.0);
+  const auto& s = core.madc_samples();
+  const auto at = [&s](double t) {
+    return std::lower_bound(s.begin(), s.end(), t,
+                            [](const MadcSample& m, double x) { return m.t_us < x; });
+  };
+  for (const Event& e : events) {
+    const double t_on = (std::floor((e.t_us + latency) / dt + 1e-9) + 1) * dt;
+    const auto from = at(e.t_us - 5.0), to = at(e.t_us + 60.0);
+    ASSERT_GT(to - from, 600);
+    const double base = from->v_mV;
+    double best_sse = 1e300, best_on = 0;
+    for (double on = t_on - 0.3; on <= t_on + 0.3; on += 0.001) {
+      double sse = 0;
+      for (auto it = from; it != to; ++it) {
+        const double r = it->v_mV - base - amp * shape(it->t_us - on);
+        sse += r * r;
+      }
+      if (sse < best_sse) best_sse = sse, best_on = on;
+    }
+    EXPECT_NEAR(best_on + tstar, t_on + tstar, 0.02) << "event at " << e.t_us;
+  }
+}

@@ -120,8 +120,8 @@ WeightProbeResult measure_event_psp(AnalogCore& core, std::uint16_t label, int n
         restore.write_parameter(n, cell, core.parameters().code_max());
     }
     const double t_start = core.now_us();
-    core.select_madc(neuron);
     const std::size_t first_sample = core.madc_samples().size();
+    core.select_madc(neuron);  // records sample 0 (the state now) at once
     std::vector<Event> events;
     std::vector<double> t_event;
     for (int k = 0; k < o.repetitions; ++k) {

@@ -129,7 +129,51 @@ void AnalogCore::select_madc(int neuron) {
     throw UserError(fmt::format("MADC: neuron {} does not exist (allowed: -1..{})", neuron,
                                 neurons_total() - 1));
   madc_neuron_ = neuron;
-  madc_next_us_ = t_us_;
+  if (neuron < 0) return;
+  madc_start_step_ = steps_;
+  madc_next_ = 0;
+  // period/dt as a fraction p/q with a small q when there is one (10 MSPS at dt = 0.1 µs:
+  // 1/1), so boundaries are integer arithmetic; otherwise floor(n·ratio) (never exact ties).
+  const double ratio = 1.0 / (cfg_.madc.sample_rate_msps * dt_us());
+  madc_rational_ = false;
+  for (std::uint64_t q = 1; q <= 1000 && !madc_rational_; ++q) {
+    const double x = ratio * static_cast<double>(q);
+    if (x < 1e9 && std::fabs(x - std::round(x)) <= 1e-9 * std::max(1.0, x)) {
+      madc_p_ = static_cast<std::uint64_t>(std::llround(x));
+      madc_q_ = q;
+      madc_rational_ = true;
+    }
+  }
+  record_madc();  // the samples the current state already shows (sample 0: now)
+}
+
+void AnalogCore::record_madc() {
+  const double dt = dt_us();
+  const double period = 1.0 / cfg_.madc.sample_rate_msps;
+  const int max_code = (1 << cfg_.madc.bits) - 1;
+  for (;;) {
+    const std::uint64_t n = madc_next_;
+    std::uint64_t boundary;
+    double t;
+    if (madc_rational_) {
+      // t_n = (start + n·p/q)·dt, split into whole steps and the rest so that a sample on a
+      // boundary carries exactly that boundary's time (as now_us() computes it).
+      const std::uint64_t whole = n * madc_p_ / madc_q_, rest = n * madc_p_ % madc_q_;
+      boundary = madc_start_step_ + whole;
+      t = static_cast<double>(boundary) * dt +
+          static_cast<double>(rest) / static_cast<double>(madc_q_) * dt;
+    } else {
+      const double ratio = period / dt;
+      boundary = madc_start_step_ + static_cast<std::uint64_t>(std::floor(n * ratio));
+      t = static_cast<double>(madc_start_step_) * dt + static_cast<double>(n) * period;
+    }
+    if (boundary > steps_) return;
+    const double v = neurons_->v_mV(madc_neuron_);
+    const int code = std::clamp(
+        static_cast<int>(std::lround(v / cfg_.madc.v_full_scale_mV * max_code)), 0, max_code);
+    madc_.push_back({t, code, code * cfg_.madc.v_full_scale_mV / max_code});
+    ++madc_next_;
+  }
 }
 
 void AnalogCore::reset_rate_counters() {
@@ -265,20 +309,9 @@ void AnalogCore::step_once() {
       if (mask & 1u) buses_[b]->offer(o.t_us, o.label);
   }
 
-  if (madc_neuron_ >= 0) {
-    const double period = 1.0 / cfg_.madc.sample_rate_msps;
-    const int max_code = (1 << cfg_.madc.bits) - 1;
-    while (madc_next_us_ < t1) {
-      // The sample sees the membrane at the end of the step it falls in.
-      const double v = neurons_->v_mV(madc_neuron_);
-      const int code = std::clamp(
-          static_cast<int>(std::lround(v / cfg_.madc.v_full_scale_mV * max_code)), 0, max_code);
-      madc_.push_back({madc_next_us_, code, code * cfg_.madc.v_full_scale_mV / max_code});
-      madc_next_us_ += period;
-    }
-  }
   ++steps_;
   t_us_ = static_cast<double>(steps_) * dt_us();
+  if (madc_neuron_ >= 0) record_madc();
 }
 
 double AnalogCore::effective_weight_mV(int half, int row, int col) {

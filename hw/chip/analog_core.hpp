@@ -179,8 +179,15 @@ class AnalogCore {
   bool record_spikes_ = true;
   std::vector<RecordedSpike> spikes_;
   std::uint64_t spike_count_ = 0;
+  // MADC sample n (counted from select_madc) is due at madc_start_us_ + n·period and shows
+  // the membrane at the last step boundary at or before that time: boundary
+  // madc_start_step_ + floor(n·p/q), where p/q = period/dt (exact for commensurate rates).
+  void record_madc();
   int madc_neuron_ = -1;
-  double madc_next_us_ = 0.0;
+  std::uint64_t madc_start_step_ = 0;
+  std::uint64_t madc_next_ = 0;  // index of the next sample
+  std::uint64_t madc_p_ = 1, madc_q_ = 1;
+  bool madc_rational_ = true;
   std::vector<MadcSample> madc_;
   double bus_clock_us_;
   double post_delay_us_;
