@@ -255,6 +255,30 @@ TEST(PpuGdb, RemoteProtocolPackets) {
   EXPECT_NE(ppu.output().find("killed by the debugger"), std::string::npos) << ppu.output();
 }
 
+// Issue 12, class 13: malformed memory packets get an error reply and write nothing; a
+// packet past the advertised PacketSize is dropped with an error, not buffered without bound.
+TEST(PpuGdb, MalformedPacketsGetErrorsAndChangeNothing) {
+  PpuRunChild ppu({fw("tests/spin.elf"), "--gdb", "0"});
+  const int port = ppu.port();
+  ASSERT_GT(port, 0) << ppu.output();
+  Rsp g(port);
+  ASSERT_TRUE(g.connected());
+  EXPECT_NE(g.ask("qSupported:swbreak+").find("PacketSize=4000"), std::string::npos);
+  ASSERT_EQ(g.ask("M80001000,8:1122334455667788"), "OK");
+  EXPECT_EQ(g.ask("M80001000,8:aabb"), "E01");  // 2 of 8 bytes: no zeros written
+  EXPECT_EQ(g.ask("X80001000,ffffffff:ab"), "E01");
+  EXPECT_EQ(g.ask("X80001000,4:ab"), "E01");
+  EXPECT_EQ(g.ask("m80001000,8"), "1122334455667788");
+  EXPECT_EQ(g.ask("m80001000,ffffffff"), "E01");
+  // 64 KiB without a '#': one error reply, then the connection still works.
+  g.raw("$M80001000,1:" + std::string(65536, '0'));
+  EXPECT_EQ(g.reply(), "E01");
+  g.raw("#00");
+  EXPECT_EQ(g.ask("m80001000,4"), "11223344");
+  g.send("k");
+  EXPECT_EQ(ppu.finish(), 1);
+}
+
 TEST(PpuGdb, DetachLetsTheProgramRunToItsEnd) {
   PpuRunChild ppu({fw("hello.elf"), "--gdb", "0"});
   const int port = ppu.port();

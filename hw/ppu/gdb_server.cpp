@@ -14,9 +14,13 @@
 #include <spdlog/spdlog.h>
 
 #include "hw/common/error.hpp"
+#include "hw/ppu/gdb_packet.hpp"
 
 namespace salvo::ppu {
 namespace {
+
+using gdb::decode_hex_bytes;
+using gdb::parse_hex;
 
 // gdb's numbering: x0..x31 = 0..31, pc = 32, CSR n = 65 + n.
 constexpr unsigned kPcRegnum = 32;
@@ -42,28 +46,6 @@ int hexval(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-bool parse_hex(const std::string& s, std::uint64_t& v) {
-  if (s.empty()) return false;
-  v = 0;
-  for (char c : s) {
-    const int h = hexval(c);
-    if (h < 0) return false;
-    v = (v << 4) | static_cast<unsigned>(h);
-  }
-  return true;
-}
-
-bool decode_hex_bytes(const std::string& s, std::vector<std::uint8_t>& out) {
-  if (s.size() % 2) return false;
-  out.clear();
-  for (std::size_t i = 0; i < s.size(); i += 2) {
-    const int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
-  }
-  return true;
 }
 
 std::uint32_t le32(const std::string& hex, std::size_t pos) {
@@ -150,7 +132,7 @@ bool GdbServer::fill() {
   for (;;) {
     const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n > 0) {
-      in_.append(buf, static_cast<std::size_t>(n));
+      framer_.feed(buf, static_cast<std::size_t>(n));
       return true;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -161,38 +143,26 @@ bool GdbServer::fill() {
 GdbServer::Read GdbServer::read_packet(std::string& packet) {
   if (fd_ < 0) return Read::kClosed;
   for (;;) {
-    // Skip acks and noise up to the next packet or Ctrl-C.
-    std::size_t i = 0;
-    while (i < in_.size() && in_[i] != '$' && in_[i] != '\x03') ++i;
-    in_.erase(0, i);
-    if (!in_.empty() && in_[0] == '\x03') {
-      in_.erase(0, 1);
-      return Read::kInterrupt;
-    }
-    const std::size_t hash = in_.find('#');
-    if (!in_.empty() && hash != std::string::npos && hash + 2 < in_.size()) {
-      std::string body = in_.substr(1, hash - 1);
-      const std::string sum = in_.substr(hash + 1, 2);
-      in_.erase(0, hash + 3);
-      unsigned cs = 0;
-      for (unsigned char c : body) cs = (cs + c) & 0xFF;
-      std::uint64_t want = 0;
-      if (!parse_hex(sum, want) || want != cs) {
+    switch (framer_.next(packet)) {
+      case gdb::PacketFramer::Event::kInterrupt:
+        return Read::kInterrupt;
+      case gdb::PacketFramer::Event::kPacket:
+        if (!no_ack_) send_raw("+");
+        return Read::kPacket;
+      case gdb::PacketFramer::Event::kBadChecksum:
         if (!no_ack_) send_raw("-");
         continue;
-      }
-      if (!no_ack_) send_raw("+");
-      // Undo the binary escapes (X packets): 0x7d then the byte XOR 0x20.
-      packet.clear();
-      for (std::size_t k = 0; k < body.size(); ++k) {
-        if (body[k] == 0x7d && k + 1 < body.size())
-          packet += static_cast<char>(body[++k] ^ 0x20);
-        else
-          packet += body[k];
-      }
-      return Read::kPacket;
+      case gdb::PacketFramer::Event::kTooLong:
+        // Longer than the PacketSize we advertise: its bytes are dropped, never buffered.
+        spdlog::warn("{}: gdb sent a packet longer than {} bytes; replying E01",
+                     processor_.params().name, gdb::kMaxPacketBytes);
+        if (!no_ack_) send_raw("+");
+        send_packet("E01");
+        continue;
+      case gdb::PacketFramer::Event::kNeedMore:
+        if (!fill()) return Read::kClosed;
+        continue;
     }
-    if (!fill()) return Read::kClosed;
   }
 }
 
@@ -227,24 +197,25 @@ void GdbServer::send_packet(const std::string& data) {
   send_raw(out);
   if (no_ack_) return;
   // Wait for the acknowledgement; a '-' asks for a resend.
+  std::string& in = framer_.raw();
   for (int tries = 0; fd_ >= 0 && tries < 3; ++tries) {
-    while (in_.empty())
+    while (in.empty())
       if (!fill()) {
         close_connection();
         return;
       }
-    const char c = in_[0];
+    const char c = in[0];
     if (c == '+') {
-      in_.erase(0, 1);
+      in.erase(0, 1);
       return;
     }
     if (c == '-') {
-      in_.erase(0, 1);
+      in.erase(0, 1);
       send_raw(out);
       continue;
     }
     if (c == '\x03') {  // Ctrl-C racing the reply: keep it for later
-      in_.erase(0, 1);
+      in.erase(0, 1);
       interrupted_ = true;
       continue;
     }
@@ -295,9 +266,10 @@ bool GdbServer::poll_interrupt() {
       close_connection();
       return false;
     }
-    const std::size_t k = in_.find('\x03');
+    std::string& in = framer_.raw();
+    const std::size_t k = in.find('\x03');
     if (k != std::string::npos) {
-      in_.erase(k, 1);
+      in.erase(k, 1);
       return true;
     }
     p.revents = 0;
@@ -476,7 +448,7 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
     case 'p': {
       std::uint64_t n = 0;
       std::uint32_t v = 0;
-      if (parse_hex(args, n) && read_register(static_cast<unsigned>(n), v))
+      if (parse_hex(args, n) && n <= 0xFFFFFFFFu && read_register(static_cast<unsigned>(n), v))
         send_packet(hex8(v));
       else
         send_packet("E01");
@@ -485,7 +457,7 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
     case 'P': {
       std::string a, b;
       std::uint64_t n = 0;
-      if (split(args, '=', a, b) && parse_hex(a, n) && b.size() >= 8 &&
+      if (split(args, '=', a, b) && parse_hex(a, n) && n <= 0xFFFFFFFFu && b.size() >= 8 &&
           write_register(static_cast<unsigned>(n), le32(b, 0)))
         send_packet("OK");
       else
@@ -493,38 +465,26 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
       return false;
     }
     case 'm': {
-      std::string a, b;
-      std::uint64_t addr = 0, len = 0;
-      if (!split(args, ',', a, b) || !parse_hex(a, addr) || !parse_hex(b, len) || len > 0x10000) {
+      std::uint32_t addr = 0, len = 0;
+      if (!gdb::parse_memory_read(args, addr, len)) {
         send_packet("E01");
         return false;
       }
       bool ok = false;
-      const std::string hex =
-          read_memory(static_cast<std::uint32_t>(addr), static_cast<std::uint32_t>(len), ok);
+      const std::string hex = read_memory(addr, len, ok);
       send_packet(ok ? hex : "E14");
       return false;
     }
     case 'M':
     case 'X': {
-      std::string head, data, a, b;
-      std::uint64_t addr = 0, len = 0;
-      if (!split(args, ':', head, data) || !split(head, ',', a, b) || !parse_hex(a, addr) ||
-          !parse_hex(b, len)) {
+      // The data must hold exactly len bytes: nothing is padded, nothing written on error.
+      std::uint32_t addr = 0;
+      std::vector<std::uint8_t> bytes;
+      if (!gdb::parse_memory_write(cmd, args, addr, bytes)) {
         send_packet("E01");
         return false;
       }
-      std::vector<std::uint8_t> bytes;
-      if (cmd == 'M') {
-        if (!decode_hex_bytes(data, bytes)) {
-          send_packet("E01");
-          return false;
-        }
-      } else {
-        bytes.assign(data.begin(), data.end());
-      }
-      if (bytes.size() != len) bytes.resize(static_cast<std::size_t>(len), 0);
-      send_packet(write_memory(static_cast<std::uint32_t>(addr), bytes) ? "OK" : "E14");
+      send_packet(write_memory(addr, bytes) ? "OK" : "E14");
       return false;
     }
     case 'Z':
@@ -603,7 +563,9 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
       return false;
     case 'q': {
       if (p.rfind("qSupported", 0) == 0) {
-        send_packet("PacketSize=4000;qXfer:features:read+;vContSupported+;QStartNoAckMode+");
+        send_packet(
+            fmt::format("PacketSize={:x};qXfer:features:read+;vContSupported+;QStartNoAckMode+",
+                        gdb::kMaxPacketBytes));
       } else if (p.rfind("qXfer:features:read:target.xml:", 0) == 0) {
         std::string a, b;
         std::uint64_t off = 0, len = 0;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hw/ppu/gdb_packet.hpp"
 #include "hw/ppu/plasticity_processor.hpp"
 
 namespace salvo::ppu {
@@ -59,7 +60,7 @@ class GdbServer : public ProcessorDebugger {
   PlasticityProcessor& processor_;
   int listen_fd_ = -1;
   int fd_ = -1;
-  std::string in_;            // received bytes not yet consumed
+  gdb::PacketFramer framer_;  // received bytes not yet consumed
   bool interrupted_ = false;  // a Ctrl-C arrived while reading something else
   bool killed_ = false;
   bool no_ack_ = false;  // after QStartNoAckMode
