@@ -292,3 +292,77 @@ conditions:
     EXPECT_TRUE(fs::exists(out / "report_score.png")) << r.output;
   }
 }
+
+// Issue 12, class 8: --resume into a directory of another sweep is refused before anything
+// there changes; more seeds and more axis values are the additive changes that may resume.
+TEST(SweepRun, ResumeRefusesAnotherSpecAndAcceptsMoreSeedsAndValues) {
+  ScratchDir dir;
+  const fs::path out = dir.path / "out";
+  const auto spec = write_spec(dir, "seeds: [1, 2]\naxes: {chip.mismatch.scale: [0, 1]}\n");
+  ASSERT_EQ(run(sweep(spec, out)).code, 0);
+  const std::string csv = read_text(out / "sweep.csv"), yaml = read_text(out / "spec.yaml");
+  ASSERT_EQ(read_csv(out / "sweep.csv").rows.size(), 4u);
+
+  const std::vector<std::pair<std::string, std::string>> others = {
+      {"seeds: [1, 2]\naxes: {chip.mismatch.scale: [0, 1]}\nset: {experiment.sleep_s: 0.01}\n",
+       "differs in: set"},
+      {"seeds: [1, 2]\naxes: {chip.mismatch.scale: [0, 1]}\nconditions: {a: {}}\n",
+       "differs in: conditions"},
+      {"seeds: [1, 2]\naxes: {chip.mismatch.scale: [0]}\n", "drops 2 of its 4 points"},
+      {"seeds: [2, 3]\naxes: {chip.mismatch.scale: [0, 1]}\n", "drops 2 of its 4 points"},
+      {"seeds: [1, 2]\naxes: {chip.noise.membrane_mV_rms: [0, 1]}\n", "differs in: axes"},
+  };
+  for (const auto& [body, why] : others) {
+    const auto other = write_spec(dir, body, "other.yaml");
+    const auto r = run(sweep(other, out, "--resume"));
+    EXPECT_EQ(r.code, 2) << body << r.output;
+    EXPECT_NE(r.output.find("holds results of a different sweep"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(why), std::string::npos) << r.output;
+    EXPECT_EQ(read_text(out / "sweep.csv"), csv);
+    EXPECT_EQ(read_text(out / "spec.yaml"), yaml);
+  }
+  // A changed chip file is another sweep too.
+  write_text(dir.path / "chip.yaml", "name: a\n");
+  const auto with_chip =
+      write_spec(dir, "chip: chip.yaml\nseeds: [1]\naxes: {chip.mismatch.scale: [0]}\n", "c.yaml");
+  ASSERT_EQ(run(sweep(with_chip, dir.path / "c")).code, 0);
+  write_text(dir.path / "chip.yaml", "name: b\n");
+  const auto changed = run(sweep(with_chip, dir.path / "c", "--resume"));
+  EXPECT_EQ(changed.code, 2) << changed.output;
+  EXPECT_NE(changed.output.find("differs in: chip file"), std::string::npos) << changed.output;
+
+  // More seeds and more axis values: only the new points run, the old rows stay.
+  const auto more =
+      write_spec(dir, "seeds: [1, 2, 3]\naxes: {chip.mismatch.scale: [0, 1, 2]}\n", "more.yaml");
+  const auto r = run(sweep(more, out, "--resume"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("5 of 9 points to run"), std::string::npos) << r.output;
+  EXPECT_EQ(read_csv(out / "sweep.csv").rows.size(), 9u);
+}
+
+TEST(SweepRun, RetryFailedNeedsResume) {
+  ScratchDir dir;
+  const auto spec = write_spec(dir, "seeds: [1]\n");
+  const auto r = run(sweep(spec, dir.path / "out", "--retry-failed"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("--retry-failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path / "out"));
+}
+
+// A corrupt sweep_point.json is named in a warning by both the report and a resumed sweep.
+TEST(SweepReport, CorruptPointResultIsNamedNotSkippedSilently) {
+  ScratchDir dir;
+  const auto spec = write_spec(dir, "seeds: [1, 2]\n");
+  const fs::path out = dir.path / "out";
+  ASSERT_EQ(run(sweep(spec, out)).code, 0);
+  const fs::path bad = out / "points" / "s2" / "sweep_point.json";
+  ASSERT_TRUE(fs::exists(bad));
+  write_text(bad, "{\"index\": 1, \"id\": ");
+  const auto report = run(kSalvo + " report '" + out.string() + "' --no-plots");
+  EXPECT_NE(report.output.find(bad.string()), std::string::npos) << report.output;
+  EXPECT_NE(report.output.find("not a readable point result"), std::string::npos) << report.output;
+  const auto resumed = run(sweep(spec, out, "--resume"));
+  EXPECT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find(bad.string()), std::string::npos) << resumed.output;
+}

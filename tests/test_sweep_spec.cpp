@@ -5,6 +5,8 @@
 
 #include <set>
 
+#include <fmt/format.h>
+
 #include "emulator/sweep/sweep_spec.hpp"
 #include "hw/common/error.hpp"
 #include "tests/sweep/sweep_test_util.hpp"
@@ -227,4 +229,60 @@ TEST(SweepSpec, ShippedMismatchRobustnessStudy) {
   EXPECT_EQ(points.size(), 5u * 2u * 10u);
   EXPECT_EQ(points.front().id, "sal_scale=0_s1");
   EXPECT_EQ(points.back().id, "feedback-alignment_scale=2.0_s10");
+}
+
+// Issue 12, class 7: a spec's keys and values are checked against the config schema (and the
+// experiment's cross-key checks) before anything runs: exit 2, one line naming the spec and
+// the key, no output directory; --dry-run catches the same.
+TEST(SweepCli, SpecKeysAndValuesAreValidatedBeforeAnythingRuns) {
+  ScratchDir dir;
+  const std::string mini = std::string(SALVO_SOURCE_DIR) + "/configs/chips/mini.yaml";
+  const std::string pair = std::string(SALVO_SOURCE_DIR) + "/configs/experiments/sal-pair.yaml";
+  struct Case {
+    std::string body, expect;
+  };
+  const std::vector<Case> cases = {
+      {"axes: {chip.neurons.no_such_key: [1, 2]}\n", "axes.chip.neurons.no_such_key: value '1'"},
+      {"axes: {chip.mismatch.scale: [0, -1]}\n", "axes.chip.mismatch.scale: value '-1'"},
+      {"conditions: {a: {}, b: {experiment.no_such_key: 3}}\n", "conditions.b: "},
+      {"set: {chip.madc.bits: many}\n", "set: "},
+      // Each value is fine with the other key's common value; one combination is not.
+      {"set: {experiment.functional_d0_us: 5, experiment.functional_d1_us: 30}\n"
+       "axes: {experiment.functional_d0_us: [5, 20], experiment.functional_d1_us: [30, 15]}\n",
+       "point experiment.functional_d0_us=20 experiment.functional_d1_us=15: "},
+  };
+  for (const auto& c : cases) {
+    const fs::path spec = dir.path / "s.yaml";
+    write_text(spec, "chip: " + mini + "\nexperiment: " + pair + "\n" + c.body);
+    for (const std::string extra : {"", " --dry-run"}) {
+      const auto r =
+          run(kSalvo + " sweep " + spec.string() + " --out " + (dir.path / "o").string() + extra);
+      EXPECT_EQ(r.code, 2) << c.body << r.output;
+      EXPECT_EQ(r.output.rfind("salvo: error: " + spec.string() + ": " + c.expect, 0), 0u)
+          << r.output;
+      EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+      EXPECT_FALSE(fs::exists(dir.path / "o"));
+    }
+  }
+  // A valid spec passes the same check.
+  write_text(dir.path / "ok.yaml",
+             "chip: " + mini + "\nexperiment: " + pair + "\naxes: {chip.mismatch.scale: [0, 1]}\n");
+  EXPECT_EQ(run(kSalvo + " sweep " + (dir.path / "ok.yaml").string() + " --dry-run").code, 0);
+}
+
+// The grid is expanded before anything runs, so its size is bounded: a few lines of YAML
+// (seeds: {count: 10^7} and two axes) used to ask for 10^11 points and run out of memory.
+TEST(SweepSpec, GridSizeIsBounded) {
+  std::string axes = "seeds: {count: 20000}\naxes:\n";
+  for (int a = 0; a < 3; ++a)
+    axes += fmt::format("  chip.k{}: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n", a);
+  try {
+    parse_spec(axes, "big.yaml", "/tmp");
+    FAIL() << "accepted 2·10^7 points";
+  } catch (const salvo::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("20000000 points"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(expand(parse_spec("seeds: {count: 1000}\naxes: {chip.a: [1, 2]}\n", "ok.yaml", "/tmp"))
+                .size(),
+            2000u);
 }

@@ -83,7 +83,6 @@ int cmd_sweep(const Args& args) {
   if (!shard.empty()) parse_shard(shard, o.shard_index, o.shard_count);
   if (o.mpi && o.shard_count > 0)
     throw UserError("salvo sweep: --mpi and --shard together (allowed: one of them)");
-  if (o.retry_failed) o.resume = true;
   o.timeout_s = timeout_s;
   o.jobs = jobs;
   return sweep::run_sweep(o);

@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include "hw/common/error.hpp"
 
@@ -90,6 +92,8 @@ nlohmann::json Manifest::to_json() const {
           {"spec", spec_file},
           {"axes", axis_keys},
           {"conditions", conditions},
+          {"identity", identity},
+          {"identity_hash", identity_hash},
           {"points", pts}};
 }
 
@@ -98,6 +102,8 @@ Manifest Manifest::from_json(const nlohmann::json& j) {
   m.spec_file = j.value("spec", "");
   m.axis_keys = j.at("axes").get<std::vector<std::string>>();
   m.conditions = j.at("conditions").get<std::vector<std::string>>();
+  if (j.contains("identity")) m.identity = j.at("identity");
+  m.identity_hash = j.value("identity_hash", "");
   for (const auto& pj : j.at("points")) {
     Point p;
     p.index = pj.at("index").get<std::size_t>();
@@ -116,7 +122,29 @@ Manifest Manifest::from_spec(const SweepSpec& spec) {
   for (const auto& a : spec.axes) m.axis_keys.push_back(a.key);
   for (const auto& c : spec.conditions) m.conditions.push_back(c.name);
   m.points = expand(spec);
+  m.identity = spec_identity(spec);
+  m.identity_hash = stable_hash(m.identity.dump());
   return m;
+}
+
+std::string resume_conflict(const Manifest& before, const Manifest& now) {
+  if (!before.identity_hash.empty() && before.identity_hash != now.identity_hash) {
+    std::vector<std::string> parts;
+    for (const auto& [k, v] : now.identity.items())
+      if (!before.identity.is_object() || !before.identity.contains(k) || before.identity[k] != v)
+        parts.push_back(k == "chip" || k == "experiment" ? k + " file" : k);
+    return fmt::format("the spec differs in: {}", fmt::join(parts, ", "));
+  }
+  std::set<std::string> ids;
+  for (const auto& p : now.points) ids.insert(p.id);
+  std::size_t dropped = 0;
+  std::string example;
+  for (const auto& p : before.points)
+    if (!ids.count(p.id) && dropped++ == 0) example = p.id;
+  if (dropped > 0)
+    return fmt::format("the spec drops {} of its {} points (e.g. {})", dropped,
+                       before.points.size(), example);
+  return "";
 }
 
 std::vector<std::pair<std::string, std::string>> flatten_summary(const nlohmann::json& summary) {
@@ -240,8 +268,11 @@ std::size_t ResultTable::load_existing(const std::vector<Point>& points) {
         if (columns.insert(k).second) value_columns_.push_back(k);
       results_[p.index] = std::move(r);
       ++found;
-    } catch (const std::exception&) {
-      // Written atomically, so unreadable means foreign or corrupted: run the point again.
+    } catch (const std::exception& e) {
+      // Written atomically, so unreadable means foreign or corrupted: said so, by name; the
+      // point counts as not run (a sweep runs it again, a report leaves it out).
+      spdlog::warn("sweep: {}: not a readable point result ({}); the point counts as not run",
+                   file.string(), e.what());
     }
   }
   std::sort(value_columns_.begin(), value_columns_.end());

@@ -49,11 +49,20 @@ struct Manifest {
   std::vector<std::string> axis_keys;
   std::vector<std::string> conditions;
   std::vector<Point> points;
+  // spec_identity() of the spec and its stable_hash; null/empty in manifests written before
+  // salvo kept them.
+  nlohmann::json identity;
+  std::string identity_hash;
 
   nlohmann::json to_json() const;
   static Manifest from_json(const nlohmann::json& j);
   static Manifest from_spec(const SweepSpec& spec);
 };
+
+// Whether a sweep described by `now` may continue in a directory whose manifest is `before`:
+// only when both have the same identity and `now` keeps every point of `before` (more seeds,
+// more axis values). Returns "" if so, else what differs (one line).
+std::string resume_conflict(const Manifest& before, const Manifest& now);
 
 // Flattens a summary.json into (column, CSV text): every number (and boolean, as 0/1) under
 // "metrics" as metrics.<path>, strings there as text; numbers elsewhere (bus, ppu, spikes,

@@ -1,4 +1,5 @@
 #include "emulator/sweep/sweep_runner.hpp"
+#include "emulator/sweep/sweep_validate.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -576,6 +577,7 @@ std::string default_out_dir(const std::string& spec_file) {
 
 void print_dry_run(const SweepOptions& options) {
   SweepSpec spec = load_spec(options.spec_file);
+  validate_spec(spec);
   const fs::path out =
       fs::absolute(options.out_dir.empty() ? default_out_dir(options.spec_file) : options.out_dir);
   const std::string exe = options.salvo_exe.empty() ? self_executable() : options.salvo_exe;
@@ -594,9 +596,47 @@ void print_dry_run(const SweepOptions& options) {
   std::fprintf(stderr, "sweep: %zu points (dry run: nothing started)\n", n);
 }
 
+namespace {
+
+// A directory that holds results of another sweep is refused (exit 2) before anything in it
+// changes: results of two specs must never share a sweep.csv. More seeds and more axis values
+// are the one way a finished sweep grows (docs/sweeps.md).
+void check_same_sweep(const fs::path& out, const Manifest& now) {
+  const fs::path file = out / "sweep.json";
+  if (!fs::exists(file)) return;
+  Manifest before;
+  try {
+    std::ifstream in(file);
+    before = Manifest::from_json(nlohmann::json::parse(in));
+  } catch (const std::exception& e) {
+    throw UserError(
+        fmt::format("--out {}: {} is not a sweep manifest ({}) (allowed: a sweep's "
+                    "own output directory, or a new one)",
+                    out.string(), file.string(), e.what()));
+  }
+  const std::string conflict = resume_conflict(before, now);
+  if (conflict.empty()) {
+    if (before.identity_hash.empty())
+      spdlog::warn("sweep: {} predates spec hashes: cannot check that it is the same sweep",
+                   file.string());
+    return;
+  }
+  const bool has_results =
+      std::any_of(before.points.begin(), before.points.end(),
+                  [&](const Point& p) { return fs::exists(point_result_file(out, p.id)); });
+  if (!has_results) return;  // nothing to mix with
+  throw UserError(fmt::format(
+      "--out {}: holds results of a different sweep ({}) (allowed: the same spec with more "
+      "seeds or more axis values, see docs/sweeps.md; or another --out)",
+      out.string(), conflict));
+}
+
+}  // namespace
+
 PreparedSweep prepare_sweep(const SweepOptions& options) {
   PreparedSweep s;
   s.spec = load_spec(options.spec_file);
+  validate_spec(s.spec);  // before the output directory is touched
   if (options.timeout_s >= 0) s.spec.timeout_s = options.timeout_s;
   s.out =
       fs::absolute(options.out_dir.empty() ? default_out_dir(options.spec_file) : options.out_dir)
@@ -632,6 +672,7 @@ PreparedSweep prepare_sweep(const SweepOptions& options) {
   }
 
   s.manifest = Manifest::from_spec(s.spec);
+  check_same_sweep(s.out, s.manifest);
   write_atomic(s.out / "sweep.json", s.manifest.to_json().dump(1) + "\n");
   {
     std::ifstream in(options.spec_file);
@@ -724,6 +765,10 @@ void prepare_child_environment() {
 }
 
 int run_sweep(const SweepOptions& options) {
+  if (options.retry_failed && !options.resume)
+    throw OptionError("sweep", "--retry-failed",
+                      "reruns failed points of an earlier run, so it needs --resume",
+                      "--resume --retry-failed");
   prepare_child_environment();
   if (options.mpi) {
     ::setenv("SALVO_THREADS", "1", 0);  // one rank per core is the usual MPI layout

@@ -266,6 +266,16 @@ SweepSpec parse_spec(const std::string& yaml_text, const std::string& file,
   if (const YAML::Node extra = root["extra_args"])
     spec.extra_args = parse_string_list(err, extra, "extra_args");
 
+  // The grid is expanded (ids, manifest) before anything runs: bound it first.
+  constexpr double kMaxPoints = 1e7;
+  double total = static_cast<double>(spec.seeds.size()) *
+                 static_cast<double>(std::max<std::size_t>(1, spec.conditions.size()));
+  for (const auto& a : spec.axes) total *= static_cast<double>(a.values.size());
+  if (total > kMaxPoints)
+    err.fail(root, "(top level)",
+             fmt::format("the sweep has {:.0f} points (seeds x conditions x axis values)", total),
+             "at most 10^7 points; split it into several sweeps");
+
   // Ids must be unique; the encoding is injective, so a clash means names that read alike.
   std::map<std::string, std::string> ids;
   for (const auto& p : expand(spec)) {
@@ -370,6 +380,35 @@ std::vector<std::string> command_line(const SweepSpec& spec, const Point& point,
   for (const auto& o : point.overrides) argv.insert(argv.end(), {"--set", o.key + "=" + o.value});
   for (const auto& t : spec.extra_args) argv.push_back(substitute(t));
   return argv;
+}
+
+std::string stable_hash(const std::string& text) { return fmt::format("{:016x}", fnv1a(text)); }
+
+nlohmann::json spec_identity(const SweepSpec& spec) {
+  const auto file = [](const std::string& path) -> nlohmann::json {
+    if (path.empty()) return nullptr;  // salvo run's default
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return {{"path", path}, {"content_hash", stable_hash(text.str())}};
+  };
+  const auto overrides = [](const std::vector<Override>& os) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& o : os) j.push_back({o.key, o.value});
+    return j;
+  };
+  nlohmann::json conditions = nlohmann::json::array();
+  for (const auto& c : spec.conditions)
+    conditions.push_back({{"name", c.name}, {"set", overrides(c.overrides)}});
+  nlohmann::json axes = nlohmann::json::array();
+  for (const auto& a : spec.axes) axes.push_back(a.key);
+  return {{"chip", file(spec.chip_file)},
+          {"experiment", file(spec.experiment_file)},
+          {"set", overrides(spec.set)},
+          {"conditions", conditions},
+          {"axes", axes},
+          {"run_command", spec.run_command},
+          {"extra_args", spec.extra_args}};
 }
 
 std::vector<std::string> resolve_salvo(std::vector<std::string> argv,

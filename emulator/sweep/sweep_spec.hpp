@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace salvo::sweep {
 
 // One `--set KEY=VALUE` override (VALUE as written in the spec).
@@ -74,6 +76,14 @@ std::string point_id(const SweepSpec& spec, const std::string& condition,
 // in by whoever spawns it, so MPI ranks use their own executable).
 std::vector<std::string> command_line(const SweepSpec& spec, const Point& point,
                                       const std::string& out_dir);
+
+// What a point's results depend on besides its seed and axis values: the chip and experiment
+// files (paths and contents), the common overrides, the conditions, the axis keys in order,
+// the run command and extra arguments. Description and timeout are not part of it. Two specs
+// with equal identities differ at most in their seeds and axis values.
+nlohmann::json spec_identity(const SweepSpec& spec);
+// FNV-1a 64 of text, as 16 hex digits (stable across builds and hosts).
+std::string stable_hash(const std::string& text);
 
 // Replaces every "{salvo}" in argv with `salvo_exe`.
 std::vector<std::string> resolve_salvo(std::vector<std::string> argv, const std::string& salvo_exe);
