@@ -270,6 +270,13 @@ TEST(PpuGdb, MalformedPacketsGetErrorsAndChangeNothing) {
   EXPECT_EQ(g.ask("X80001000,4:ab"), "E01");
   EXPECT_EQ(g.ask("m80001000,8"), "1122334455667788");
   EXPECT_EQ(g.ask("m80001000,ffffffff"), "E01");
+  // Registers: non-hex values and register numbers past 32 bits are errors, nothing written.
+  ASSERT_EQ(g.ask("P5=78563412"), "OK");
+  EXPECT_EQ(g.ask("P5=zz563412"), "E01");
+  EXPECT_EQ(g.ask("P100000005=00000000"), "E01");
+  EXPECT_EQ(g.ask("p100000005"), "E01");
+  EXPECT_EQ(g.ask("G" + std::string(33 * 8, 'x')), "E01");
+  EXPECT_EQ(g.ask("p5"), "78563412");
   // 64 KiB without a '#': one error reply, then the connection still works.
   g.raw("$M80001000,1:" + std::string(65536, '0'));
   EXPECT_EQ(g.reply(), "E01");

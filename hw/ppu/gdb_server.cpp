@@ -361,7 +361,10 @@ std::string GdbServer::read_registers() {
 }
 
 bool GdbServer::write_registers(const std::string& hex) {
-  if (hex.size() < 8 * (kPcRegnum + 1)) return false;
+  std::vector<std::uint8_t> bytes;  // all hex, else nothing is written
+  if (hex.size() < 8 * (kPcRegnum + 1) ||
+      !decode_hex_bytes(hex.substr(0, 8 * (kPcRegnum + 1)), bytes))
+    return false;
   for (unsigned i = 0; i <= kPcRegnum; ++i) write_register(i, le32(hex, 8 * i));
   return true;
 }
@@ -456,8 +459,10 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
     }
     case 'P': {
       std::string a, b;
+      std::vector<std::uint8_t> bytes;
       std::uint64_t n = 0;
       if (split(args, '=', a, b) && parse_hex(a, n) && n <= 0xFFFFFFFFu && b.size() >= 8 &&
+          decode_hex_bytes(b.substr(0, 8), bytes) &&
           write_register(static_cast<unsigned>(n), le32(b, 0)))
         send_packet("OK");
       else
