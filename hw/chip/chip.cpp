@@ -86,6 +86,29 @@ bool Chip::param_cell(int half, std::uint32_t addr, unsigned len, int& neuron, i
   return true;
 }
 
+bool Chip::read_info(int half, std::uint32_t addr, std::uint32_t& value) const {
+  const ChipConfig& cfg = core_.config();
+  switch (addr) {
+    case mm::kInfoHalf:
+      value = static_cast<std::uint32_t>(half);
+      return true;
+    case mm::kInfoNeurons:
+      value = static_cast<std::uint32_t>(cfg.neurons.per_half);
+      return true;
+    case mm::kInfoRows:
+      value = static_cast<std::uint32_t>(cfg.synapses.rows_per_half);
+      return true;
+    case mm::kInfoWeightMax:
+      value = (1u << cfg.synapses.weight_bits) - 1;
+      return true;
+    case mm::kInfoCadcMax:
+      value = (1u << cfg.cadc.bits) - 1;
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool Chip::read(int half, std::uint32_t addr, unsigned len, double t_us, std::uint32_t& value,
                 double& stall_us) {
   auto& syn = core_.synapses(half);
@@ -108,6 +131,7 @@ bool Chip::read(int half, std::uint32_t addr, unsigned len, double t_us, std::ui
         len, [&](unsigned i) { return syn.label(off / mm::kRowStride, off % mm::kRowStride + i); });
     return true;
   }
+  if (len == 4 && read_info(half, addr, value)) return true;
   CadcState& cadc = cadc_[half];
   int cell_neuron = 0, cell = 0;
   if (addr == mm::kCadcStatus && len == 4) {

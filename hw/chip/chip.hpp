@@ -38,6 +38,10 @@ class Chip : public sc_core::sc_module {
   std::uint64_t window_accesses() const { return window_accesses_; }
   std::uint64_t cadc_conversions() const { return cadc_conversions_; }
 
+  // The chip-info word at chip-window offset addr (memory_map::kInfo*) for half `half`;
+  // false if addr is not one of them.
+  bool read_info(int half, std::uint32_t addr, std::uint32_t& value) const;
+
  private:
   SC_HAS_PROCESS(Chip);
   void analog_thread();

@@ -25,6 +25,13 @@ constexpr std::uint32_t kParameters = 0x0003'0000;    // + neuron*64 + cell*2, h
 constexpr std::uint32_t kRateCounters = 0x0004'0000;  // + neuron, byte; write resets it
 constexpr std::uint32_t kRateCounterResetAll = 0x0004'1000;
 constexpr std::uint32_t kRowConfig = 0x0005'0000;  // + row*4, bit 0 sign (1 = inhibitory)
+// Chip info (read-only words): what this half is, so firmware needs no host-written sizes.
+constexpr std::uint32_t kInfoHalf = 0x0006'0000;       // this processor's half index
+constexpr std::uint32_t kInfoNeurons = 0x0006'0004;    // neurons (= synapse columns) per half
+constexpr std::uint32_t kInfoRows = 0x0006'0008;       // synapse rows per half
+constexpr std::uint32_t kInfoWeightMax = 0x0006'000C;  // largest weight code (2^bits - 1)
+constexpr std::uint32_t kInfoCadcMax = 0x0006'0010;    // largest CADC result code
+constexpr std::uint32_t kInfoWords = 5;
 constexpr std::uint32_t kRowStride = 256;
 constexpr std::uint32_t kCadcRowMask = 0xFFFF;         // kCadcCtrl / kSensorReset: the row
 constexpr std::uint32_t kCadcMembraneMode = 1u << 16;  // kCadcCtrl: convert the membranes
