@@ -13,6 +13,7 @@
 
 #include "emulator/cli/cli_util.hpp"
 #include "emulator/cli/commands.hpp"
+#include "emulator/session/session.hpp"
 #include "hw/common/chip_config.hpp"
 #include "hw/common/error.hpp"
 #include "hw/ppu/gdb_server.hpp"
@@ -166,7 +167,7 @@ int cmd_ppu_run(const Args& args) {
   }
 
   const auto t0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  session::run_until_idle();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -112,18 +112,10 @@ std::vector<double> FunctionalMatrix::extra_per_pre() const {
   return m;
 }
 
-FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
-                                   const std::vector<int>& neurons, double t_begin_us,
-                                   double t_end_us, const FunctionalOptions& o) {
-  check(t_begin_us, t_end_us, o);
-  const bool shifted = o.chance == FunctionalOptions::Chance::kShiftedWindow;
-  const std::size_t n = neurons.size();
-  FunctionalMatrix m;
-  m.neurons = neurons;
-  m.entries.assign(n * n, FunctionalWeight{});
-  if (n == 0) return m;
+namespace {
 
-  // Neuron id → index (−1: not in the set).
+// Neuron id → index in `neurons` (−1: not in the set); ids must be >= 0 and distinct.
+std::vector<int> index_of(const std::vector<int>& neurons) {
   int max_id = -1;
   for (int id : neurons) {
     if (id < 0)
@@ -131,96 +123,136 @@ FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
     max_id = std::max(max_id, id);
   }
   std::vector<int> index(static_cast<std::size_t>(max_id) + 1, -1);
-  for (std::size_t k = 0; k < n; ++k) {
+  for (std::size_t k = 0; k < neurons.size(); ++k) {
     if (index[neurons[k]] >= 0)
       throw UserError(fmt::format("functional weights: neuron {} listed twice", neurons[k]));
     index[neurons[k]] = static_cast<int>(k);
   }
-  const auto idx = [&](int id) { return id >= 0 && id <= max_id ? index[id] : -1; };
+  return index;
+}
 
-  // The spikes of the set inside the interval, time-sorted (core.spikes() already is).
-  std::vector<RecordedSpike> sp;
-  for (const auto& s : spikes)
-    if (s.t_us >= t_begin_us && s.t_us < t_end_us && idx(s.neuron) >= 0) sp.push_back(s);
-  if (!std::is_sorted(sp.begin(), sp.end(), [](const RecordedSpike& a, const RecordedSpike& b) {
-        return a.t_us < b.t_us;
-      }))
-    std::stable_sort(sp.begin(), sp.end(), [](const RecordedSpike& a, const RecordedSpike& b) {
-      return a.t_us < b.t_us;
-    });
+// One pass over the time-sorted spikes of the set: per (pre, post) pair the window sums c and
+// control sums c' of every post spike, and the sums of c², c·c', c'² that form Σ g(s)².
+class PairAccumulator {
+ public:
+  PairAccumulator(std::size_t n, const FunctionalOptions& o, double last_pre)
+      : n_(n), o_(o), shifted_(o.chance == FunctionalOptions::Chance::kShiftedWindow),
+        last_pre_(last_pre), n_pre(n, 0), n_post(n, 0), observed(n * n, 0.0),
+        control(n * n, 0.0), sum_c2(n * n, 0.0), sum_cc(n * n, 0.0), sum_k2(n * n, 0.0),
+        c_now_(n, 0.0), k_now_(n, 0.0), is_touched_(n, 0) {}
 
-  const double last_pre = t_end_us - reach(o);
-  std::vector<std::size_t> n_pre(n, 0), n_post(n, 0);
-  std::vector<double> observed(n * n, 0.0), control(n * n, 0.0);
-  // Per post spike and pre neuron: c(s) and c'(s) (shifted) windows containing it, and the
-  // sums over post spikes of c, c' and c·c', c² , c'² to form Σ g(s)² at the end.
-  std::vector<double> sum_c2(n * n, 0.0), sum_cc(n * n, 0.0), sum_k2(n * n, 0.0);
-  std::vector<double> c_now(n, 0.0), k_now(n, 0.0);
-  std::vector<std::uint8_t> is_touched(n, 0);
-  std::vector<int> touched;
-  // Active pre spikes: those whose window or control window may still contain a later spike.
-  struct Active {
-    double t;
-    int pre;
-  };
-  std::deque<Active> active;
-
-  for (const auto& s : sp) {
-    const int q = idx(s.neuron);
+  // The next spike (time order) of the neuron with index q.
+  void add(double t_us, int q) {
     ++n_post[q];
-    while (!active.empty() && s.t_us >= active.front().t + reach(o)) active.pop_front();
+    while (!active_.empty() && t_us >= active_.front().t + reach(o_)) active_.pop_front();
     // As a post spike: every active pre window that contains it.
-    touched.clear();
-    for (const Active& a : active) {
-      const double lag = s.t_us - a.t;
-      const bool in_window = lag >= o.d0_us && lag < o.d1_us;
-      const bool in_control = shifted && lag >= o.shift_us + o.d0_us && lag < o.shift_us + o.d1_us;
+    touched_.clear();
+    for (const Active& a : active_) {
+      const double lag = t_us - a.t;
+      const bool in_window = lag >= o_.d0_us && lag < o_.d1_us;
+      const bool in_control =
+          shifted_ && lag >= o_.shift_us + o_.d0_us && lag < o_.shift_us + o_.d1_us;
       if (!in_window && !in_control) continue;
-      if (!is_touched[a.pre]) {
-        is_touched[a.pre] = 1;
-        touched.push_back(a.pre);
+      if (!is_touched_[a.pre]) {
+        is_touched_[a.pre] = 1;
+        touched_.push_back(a.pre);
       }
-      if (in_window) c_now[a.pre] += kernel(o, lag);
-      if (in_control) k_now[a.pre] += kernel(o, lag - o.shift_us);
+      if (in_window) c_now_[a.pre] += kernel(o_, lag);
+      if (in_control) k_now_[a.pre] += kernel(o_, lag - o_.shift_us);
     }
-    for (int p : touched) {
-      const std::size_t e = static_cast<std::size_t>(p) * n + static_cast<std::size_t>(q);
-      const double c = c_now[p], k = k_now[p];
+    for (int p : touched_) {
+      const std::size_t e = static_cast<std::size_t>(p) * n_ + static_cast<std::size_t>(q);
+      const double c = c_now_[p], k = k_now_[p];
       observed[e] += c;
       control[e] += k;
       sum_c2[e] += c * c;
       sum_cc[e] += c * k;
       sum_k2[e] += k * k;
-      c_now[p] = 0.0;
-      k_now[p] = 0.0;
-      is_touched[p] = 0;
+      c_now_[p] = 0.0;
+      k_now_[p] = 0.0;
+      is_touched_[p] = 0;
     }
     // As a pre spike (its window starts d0 > 0 later, so it never counts itself).
-    if (s.t_us < last_pre) {
+    if (t_us < last_pre_) {
       ++n_pre[q];
-      active.push_back({s.t_us, q});
+      active_.push_back({t_us, q});
     }
   }
 
-  const double w_over_t = window_weight(o) / (t_end_us - t_begin_us);
-  for (std::size_t p = 0; p < n; ++p) {
+  // Σ g(s)² / n_pre² of pair e = (p, q): the spread of the per-post-spike estimates.
+  double g2(std::size_t p, std::size_t q, double w_over_t) const {
+    const std::size_t e = p * n_ + q;
     const double np = static_cast<double>(n_pre[p]);
+    if (!(np > 0)) return 0.0;
+    double g = 0.0;
+    if (shifted_) {
+      g = sum_c2[e] - 2 * sum_cc[e] + sum_k2[e];
+    } else {
+      // Σ (c − N·w/T)² = Σc² − 2 (N w/T) Σc + n_post (N w/T)²
+      const double cc = np * w_over_t;
+      g = sum_c2[e] - 2 * cc * observed[e] + static_cast<double>(n_post[q]) * cc * cc;
+    }
+    return g / (np * np);
+  }
+
+ private:
+  struct Active {
+    double t;
+    int pre;
+  };
+  std::size_t n_;
+  const FunctionalOptions& o_;
+  bool shifted_;
+  double last_pre_;
+
+ public:
+  std::vector<std::size_t> n_pre, n_post;
+  std::vector<double> observed, control, sum_c2, sum_cc, sum_k2;
+
+ private:
+  std::vector<double> c_now_, k_now_;
+  std::vector<std::uint8_t> is_touched_;
+  std::vector<int> touched_;
+  // Active pre spikes: those whose window or control window may still contain a later spike.
+  std::deque<Active> active_;
+};
+
+}  // namespace
+
+FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
+                                   const std::vector<int>& neurons, double t_begin_us,
+                                   double t_end_us, const FunctionalOptions& o) {
+  check(t_begin_us, t_end_us, o);
+  const std::size_t n = neurons.size();
+  FunctionalMatrix m;
+  m.neurons = neurons;
+  m.entries.assign(n * n, FunctionalWeight{});
+  if (n == 0) return m;
+  const std::vector<int> index = index_of(neurons);
+  const auto idx = [&](int id) {
+    return id >= 0 && static_cast<std::size_t>(id) < index.size() ? index[id] : -1;
+  };
+
+  // The spikes of the set inside the interval, time-sorted (core.spikes() already is).
+  std::vector<RecordedSpike> sp;
+  for (const auto& s : spikes)
+    if (s.t_us >= t_begin_us && s.t_us < t_end_us && idx(s.neuron) >= 0) sp.push_back(s);
+  const auto earlier = [](const RecordedSpike& a, const RecordedSpike& b) {
+    return a.t_us < b.t_us;
+  };
+  if (!std::is_sorted(sp.begin(), sp.end(), earlier))
+    std::stable_sort(sp.begin(), sp.end(), earlier);
+
+  PairAccumulator acc(n, o, t_end_us - reach(o));
+  for (const auto& s : sp) acc.add(s.t_us, idx(s.neuron));
+
+  const double w_over_t = window_weight(o) / (t_end_us - t_begin_us);
+  for (std::size_t p = 0; p < n; ++p)
     for (std::size_t q = 0; q < n; ++q) {
       const std::size_t e = p * n + q;
-      double g2 = 0.0;
-      if (np > 0) {
-        if (shifted) {
-          g2 = sum_c2[e] - 2 * sum_cc[e] + sum_k2[e];
-        } else {
-          // Σ (c − N·w/T)² = Σc² − 2 (N w/T) Σc + n_post (N w/T)²
-          const double cc = np * w_over_t;
-          g2 = sum_c2[e] - 2 * cc * observed[e] + static_cast<double>(n_post[q]) * cc * cc;
-        }
-        g2 /= np * np;
-      }
-      m.entries[e] = finish(n_pre[p], n_post[q], observed[e], control[e], g2, w_over_t, o);
+      m.entries[e] = finish(acc.n_pre[p], acc.n_post[q], acc.observed[e], acc.control[e],
+                            acc.g2(p, q, w_over_t), w_over_t, o);
     }
-  }
   return m;
 }
 

@@ -19,6 +19,8 @@ double kernel_now_us() { return sc_core::sc_time_stamp().to_seconds() * 1e6; }
 
 }  // namespace
 
+void run_until_idle() { sc_core::sc_start(); }
+
 Session::Session(RunContext& ctx, int processors) : ctx_(ctx) {
   chip_ = std::make_unique<Chip>("chip", ctx.chip, ctx.seed, processors);
   for (int h = 0; h < processors; ++h)

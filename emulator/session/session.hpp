@@ -67,4 +67,9 @@ class Session {
   double planned_us_ = 0;
 };
 
+// Runs the kernel until nothing is left to do (no pending event or timed notification): for a
+// processor alone (salvo ppu-run), which stops the kernel itself when its program ends. The
+// only other place in emulator/ that starts the kernel besides Session::advance_to.
+void run_until_idle();
+
 }  // namespace salvo::session
