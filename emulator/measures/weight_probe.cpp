@@ -71,8 +71,11 @@ bool parabola_vertex(const std::vector<double>& x, const std::vector<double>& y,
 
 }  // namespace
 
-WeightProbeResult measure_event_psp(AnalogCore& core, std::uint16_t label, int neuron,
-                                    const WeightProbeOptions& o, const AdvanceFn& advance_fn) {
+namespace {
+
+// The probe's inputs: the neuron exists, the timing fits, the MADC samples, and the host link
+// reaches exactly one bus with `label`.
+void check_probe(AnalogCore& core, std::uint16_t label, int neuron, const WeightProbeOptions& o) {
   const auto& cfg = core.config();
   if (neuron < 0 || neuron >= core.neurons_total())
     throw UserError(fmt::format("weight probe: neuron {} does not exist (allowed: 0..{})", neuron,
@@ -94,23 +97,37 @@ WeightProbeResult measure_event_psp(AnalogCore& core, std::uint16_t label, int n
         "weight probe: the host link routes label 0x{:04x} to {} event buses (allowed: exactly "
         "one, else every event arrives {} times)",
         label, reached, reached));
-  const AdvanceFn advance =
-      advance_fn ? advance_fn : AdvanceFn([&core](double t) { core.advance_to(t); });
+}
 
-  const double period = 1.0 / cfg.madc.sample_rate_msps;
+// Event times on the MADC sample grid, counted in samples.
+struct ProbeTiming {
+  double period, spacing, settle;
+  int n_before, n_after, n_trace;
+};
+
+ProbeTiming probe_timing(const ChipConfig& cfg, const WeightProbeOptions& o) {
+  ProbeTiming g;
+  g.period = 1.0 / cfg.madc.sample_rate_msps;
+  const double period = g.period;
   // Event times on the sample grid (counted from the MADC start), so every repetition sees
   // the same alignment of samples to the event.
   const auto grid = [period](double t) { return std::ceil(t / period - 1e-9) * period; };
-  const double spacing = grid(o.spacing_us);
-  const double settle = grid(std::max(o.settle_us, o.baseline_us));
-  const int n_before = static_cast<int>(std::lround(o.baseline_us / period));
-  const int n_after = static_cast<int>(std::lround(o.window_us / period));
-  const int n_trace = n_before + n_after;
+  g.spacing = grid(o.spacing_us);
+  g.settle = grid(std::max(o.settle_us, o.baseline_us));
+  g.n_before = static_cast<int>(std::lround(o.baseline_us / period));
+  g.n_after = static_cast<int>(std::lround(o.window_us / period));
+  g.n_trace = g.n_before + g.n_after;
+  return g;
+}
 
-  WeightProbeResult r;
-  r.repetitions = o.repetitions;
-  r.sample_period_us = period;
-  r.madc_lsb_mV = cfg.madc.v_full_scale_mV / ((1 << cfg.madc.bits) - 1);
+// Plays the events, records the neuron's membrane and returns the raw event-locked traces
+// (n_before samples before each event, n_after from it); the chip is restored on return.
+std::vector<std::vector<double>> record_traces(AnalogCore& core, std::uint16_t label, int neuron,
+                                               const WeightProbeOptions& o, const ProbeTiming& g,
+                                               const AdvanceFn& advance,
+                                               std::vector<double>& t_event) {
+  const double period = g.period, spacing = g.spacing, settle = g.settle;
+  const int n_before = g.n_before, n_trace = g.n_trace;
   std::vector<std::vector<double>> traces(o.repetitions, std::vector<double>(n_trace, 0.0));
   {
     ProbeRestore restore(core);
@@ -123,7 +140,6 @@ WeightProbeResult measure_event_psp(AnalogCore& core, std::uint16_t label, int n
     const std::size_t first_sample = core.madc_samples().size();
     core.select_madc(neuron);  // records sample 0 (the state now) at once
     std::vector<Event> events;
-    std::vector<double> t_event;
     for (int k = 0; k < o.repetitions; ++k) {
       t_event.push_back(t_start + settle + k * spacing);
       events.push_back({t_event.back(), label});
@@ -152,12 +168,22 @@ WeightProbeResult measure_event_psp(AnalogCore& core, std::uint16_t label, int n
       traces[k][j] = samples[s].v_mV;
       seen[k][j] = 1;
     }
-    double base_sum = 0.0, noise_ss = 0.0;
-    r.trace_mV.assign(n_trace, 0.0);
-    for (int k = 0; k < o.repetitions; ++k) {
+    for (int k = 0; k < o.repetitions; ++k)
       if (std::find(seen[k].begin(), seen[k].end(), 0) != seen[k].end())
         throw InternalError(fmt::format(
             "weight probe: MADC samples missing around event {} at {} µs", k, t_event[k]));
+  }
+  return traces;
+}
+
+// Subtracts each trace's own baseline; r gets the mean trace, mean baseline and noise.
+void subtract_baselines(std::vector<std::vector<double>>& traces, const WeightProbeOptions& o,
+                        const ProbeTiming& g, WeightProbeResult& r) {
+  const int n_before = g.n_before, n_trace = g.n_trace;
+  {
+    double base_sum = 0.0, noise_ss = 0.0;
+    r.trace_mV.assign(n_trace, 0.0);
+    for (int k = 0; k < o.repetitions; ++k) {
       double base = 0.0;
       for (int j = 0; j < n_before; ++j) base += traces[k][j];
       base /= n_before;
@@ -171,7 +197,14 @@ WeightProbeResult measure_event_psp(AnalogCore& core, std::uint16_t label, int n
     r.baseline_mV = base_sum / o.repetitions;
     r.noise_rms_mV = std::sqrt(noise_ss / (static_cast<double>(o.repetitions) * (n_before - 1)));
   }
+}
 
+// The extremum of larger magnitude after the event (refined by a parabola through its
+// neighbourhood) and its spread over repetitions.
+void locate_peak(const std::vector<std::vector<double>>& traces, const WeightProbeOptions& o,
+                 const ProbeTiming& g, WeightProbeResult& r) {
+  const double period = g.period;
+  const int n_before = g.n_before, n_trace = g.n_trace;
   // The extremum of larger magnitude after the event.
   int j_max = n_before, j_min = n_before;
   for (int j = n_before; j < n_trace; ++j) {
@@ -202,6 +235,25 @@ WeightProbeResult measure_event_psp(AnalogCore& core, std::uint16_t label, int n
     ss += d * d;
   }
   r.stderr_mV = std::sqrt(ss / (o.repetitions - 1) / o.repetitions);
+}
+
+}  // namespace
+
+WeightProbeResult measure_event_psp(AnalogCore& core, std::uint16_t label, int neuron,
+                                    const WeightProbeOptions& o, const AdvanceFn& advance_fn) {
+  check_probe(core, label, neuron, o);
+  const auto& cfg = core.config();
+  const AdvanceFn advance =
+      advance_fn ? advance_fn : AdvanceFn([&core](double t) { core.advance_to(t); });
+  const ProbeTiming g = probe_timing(cfg, o);
+  WeightProbeResult r;
+  r.repetitions = o.repetitions;
+  r.sample_period_us = g.period;
+  r.madc_lsb_mV = cfg.madc.v_full_scale_mV / ((1 << cfg.madc.bits) - 1);
+  std::vector<double> t_event;
+  auto traces = record_traces(core, label, neuron, o, g, advance, t_event);
+  subtract_baselines(traces, o, g, r);
+  locate_peak(traces, o, g, r);
   return r;
 }
 
