@@ -11,11 +11,12 @@ namespace salvo::experiments {
 
 double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
-LogisticFit fit_logistic(const std::vector<double>& x, const std::vector<double>& p) {
-  LogisticFit f;
-  const std::size_t n = std::min(x.size(), p.size());
-  if (n < 3) return f;
-  // Start: linear regression of logit(p) on x over the points inside (0.03, 0.97).
+namespace {
+
+// Start values: linear regression of logit(p) on x over the points inside (0.03, 0.97); without
+// a rising slope there, the middle of the sweep and a tenth of its width.
+void logistic_start(const std::vector<double>& x, const std::vector<double>& p, std::size_t n,
+                    double& u0, double& alpha) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0, m = 0;
   for (std::size_t k = 0; k < n; ++k) {
     if (p[k] <= 0.03 || p[k] >= 0.97) continue;
@@ -28,7 +29,6 @@ LogisticFit fit_logistic(const std::vector<double>& x, const std::vector<double>
   }
   double slope = 0;
   if (m >= 2 && m * sxx - sx * sx > 0) slope = (m * sxy - sx * sy) / (m * sxx - sx * sx);
-  double u0, alpha;
   if (slope > 0) {
     alpha = 1 / slope;
     u0 = (sx - alpha * sy) / m;  // mean(x) − α·mean(y)
@@ -36,7 +36,11 @@ LogisticFit fit_logistic(const std::vector<double>& x, const std::vector<double>
     u0 = 0.5 * (x.front() + x[n - 1]);
     alpha = std::max(1e-3, 0.1 * std::fabs(x[n - 1] - x.front()));
   }
-  // Levenberg–Marquardt on Σ (σ((x − u0)/α) − p)².
+}
+
+// Levenberg–Marquardt on Σ (σ((x − u0)/α) − p)², from (u0, alpha).
+void logistic_refine(const std::vector<double>& x, const std::vector<double>& p, std::size_t n,
+                     double& u0, double& alpha) {
   auto cost = [&](double a, double b) {
     double c = 0;
     for (std::size_t k = 0; k < n; ++k) {
@@ -85,6 +89,17 @@ LogisticFit fit_logistic(const std::vector<double>& x, const std::vector<double>
     }
     if (!improved) break;
   }
+}
+
+}  // namespace
+
+LogisticFit fit_logistic(const std::vector<double>& x, const std::vector<double>& p) {
+  LogisticFit f;
+  const std::size_t n = std::min(x.size(), p.size());
+  if (n < 3) return f;
+  double u0 = 0, alpha = 0;
+  logistic_start(x, p, n, u0, alpha);
+  logistic_refine(x, p, n, u0, alpha);
   f.u0 = u0;
   f.alpha = alpha;
   double ss = 0, mx = 0;
