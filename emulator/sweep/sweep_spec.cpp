@@ -135,6 +135,145 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
+// chip / experiment: files relative to the spec's directory.
+void parse_files(const SpecErrors& err, const YAML::Node& root, SweepSpec& spec) {
+  const std::string& directory = spec.directory;
+  for (const char* key : {"chip", "experiment"}) {
+    const YAML::Node node = root[key];
+    if (!node) continue;
+    if (!node.IsScalar() || node.Scalar().empty())
+      err.fail(node, key, "must be a file path", "a YAML file, relative to the spec or absolute");
+    const std::string path = resolve_path(directory, node.Scalar());
+    if (!fs::is_regular_file(path))
+      err.fail(node, key, fmt::format("no such file '{}'", path),
+               "a YAML file, relative to the spec or absolute");
+    (std::string(key) == "chip" ? spec.chip_file : spec.experiment_file) = path;
+  }
+}
+
+// seeds: a list, or {count, first}; distinct.
+void parse_seeds(const SpecErrors& err, const YAML::Node& seeds, SweepSpec& spec) {
+  spec.seeds.clear();
+  if (seeds.IsSequence()) {
+    if (seeds.size() == 0)
+      err.fail(seeds, "seeds", "is empty", "a list of seeds, or {count: N, first: S}");
+    for (const auto& s : seeds) spec.seeds.push_back(parse_seed(err, s, "seeds"));
+  } else if (seeds.IsMap()) {
+    for (const auto& kv : seeds) {
+      const std::string k = kv.first.Scalar();
+      if (k != "count" && k != "first")
+        err.fail(kv.first, "seeds." + k, "unknown key", "count, first");
+    }
+    if (!seeds["count"]) err.fail(seeds, "seeds.count", "missing", "{count: N, first: S}");
+    const std::uint64_t count = parse_seed(err, seeds["count"], "seeds.count");
+    if (count == 0 || count > 10000000)
+      err.fail(seeds["count"], "seeds.count", fmt::format("{} is out of range", count),
+               "1 ... 10^7");
+    const std::uint64_t first = seeds["first"] ? parse_seed(err, seeds["first"], "seeds.first") : 1;
+    for (std::uint64_t i = 0; i < count; ++i) spec.seeds.push_back(first + i);
+  } else {
+    err.fail(seeds, "seeds", "must be a list or a map", "[1, 2, 3] or {count: 10, first: 1}");
+  }
+  std::set<std::uint64_t> seen;
+  for (std::size_t i = 0; i < spec.seeds.size(); ++i)
+    if (!seen.insert(spec.seeds[i]).second)
+      err.fail(seeds.IsSequence() ? seeds[i] : seeds, "seeds",
+               fmt::format("seed {} appears twice", spec.seeds[i]), "distinct seeds");
+}
+
+// axes: keys to non-empty lists of distinct values.
+void parse_axes(const SpecErrors& err, const YAML::Node& axes, SweepSpec& spec) {
+  if (!axes.IsMap() && !axes.IsNull())
+    err.fail(axes, "axes", "must be a map of keys to value lists",
+             "{chip.mismatch.scale: [0, 0.5, 1]}");
+  for (const auto& kv : axes) {
+    const std::string key = kv.first.Scalar();
+    check_override_key(err, kv.first, "axes", key);
+    if (!kv.second.IsSequence() || kv.second.size() == 0)
+      err.fail(kv.second, "axes." + key, "must be a non-empty list of values", "[v1, v2, ...]");
+    Axis axis{key, {}};
+    for (const auto& v : kv.second) {
+      std::string text = scalar_text(err, v, "axes." + key);
+      if (std::find(axis.values.begin(), axis.values.end(), text) != axis.values.end())
+        err.fail(v, "axes." + key, fmt::format("value '{}' appears twice", text),
+                 "distinct values");
+      axis.values.push_back(std::move(text));
+    }
+    spec.axes.push_back(std::move(axis));
+  }
+}
+
+// conditions: names to override maps that do not touch an axis key.
+void parse_conditions(const SpecErrors& err, const YAML::Node& conditions, SweepSpec& spec) {
+  if (!conditions.IsMap() && !conditions.IsNull())
+    err.fail(conditions, "conditions", "must be a map of names to override maps",
+             "{name: {experiment.<key>: value}, ...}");
+  for (const auto& kv : conditions) {
+    const std::string name = kv.first.Scalar();
+    if (name.empty()) err.fail(kv.first, "conditions", "a condition needs a name");
+    Condition c{name, parse_overrides(err, kv.second, "conditions." + name)};
+    for (const auto& o : c.overrides)
+      for (const auto& a : spec.axes)
+        if (a.key == o.key)
+          err.fail(kv.second[o.key], "conditions." + name + "." + o.key,
+                   "is also an axis, so a point would get two values", "keys that are not axes");
+    spec.conditions.push_back(std::move(c));
+  }
+}
+
+// timeout_s: seconds >= 0.
+void parse_timeout(const SpecErrors& err, const YAML::Node& timeout, SweepSpec& spec) {
+  double t = -1;
+  try {
+    t = timeout.as<double>();
+  } catch (const YAML::Exception&) {
+  }
+  if (!(t >= 0) || !std::isfinite(t))
+    err.fail(timeout, "timeout_s", fmt::format("'{}' is not a duration", timeout.Scalar()),
+             "seconds >= 0, 0 = no limit");
+  spec.timeout_s = t;
+}
+
+// run_command and extra_args.
+void parse_command(const SpecErrors& err, const YAML::Node& root, SweepSpec& spec) {
+  const std::string& directory = spec.directory;
+  if (const YAML::Node rc = root["run_command"]) {
+    spec.run_command = parse_string_list(err, rc, "run_command");
+    if (spec.run_command.empty())
+      err.fail(rc, "run_command", "is empty", "e.g. [\"{salvo}\", run]");
+    // A program named with a path is relative to the spec, like the config files.
+    std::string& program = spec.run_command.front();
+    if (program.find('/') != std::string::npos && program.find('{') == std::string::npos)
+      program = resolve_path(directory, program);
+  }
+  if (const YAML::Node extra = root["extra_args"])
+    spec.extra_args = parse_string_list(err, extra, "extra_args");
+}
+
+// The grid: bounded, and every point with its own id.
+void check_grid(const SpecErrors& err, const YAML::Node& root, const SweepSpec& spec) {
+  // The grid is expanded (ids, manifest) before anything runs: bound it first.
+  constexpr double kMaxPoints = 1e7;
+  double total = static_cast<double>(spec.seeds.size()) *
+                 static_cast<double>(std::max<std::size_t>(1, spec.conditions.size()));
+  for (const auto& a : spec.axes) total *= static_cast<double>(a.values.size());
+  if (total > kMaxPoints)
+    err.fail(root, "(top level)",
+             fmt::format("the sweep has {:.0f} points (seeds x conditions x axis values)", total),
+             "at most 10^7 points; split it into several sweeps");
+
+  // Ids must be unique; the encoding is injective, so a clash means names that read alike.
+  std::map<std::string, std::string> ids;
+  for (const auto& p : expand(spec)) {
+    const std::string what = fmt::format("condition '{}', seed {}", p.condition, p.seed);
+    const auto [it, inserted] = ids.emplace(p.id, what);
+    if (!inserted)
+      err.fail(root["conditions"], "conditions",
+               fmt::format("two points get the id '{}' ({} and {})", p.id, it->second, what),
+               "condition names without '_<key>=' parts");
+  }
+}
+
 }  // namespace
 
 SweepSpec parse_spec(const std::string& yaml_text, const std::string& file,
@@ -160,132 +299,14 @@ SweepSpec parse_spec(const std::string& yaml_text, const std::string& file,
   }
 
   if (root["description"]) spec.description = scalar_text(err, root["description"], "description");
-  for (const char* key : {"chip", "experiment"}) {
-    const YAML::Node node = root[key];
-    if (!node) continue;
-    if (!node.IsScalar() || node.Scalar().empty())
-      err.fail(node, key, "must be a file path", "a YAML file, relative to the spec or absolute");
-    const std::string path = resolve_path(directory, node.Scalar());
-    if (!fs::is_regular_file(path))
-      err.fail(node, key, fmt::format("no such file '{}'", path),
-               "a YAML file, relative to the spec or absolute");
-    (std::string(key) == "chip" ? spec.chip_file : spec.experiment_file) = path;
-  }
-
-  if (const YAML::Node seeds = root["seeds"]) {
-    spec.seeds.clear();
-    if (seeds.IsSequence()) {
-      if (seeds.size() == 0)
-        err.fail(seeds, "seeds", "is empty", "a list of seeds, or {count: N, first: S}");
-      for (const auto& s : seeds) spec.seeds.push_back(parse_seed(err, s, "seeds"));
-    } else if (seeds.IsMap()) {
-      for (const auto& kv : seeds) {
-        const std::string k = kv.first.Scalar();
-        if (k != "count" && k != "first")
-          err.fail(kv.first, "seeds." + k, "unknown key", "count, first");
-      }
-      if (!seeds["count"]) err.fail(seeds, "seeds.count", "missing", "{count: N, first: S}");
-      const std::uint64_t count = parse_seed(err, seeds["count"], "seeds.count");
-      if (count == 0 || count > 10000000)
-        err.fail(seeds["count"], "seeds.count", fmt::format("{} is out of range", count),
-                 "1 ... 10^7");
-      const std::uint64_t first =
-          seeds["first"] ? parse_seed(err, seeds["first"], "seeds.first") : 1;
-      for (std::uint64_t i = 0; i < count; ++i) spec.seeds.push_back(first + i);
-    } else {
-      err.fail(seeds, "seeds", "must be a list or a map", "[1, 2, 3] or {count: 10, first: 1}");
-    }
-    std::set<std::uint64_t> seen;
-    for (std::size_t i = 0; i < spec.seeds.size(); ++i)
-      if (!seen.insert(spec.seeds[i]).second)
-        err.fail(seeds.IsSequence() ? seeds[i] : seeds, "seeds",
-                 fmt::format("seed {} appears twice", spec.seeds[i]), "distinct seeds");
-  }
-
-  if (const YAML::Node axes = root["axes"]) {
-    if (!axes.IsMap() && !axes.IsNull())
-      err.fail(axes, "axes", "must be a map of keys to value lists",
-               "{chip.mismatch.scale: [0, 0.5, 1]}");
-    for (const auto& kv : axes) {
-      const std::string key = kv.first.Scalar();
-      check_override_key(err, kv.first, "axes", key);
-      if (!kv.second.IsSequence() || kv.second.size() == 0)
-        err.fail(kv.second, "axes." + key, "must be a non-empty list of values", "[v1, v2, ...]");
-      Axis axis{key, {}};
-      for (const auto& v : kv.second) {
-        std::string text = scalar_text(err, v, "axes." + key);
-        if (std::find(axis.values.begin(), axis.values.end(), text) != axis.values.end())
-          err.fail(v, "axes." + key, fmt::format("value '{}' appears twice", text),
-                   "distinct values");
-        axis.values.push_back(std::move(text));
-      }
-      spec.axes.push_back(std::move(axis));
-    }
-  }
-
+  parse_files(err, root, spec);
+  if (const YAML::Node seeds = root["seeds"]) parse_seeds(err, seeds, spec);
+  if (const YAML::Node axes = root["axes"]) parse_axes(err, axes, spec);
   if (const YAML::Node set = root["set"]) spec.set = parse_overrides(err, set, "set");
-
-  if (const YAML::Node conditions = root["conditions"]) {
-    if (!conditions.IsMap() && !conditions.IsNull())
-      err.fail(conditions, "conditions", "must be a map of names to override maps",
-               "{name: {experiment.<key>: value}, ...}");
-    for (const auto& kv : conditions) {
-      const std::string name = kv.first.Scalar();
-      if (name.empty()) err.fail(kv.first, "conditions", "a condition needs a name");
-      Condition c{name, parse_overrides(err, kv.second, "conditions." + name)};
-      for (const auto& o : c.overrides)
-        for (const auto& a : spec.axes)
-          if (a.key == o.key)
-            err.fail(kv.second[o.key], "conditions." + name + "." + o.key,
-                     "is also an axis, so a point would get two values", "keys that are not axes");
-      spec.conditions.push_back(std::move(c));
-    }
-  }
-
-  if (const YAML::Node timeout = root["timeout_s"]) {
-    double t = -1;
-    try {
-      t = timeout.as<double>();
-    } catch (const YAML::Exception&) {
-    }
-    if (!(t >= 0) || !std::isfinite(t))
-      err.fail(timeout, "timeout_s", fmt::format("'{}' is not a duration", timeout.Scalar()),
-               "seconds >= 0, 0 = no limit");
-    spec.timeout_s = t;
-  }
-
-  if (const YAML::Node rc = root["run_command"]) {
-    spec.run_command = parse_string_list(err, rc, "run_command");
-    if (spec.run_command.empty())
-      err.fail(rc, "run_command", "is empty", "e.g. [\"{salvo}\", run]");
-    // A program named with a path is relative to the spec, like the config files.
-    std::string& program = spec.run_command.front();
-    if (program.find('/') != std::string::npos && program.find('{') == std::string::npos)
-      program = resolve_path(directory, program);
-  }
-  if (const YAML::Node extra = root["extra_args"])
-    spec.extra_args = parse_string_list(err, extra, "extra_args");
-
-  // The grid is expanded (ids, manifest) before anything runs: bound it first.
-  constexpr double kMaxPoints = 1e7;
-  double total = static_cast<double>(spec.seeds.size()) *
-                 static_cast<double>(std::max<std::size_t>(1, spec.conditions.size()));
-  for (const auto& a : spec.axes) total *= static_cast<double>(a.values.size());
-  if (total > kMaxPoints)
-    err.fail(root, "(top level)",
-             fmt::format("the sweep has {:.0f} points (seeds x conditions x axis values)", total),
-             "at most 10^7 points; split it into several sweeps");
-
-  // Ids must be unique; the encoding is injective, so a clash means names that read alike.
-  std::map<std::string, std::string> ids;
-  for (const auto& p : expand(spec)) {
-    const std::string what = fmt::format("condition '{}', seed {}", p.condition, p.seed);
-    const auto [it, inserted] = ids.emplace(p.id, what);
-    if (!inserted)
-      err.fail(root["conditions"], "conditions",
-               fmt::format("two points get the id '{}' ({} and {})", p.id, it->second, what),
-               "condition names without '_<key>=' parts");
-  }
+  if (const YAML::Node conditions = root["conditions"]) parse_conditions(err, conditions, spec);
+  if (const YAML::Node timeout = root["timeout_s"]) parse_timeout(err, timeout, spec);
+  parse_command(err, root, spec);
+  check_grid(err, root, spec);
   return spec;
 }
 
