@@ -36,14 +36,28 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
               "seed of the task: teacher weights and input patterns"),
         field("teacher_w", &P::teacher_w, 0, 255,
               "teacher forward codes drawn uniformly in [-teacher_w, teacher_w]"),
+        field("teacher_centered", &P::teacher_centered,
+              "every teacher neuron's incoming codes are shifted to sum to ~0, so its rate "
+              "depends on the pattern rather than on a large per-neuron bias"),
         field("w_init", &P::w_init, 0, 255,
               "student forward codes drawn uniformly in [-w_init, w_init]"),
         field("b_init", &P::b_init, 0, 255,
               "initial feedback codes drawn uniformly in [-b_init, b_init]"),
+        field("feedback_scale", &P::feedback_scale, 0.0, 4.0,
+              "feedback strength relative to W2ᵀ (effective): bp sets B = scale · W2ᵀ, the "
+              "teacher's B is scale · its W2ᵀ, SAL weighs its causal term by 1/scale so that it "
+              "converges to B = scale · W2ᵀ (0: no feedback for the teacher and bp)"),
         field("input_rate_max_hz", &P::input_rate_max_hz, 0.0, 1e7,
               "pattern rates drawn uniformly in [0, input_rate_max_hz] per input row"),
         field("settle_us", &P::settle_us, 0.0, 1e6,
               "each phase: time before the rate counters start counting"),
+        field("sal_phase_us", &P::sal_phase_us, 0.0, 1e7,
+              "per epoch, after the training patterns: a quiet phase (no input, no nudge; "
+              "the neurons under their noise only) in which SAL's correlations are not faked by "
+              "the patterns' common input (every feedback mode runs it: same schedule)"),
+        field("sal_during_task", &P::sal_during_task,
+              "SAL (feedback: sal) updates B during the whole task, not only in the quiet "
+              "phases (the firmware executor runs on its own timer: it needs true)"),
         field("window_us", &P::window_us, 1.0, 1e6,
               "counting window of the free and the nudged phase"),
         field("val_window_us", &P::val_window_us, 1.0, 1e7,
@@ -99,6 +113,15 @@ void StudentTeacher::check(const Params& p, const Checker& check) {
                   fmt::format("0..{}", wmax));
   if (p.feedback == "sal" && p.executor == "firmware")
     check_sal_firmware(p.outputs, p.hidden, "hidden", check);
+  if (p.feedback == "sal")
+    check.require(
+        p.feedback_scale >= 0.26, "feedback_scale",
+        fmt::format("{}: SAL's causal weight 1/scale is stored in Q6 up to 3.98", p.feedback_scale),
+        ">= 0.26 with feedback: sal");
+  if (p.feedback == "sal" && p.executor == "firmware")
+    check.require(p.sal_during_task, "sal_during_task",
+                  "the SAL firmware updates on its own timer from start to end of the task",
+                  "true with executor: firmware, or executor: host");
   if (p.feedback == "sal" && p.executor == "firmware")
     check.require(task_us(p) >= p.update_period_us, "update_period_us",
                   fmt::format("the task lasts {} µs, shorter than one update period", task_us(p)),
@@ -107,7 +130,7 @@ void StudentTeacher::check(const Params& p, const Checker& check) {
 
 double StudentTeacher::task_us(const Params& p) {
   const double val = (p.settle_us + p.val_window_us) * p.val_patterns;
-  const double epoch = 2 * (p.settle_us + p.window_us) * p.train_patterns + val;
+  const double epoch = 2 * (p.settle_us + p.window_us) * p.train_patterns + p.sal_phase_us + val;
   // Before training: the loss over the training and the validation patterns.
   return (p.settle_us + p.val_window_us) * p.train_patterns + val + p.epochs * epoch;
 }
@@ -217,7 +240,8 @@ void StudentTeacher::set_feedback_to_transpose(AnalogCore& core) {
     for (int h = 0; h < nh; ++h) {
       const int w2 = signed_weight(core, net_, hid_id(h), out_id(k));
       // Effective W2 (mV at output k), then the B code with the same effect at hidden h.
-      const double e = w2 >= 0 ? w2 * gain_exc_w2_[h * no + k] : -w2 * gain_inh_w2_[h * no + k];
+      const double e = p_.feedback_scale *
+                       (w2 >= 0 ? w2 * gain_exc_w2_[h * no + k] : -w2 * gain_inh_w2_[h * no + k]);
       const double g = e >= 0 ? gain_exc_b_[k * nh + h] : -gain_inh_b_[k * nh + h];
       const int code = g > 0 ? static_cast<int>(std::lround(e / g)) : 0;
       set_signed_weight(core, net_, out_id(k), hid_id(h), code);
@@ -235,13 +259,26 @@ double StudentTeacher::angle_deg(AnalogCore& core) const {
 }
 
 void StudentTeacher::advance(session::Session& s, double t_us) {
-  if (host_sal_)
+  if (host_sal_ && sal_active_)
     while (next_update_ <= t_us + 1e-9) {
       s.advance_to(next_update_);
       host_sal_->update(s.now_us());
       next_update_ += p_.update_period_us;
     }
   s.advance_to(t_us);
+}
+
+void StudentTeacher::set_sal_active(session::Session& s, bool on) {
+  if (!host_sal_ || p_.sal_during_task || on == sal_active_) return;
+  sal_active_ = on;
+  if (!on) return;
+  // Correlations collected during the task are dropped; updates from now on the period grid.
+  auto& sens = s.core().sensors(net_.half);
+  for (int k = 0; k < p_.outputs; ++k) {
+    sens.reset_row(net_.exc_row(out_id(k)), s.now_us());
+    sens.reset_row(net_.inh_row(out_id(k)), s.now_us());
+  }
+  next_update_ = s.now_us() + p_.update_period_us;
 }
 
 std::vector<int> StudentTeacher::phase(session::Session& s, const std::vector<double>& rates,
@@ -297,6 +334,22 @@ void StudentTeacher::make_task(session::Session& s) {
   std::vector<int> t1(ni * nh), t2(nh * no);
   for (auto& w : t1) w = draw(p_.teacher_w);
   for (auto& w : t2) w = draw(p_.teacher_w);
+  // Every post neuron's teacher weights sum to ~0: its rate then depends on how the pattern
+  // differs from the average one, not on a large per-neuron bias (which the output layer
+  // alone would learn in one epoch).
+  auto center = [](std::vector<int>& w, int pres, int posts, int m) {
+    for (int q = 0; q < posts; ++q) {
+      double mean = 0;
+      for (int j = 0; j < pres; ++j) mean += static_cast<double>(w[j * posts + q]) / pres;
+      for (int j = 0; j < pres; ++j)
+        w[j * posts + q] =
+            std::clamp(w[j * posts + q] - static_cast<int>(std::lround(mean)), -m, m);
+    }
+  };
+  if (p_.teacher_centered) {
+    center(t1, ni, nh, p_.teacher_w);
+    center(t2, nh, no, p_.teacher_w);
+  }
   auto patterns = [&](int count) {
     std::vector<Pattern> out(count);
     for (auto& pat : out)
@@ -313,9 +366,15 @@ void StudentTeacher::make_task(session::Session& s) {
   teacher1_ = t1;
   teacher2_ = t2;
   double mean = 0, spread = 0;
+  std::vector<double> hsum(nh, 0), hsq(nh, 0);
   for (auto* set : {&train_, &val_})
     for (auto& pat : *set) {
       const auto c = phase(s, pat.rate_hz, {}, p_.teacher_window_us);
+      for (int h = 0; h < nh; ++h) {
+        const double r = c[hid_id(h)] / (p_.teacher_window_us * 1e-3);  // kHz
+        hsum[h] += r;
+        hsq[h] += r * r;
+      }
       for (int k = 0; k < no; ++k)
         pat.target.push_back(c[out_id(k)] / (p_.teacher_window_us * 1e-6));
     }
@@ -326,6 +385,28 @@ void StudentTeacher::make_task(session::Session& s) {
   for (auto* set : {&train_, &val_})
     for (auto& pat : *set)
       for (double r : pat.target) spread += std::pow((r - mean) * 1e-3, 2) / n;
+  // The part of the targets that depends on the input: variance over patterns per output.
+  double pattern_var = 0;
+  for (int k = 0; k < no; ++k) {
+    double m = 0, v = 0;
+    const int np = p_.train_patterns + p_.val_patterns;
+    for (auto* set : {&train_, &val_})
+      for (auto& pat : *set) m += pat.target[k] / np;
+    for (auto* set : {&train_, &val_})
+      for (auto& pat : *set) v += std::pow((pat.target[k] - m) * 1e-3, 2) / np;
+    pattern_var += v / no;
+  }
+  s.ctx().metrics["target_pattern_variance_khz2"] = pattern_var;
+  {
+    const int np = p_.train_patterns + p_.val_patterns;
+    double v = 0, m = 0;
+    for (int h = 0; h < nh; ++h) {
+      v += (hsq[h] / np - std::pow(hsum[h] / np, 2)) / nh;
+      m += hsum[h] / np / nh;
+    }
+    s.ctx().metrics["teacher_hidden_pattern_variance_khz2"] = v;
+    s.ctx().metrics["teacher_hidden_rate_mean_khz"] = m;
+  }
   s.ctx().metrics["target_rate_mean_hz"] = mean;
   s.ctx().metrics["target_variance_khz2"] = spread;
   // The student.
@@ -400,6 +481,15 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
   return se / no;
 }
 
+std::vector<double> StudentTeacher::sal_gains() const {
+  // SAL's fixed point has g · (causal) = (acausal): a causal weight 1/scale makes it
+  // B = scale · W2ᵀ; times the measured sensor-gain ratios when calibrated.
+  if (p_.feedback_scale == 1.0) return gains_.gain;
+  std::vector<double> g(plastic_.size(), 1.0 / p_.feedback_scale);
+  for (std::size_t k = 0; k < gains_.gain.size(); ++k) g[k] *= gains_.gain[k];
+  return g;
+}
+
 void StudentTeacher::train(session::Session& s) {
   AnalogCore& core = s.core();
   RunContext& ctx = s.ctx();
@@ -407,16 +497,17 @@ void StudentTeacher::train(session::Session& s) {
   std::unique_ptr<FirmwarePlasticity> firmware;
   if (sal() && !on_firmware()) {
     host_sal_ = std::make_unique<HostPlasticity>(core, net_, plastic_, sched, s.seed());
-    if (!gains_.gain.empty()) host_sal_->set_gains(gains_.gain);
+    if (!sal_gains().empty()) host_sal_->set_gains(sal_gains());
     host_sal_->start(s.now_us());
     host_sal_->load_shadow_from_chip();
     next_update_ = s.now_us() + sched.period_us;
+    sal_active_ = p_.sal_during_task;
   }
   if (on_firmware()) {
     firmware = std::make_unique<FirmwarePlasticity>(s.firmware(), s.chip_config(),
                                                     session::firmware_image("sal.elf"));
     const auto updates = static_cast<std::uint32_t>(std::floor(task_us(p_) / sched.period_us));
-    firmware->start(net_, plastic_, sched, updates, 256, gains_.gain);
+    firmware->start(net_, plastic_, sched, updates, 256, sal_gains());
   }
   output::CsvWriter csv(ctx.out / "loss.csv",
                         {"epoch", "train_mse_khz2", "val_mse_khz2", "angle_b_w2t_deg"});
@@ -436,6 +527,11 @@ void StudentTeacher::train(session::Session& s) {
       std::swap(order[k - 1], order[static_cast<std::size_t>(draw_uniform01(order_eng) * k)]);
     train_mse = 0;
     for (int k : order) train_mse += train_pattern(s, train_[k]) / train_.size();
+    if (p_.sal_phase_us > 0) {
+      set_sal_active(s, true);
+      advance(s, s.now_us() + p_.sal_phase_us);
+      set_sal_active(s, false);
+    }
     val = loss(s, val_);
     angle = angle_deg(core);
     csv.row(e, train_mse, val, angle);
@@ -489,9 +585,11 @@ void StudentTeacher::write_results(session::Session& s) {
       ctx.metrics["angle_initial_deg"].get<double>(),
       ctx.metrics["angle_final_deg"].get<double>()));
   ctx.summary_lines.push_back(fmt::format(
-      "targets: mean {:.1f} kHz, variance {:.2f} kHz² (the loss of always answering the mean)",
+      "targets: mean {:.1f} kHz, variance {:.2f} kHz² (the loss of always answering the mean), "
+      "over patterns {:.2f} kHz² (of answering each output's mean)",
       ctx.metrics["target_rate_mean_hz"].get<double>() * 1e-3,
-      ctx.metrics["target_variance_khz2"].get<double>()));
+      ctx.metrics["target_variance_khz2"].get<double>(),
+      ctx.metrics["target_pattern_variance_khz2"].get<double>()));
 }
 
 }  // namespace salvo::experiments

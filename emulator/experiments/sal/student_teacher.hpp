@@ -46,10 +46,14 @@ struct StudentTeacherParams : SalParams {
   int val_patterns = 6;
   std::uint64_t teacher_seed = 1;
   int teacher_w = 16;
+  bool teacher_centered = true;
   int w_init = 16;
   int b_init = 16;
+  double feedback_scale = 1.0;
   double input_rate_max_hz = 20000.0;
   double settle_us = 200.0;
+  double sal_phase_us = 20000.0;
+  bool sal_during_task = false;
   double window_us = 1000.0;
   double val_window_us = 5000.0;
   double teacher_window_us = 20000.0;
@@ -108,6 +112,7 @@ class StudentTeacher : public Experiment {
   void program_forward(AnalogCore& core, const std::vector<int>& w1, const std::vector<int>& w2);
   void set_feedback_to_transpose(AnalogCore& core);
   double angle_deg(AnalogCore& core) const;
+  std::vector<double> sal_gains() const;
 
   Params p_;
   SalNetwork net_;
@@ -121,6 +126,9 @@ class StudentTeacher : public Experiment {
   SensorGainCalibration gains_;
   std::unique_ptr<HostPlasticity> host_sal_;
   double next_update_ = 0;
+  bool sal_active_ = false;  // host SAL executor: updating now
+  // Host SAL executor: starts (sensors of the B rows reset) or stops updating.
+  void set_sal_active(session::Session& s, bool on);
   Engine input_eng_;
   std::uint32_t rng_ = 0x9E3779B9u;  // stochastic rounding of the forward rule
 };
