@@ -445,18 +445,34 @@ SignalGuard::~SignalGuard() {
 
 // ---- the runner ----------------------------------------------------------------------------
 
-RunnerStats run_tasks(TaskSource& source, const RunnerOptions& options) {
-  RunnerStats stats;
-  std::vector<Running> running;
-  bool stopping = false;
-  int handled_stop_count = 0;
-  const std::size_t jobs = std::max<std::size_t>(1, options.jobs);
-  auto tick = [&](bool force = false) {
-    if (options.progress) options.progress->tick(running.size(), force);
-  };
+namespace {
 
-  for (;;) {
-    // A stop request: no more launches, terminate the children (SIGKILL on a second one).
+// One sweep's child processes: launched from the source up to `jobs` at a time, reaped,
+// timed out, stopped on a signal.
+class Runner {
+ public:
+  Runner(TaskSource& source, const RunnerOptions& options)
+      : source(source), options(options), jobs(std::max<std::size_t>(1, options.jobs)) {}
+
+  RunnerStats run() {
+    for (;;) {
+      handle_stop();
+      source.poll();
+      launch();
+      if (running.empty() && source.exhausted()) break;
+      wait();
+      reap();
+      enforce_timeouts();
+      if (options.progress) options.progress->tick(running.size(), false);
+    }
+    if (options.progress) options.progress->finish(0);
+    if (stats.abort_reason.empty()) stats.abort_reason = source.abort_reason();
+    return stats;
+  }
+
+ private:
+  // A stop request: no more launches, terminate the children (SIGKILL on a second one).
+  void handle_stop() {
     if (g_stop_signal != 0 && g_stop_count != handled_stop_count) {
       const bool again = handled_stop_count > 0;
       handled_stop_count = g_stop_count;
@@ -477,8 +493,9 @@ RunnerStats run_tasks(TaskSource& source, const RunnerOptions& options) {
       stats.abort_reason = source.abort_reason();
       source.stop();
     }
+  }
 
-    source.poll();
+  void launch() {
     while (!stopping && running.size() < jobs) {
       std::optional<Task> task = source.next(jobs - running.size());
       if (!task) break;
@@ -502,10 +519,10 @@ RunnerStats run_tasks(TaskSource& source, const RunnerOptions& options) {
       r.start = start;
       running.push_back(std::move(r));
     }
+  }
 
-    if (running.empty() && source.exhausted()) break;
-
-    // Sleep until a child ends, a signal arrives, a deadline passes or it is time to poll.
+  // Sleep until a child ends, a signal arrives, a deadline passes or it is time to poll.
+  void wait() {
     double wait_s = 1.0;
     if (source.poll_interval_s() >= 0) wait_s = std::min(wait_s, source.poll_interval_s());
     const auto now = Clock::now();
@@ -522,9 +539,11 @@ RunnerStats run_tasks(TaskSource& source, const RunnerOptions& options) {
     };
     ::poll(&pfd, 1, wait_ms);
     drain_wake_pipe();
+  }
 
-    // Reap. The group is killed first (while the leader's zombie still holds the group id),
-    // so nothing a point started outlives it.
+  // Reap. The group is killed first (while the leader's zombie still holds the group id),
+  // so nothing a point started outlives it.
+  void reap() {
     for (std::size_t i = 0; i < running.size();) {
       Running& r = running[i];
       siginfo_t info{};
@@ -550,8 +569,10 @@ RunnerStats run_tasks(TaskSource& source, const RunnerOptions& options) {
       }
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
     }
+  }
 
-    // Timeouts: SIGTERM to the group, SIGKILL after the grace period.
+  // Timeouts: SIGTERM to the group, SIGKILL after the grace period.
+  void enforce_timeouts() {
     const auto later = Clock::now();
     for (auto& r : running) {
       if (!r.term_sent && r.task.timeout_s > 0 &&
@@ -562,11 +583,21 @@ RunnerStats run_tasks(TaskSource& source, const RunnerOptions& options) {
         ::kill(-r.pid, SIGKILL);
       }
     }
-    tick();
   }
-  if (options.progress) options.progress->finish(0);
-  if (stats.abort_reason.empty()) stats.abort_reason = source.abort_reason();
-  return stats;
+
+  TaskSource& source;
+  const RunnerOptions& options;
+  const std::size_t jobs;
+  RunnerStats stats;
+  std::vector<Running> running;
+  bool stopping = false;
+  int handled_stop_count = 0;
+};
+
+}  // namespace
+
+RunnerStats run_tasks(TaskSource& source, const RunnerOptions& options) {
+  return Runner(source, options).run();
 }
 
 // ---- the local driver --------------------------------------------------------------------
