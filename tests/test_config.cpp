@@ -168,9 +168,15 @@ TEST(Config, ResolvedConfigRoundTrips) {
   }
 }
 
-TEST(Config, EmptyFileMeansAllDefaults) {
-  const auto rc = load_chip(temp_file("empty.yaml", ""), {});
-  EXPECT_EQ(rc.chip_config.neurons_total(), 512);
+// Reliability class 15: an empty file used to mean "all defaults" without a word.
+TEST(Config, EmptyFileIsRefused) {
+  for (const char* text : {"", "# only a comment\n", "---\n", "\n\n"}) {
+    const auto f = temp_file("empty.yaml", text);
+    const std::string msg = user_error([&] { load_chip(f, {}); });
+    EXPECT_EQ(msg.rfind(f + ": (top level): the file is empty", 0), 0u) << msg;
+    const std::string exp = user_error([&] { load(kMini, f, {}, 1); });
+    EXPECT_EQ(exp.rfind(f + ": (top level): the file is empty", 0), 0u) << exp;
+  }
 }
 
 TEST(Cli, InfoPrintsDerivedFigures) {
@@ -212,6 +218,146 @@ TEST(Cli, ConfigurationReferenceIsCurrent) {
 }
 
 #include "emulator/experiments/registry.hpp"
+
+namespace {
+
+// Every list node below `s`, by dotted path.
+void collect_lists(const SchemaNode& s, const std::string& path,
+                   std::vector<std::pair<std::string, const SchemaNode*>>& out) {
+  if (s.kind == Kind::kList) {
+    out.emplace_back(path, &s);
+    collect_lists(*s.element, path + ".N", out);
+  }
+  for (const auto& [name, child] : s.children) collect_lists(child, path + "." + name, out);
+}
+
+std::string experiment_file(const std::string& name, const std::string& body) {
+  return temp_file(name + ".yaml", "name: " + name + "\n" + body);
+}
+
+}  // namespace
+
+// Reliability class 1: an empty list where the code takes its minimum was a segfault. Every
+// list key declares the fewest entries it takes, and validation enforces it.
+TEST(Config, EveryListDeclaresItsMinimumLength) {
+  std::vector<std::pair<std::string, const SchemaNode*>> lists;
+  collect_lists(chip_schema(), "chip", lists);
+  for (const auto& e : salvo::experiments::all()) collect_lists(e.schema, e.name, lists);
+  EXPECT_GE(lists.size(), 3u);
+  for (const auto& [path, node] : lists) EXPECT_TRUE(node->min_items.has_value()) << path;
+}
+
+TEST(Config, ListShorterThanItsMinimumIsRefused) {
+  const auto f = experiment_file("stdp-window", "dt_us: []\n");
+  const std::string msg = user_error([&] { load(kMini, f, {}, 1); });
+  EXPECT_NE(msg.find(f + ":2:8: experiment.dt_us: 0 entries, at least 6 needed (allowed: a list "
+                         "of at least 6 entries)"),
+            std::string::npos)
+      << msg;
+  const std::string set = user_error([&] {
+    load(kMini, experiment_file("stdp-window", "rows: 2\n"), {"experiment.dt_us=[]"}, 1);
+  });
+  EXPECT_EQ(set.rfind("--set: experiment.dt_us: 0 entries", 0), 0u) << set;
+  // Enough entries, but not enough on one side for its fit: refused up front, not exit 1 later.
+  const std::string side = user_error([&] {
+    load(kMini,
+         experiment_file("stdp-window", "rows: 16\ntrigger_rows: 16\ndt_us: [-3, 1, 2, 3, 4, 5]\n"),
+         {}, 1);
+  });
+  EXPECT_NE(side.find("experiment.dt_us: 5 positive and 1 negative offsets"), std::string::npos)
+      << side;
+  // An empty list where none is needed stays fine.
+  EXPECT_NO_THROW(load(kMini, experiment_file("playback", "inputs: []\n"), {}, 1));
+}
+
+// Reliability class 5: `--set key=` silently meant the default, and a map given to --set
+// replaced the whole map (its siblings went back to their defaults).
+TEST(Config, EmptyOverrideValuesAreRefused) {
+  for (const char* set : {"chip.neurons.per_half=", "chip.neurons.per_half=~",
+                          "chip.neurons.per_half=null", "chip.neurons.per_half= "}) {
+    const std::string msg = user_error([&] { load_chip(kMini, {set}); });
+    EXPECT_NE(msg.find("empty value"), std::string::npos) << set << ": " << msg;
+  }
+  const std::string exp = user_error(
+      [&] { load(kMini, experiment_file("playback", "inputs: []\n"), {"experiment.inputs="}, 1); });
+  EXPECT_NE(exp.find("--set experiment.inputs=: empty value"), std::string::npos) << exp;
+  // The same in a file: `key:` with no value is not "the default".
+  const auto f = temp_file("null.yaml", "neurons:\n  per_half:\n");
+  const std::string file = user_error([&] { load_chip(f, {}); });
+  EXPECT_NE(file.find(f + ":2:3: chip.neurons.per_half: no value"), std::string::npos) << file;
+}
+
+TEST(Config, MapOverridesMergeIntoTheMap) {
+  const auto rc = load_chip(kMini, {"chip.neurons={dt_us: 0.05, tau_mem_us: 12}"});
+  EXPECT_DOUBLE_EQ(rc.chip_config.neurons.dt_us, 0.05);
+  EXPECT_DOUBLE_EQ(rc.chip_config.neurons.tau_mem_us, 12);
+  EXPECT_EQ(rc.chip_config.neurons.per_half, 32);  // mini's, not the schema default 256
+  // A map given for a list element merges into that element.
+  const auto pb = experiment_file("playback", "inputs:\n  - {rate_hz: 10, rows: 3}\n");
+  const auto el = load(kMini, pb, {"experiment.inputs.0={rate_hz: 5}"}, 1);
+  EXPECT_EQ(el.experiment["inputs"][0]["rate_hz"].as<double>(), 5);
+  EXPECT_EQ(el.experiment["inputs"][0]["rows"].as<int>(), 3);
+}
+
+// Reliability class 10 (the --set part) and the printed list index: a key below a single value
+// was a yaml-cpp exception ("internal error"), index -1 was printed as 18446744073709551615.
+TEST(Config, OverridePathsAreCheckedAsUserErrors) {
+  const std::string below = user_error([&] { load_chip(kMini, {"chip.name.x=1"}); });
+  EXPECT_NE(below.find("--set chip.name.x: 'chip.name' holds a single value"), std::string::npos)
+      << below;
+  const auto pb = experiment_file("playback", "inputs:\n  - {rate_hz: 10, rows: 1}\n");
+  for (const char* idx : {"-1", "+0", "1x", "99999999999999999999"}) {
+    const std::string msg = user_error(
+        [&] { load(kMini, pb, {std::string("experiment.inputs.") + idx + ".rate_hz=5"}, 1); });
+    EXPECT_NE(msg.find(std::string("'") + idx + "' is not a list index (allowed: 0..0)"),
+              std::string::npos)
+        << msg;
+    EXPECT_EQ(msg.find("18446744073709551615"), std::string::npos) << msg;
+  }
+  const std::string range =
+      user_error([&] { load(kMini, pb, {"experiment.inputs.1.rate_hz=5"}, 1); });
+  EXPECT_NE(range.find("list index 1 out of range (allowed: 0..0)"), std::string::npos) << range;
+  EXPECT_NO_THROW(load(kMini, pb, {"experiment.inputs.0.rate_hz=5"}, 1));
+}
+
+// Reliability class 6: yaml-cpp keeps the first of two equal keys without a word; a trailing
+// dot made a second spelling of one key; later YAML documents were ignored.
+TEST(Config, DuplicateKeysAreRefusedNamingBothLines) {
+  const auto f = temp_file("dup.yaml",
+                           "name: x\nneurons:\n  dt_us: 0.1\n  per_half: 8\n"
+                           "  dt_us: 0.2\n");
+  const std::string msg = user_error([&] { load_chip(f, {}); });
+  EXPECT_EQ(msg.rfind(f + ":5: chip.neurons.dt_us: duplicate key (first given on line 3, again on "
+                          "line 5)",
+                      0),
+            0u)
+      << msg;
+  const auto top = temp_file("dup2.yaml", "halves: 1\nhalves: 2\n");
+  EXPECT_NE(user_error([&] { load_chip(top, {}); }).find("halves: duplicate key"),
+            std::string::npos);
+  const auto in_list = experiment_file(
+      "playback", "inputs:\n  - {rate_hz: 10, rows: 1}\n  - {rate_hz: 10, rows: 1, rows: 2}\n");
+  EXPECT_NE(user_error([&] {
+              load(kMini, in_list, {}, 1);
+            }).find("experiment.inputs.1.rows: duplicate key"),
+            std::string::npos);
+  const auto exp = experiment_file("stdp-window", "rows: 2\nrows: 4\n");
+  EXPECT_NE(user_error([&] { load(kMini, exp, {}, 1); }).find(":3: experiment.rows: duplicate key"),
+            std::string::npos);
+  const std::string set =
+      user_error([&] { load_chip(kMini, {"chip.neurons={dt_us: 0.1, dt_us: 0.2}"}); });
+  EXPECT_NE(set.find("duplicate key"), std::string::npos) << set;
+}
+
+TEST(Config, TrailingDotsAndSecondDocumentsAreRefused) {
+  for (const char* set : {"chip.mismatch.scale.=1", "chip..mismatch.scale=1", "chip.=1"}) {
+    const std::string msg = user_error([&] { load_chip(kMini, {set}); });
+    EXPECT_NE(msg.find("empty key component"), std::string::npos) << set << ": " << msg;
+  }
+  const auto f = temp_file("multi.yaml", "halves: 1\n---\nhalves: 2\n");
+  const std::string msg = user_error([&] { load_chip(f, {}); });
+  EXPECT_NE(msg.find(f + ":3: (top level): 2 YAML documents"), std::string::npos) << msg;
+}
 
 TEST(Config, ExperimentNamesMatchTheRegistry) {
   const auto names = salvo::experiments::names();

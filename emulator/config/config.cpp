@@ -27,20 +27,6 @@ std::string default_experiment_file() {
   return locate("configs/experiments/" + experiments::default_experiment() + ".yaml");
 }
 
-YAML::Node read_yaml_file(const std::string& path) {
-  if (!fs::exists(path)) throw UserError(fmt::format("{}: file not found", path));
-  if (fs::is_directory(path))
-    throw UserError(fmt::format("{}: is a directory, expected a YAML file", path));
-  try {
-    return YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
-    throw UserError(fmt::format("{}:{}:{}: YAML syntax error: {}", path, e.mark.line + 1,
-                                e.mark.column + 1, e.msg));
-  } catch (const YAML::BadFile&) {
-    throw UserError(fmt::format("{}: cannot be read", path));
-  }
-}
-
 namespace {
 
 struct Override {
@@ -74,7 +60,7 @@ YAML::Node apply(YAML::Node tree, const std::vector<Override>& overrides, const 
   if (!tree.IsDefined() || tree.IsNull()) tree = YAML::Node(YAML::NodeType::Map);
   for (const auto& o : overrides) {
     if (o.root != root) continue;
-    apply_override(tree, o.path, o.value);
+    apply_override(tree, o.path, o.value, root);
     origin.overridden.insert(root + "." + o.path);
   }
   return tree;
@@ -87,7 +73,7 @@ ResolvedConfig load_chip(const std::string& chip_file, const std::vector<std::st
   rc.chip_file = chip_file;
   const auto ovs = parse_overrides(overrides);
   Origin origin{chip_file, {}};
-  YAML::Node raw = apply(read_yaml_file(chip_file), ovs, "chip", origin);
+  YAML::Node raw = apply(read_yaml_file(chip_file, "chip"), ovs, "chip", origin);
   rc.chip = validate(raw, chip_schema(), "chip", origin);
   check_chip(rc.chip, raw, origin);
   rc.chip_config = chip_from(rc.chip, chip_file);
@@ -101,7 +87,7 @@ ResolvedConfig load(const std::string& chip_file, const std::string& experiment_
   rc.seed = seed;
   const auto ovs = parse_overrides(overrides);
   Origin origin{experiment_file, {}};
-  YAML::Node raw = apply(read_yaml_file(experiment_file), ovs, "experiment", origin);
+  YAML::Node raw = apply(read_yaml_file(experiment_file, "experiment"), ovs, "experiment", origin);
   const YAML::Node name = raw["name"];
   const auto names = experiments::names();
   std::string allowed;

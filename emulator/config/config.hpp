@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "emulator/config/schema.hpp"
+#include "emulator/config/yaml_file.hpp"
 #include "hw/common/chip_config.hpp"
 
 namespace salvo::config {
@@ -27,9 +28,6 @@ std::string default_chip_file();
 std::string default_experiment_file();
 // Resolves a config path: as given if it exists, else relative to the source tree.
 std::string locate(const std::string& path);
-
-// Reads a YAML file; a syntax error becomes a UserError "file:line:col: problem".
-YAML::Node read_yaml_file(const std::string& path);
 
 // Loads both configs, applies `--set` overrides ("chip.a.b=v" or "experiment.a.b=v"),
 // validates everything. Throws UserError with a one-line message on bad input.

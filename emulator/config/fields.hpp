@@ -81,14 +81,15 @@ Field<S> choice(std::string name, std::string S::*member, std::vector<std::strin
           detail::reader(member)};
 }
 // A list of numbers, its default detail::defaults<S>().*member (element: the schema of one element,
-// e.g. Float(0, -1e3, 1e3, "Δt"); its own default is unused).
+// e.g. Float(0, -1e3, 1e3, "Δt"); its own default is unused), at least min_items long.
 std::string list_text(const std::vector<double>& values);  // "[1, -2.5]"
 template <typename S>
-Field<S> list(std::string name, std::vector<double> S::*member, SchemaNode element,
-              std::string doc) {
-  return {std::move(name),
-          List(std::move(element), list_text(detail::defaults<S>().*member), std::move(doc)),
-          detail::reader(member)};
+Field<S> list(std::string name, std::vector<double> S::*member, std::size_t min_items,
+              SchemaNode element, std::string doc) {
+  return {
+      std::move(name),
+      List(std::move(element), list_text(detail::defaults<S>().*member), min_items, std::move(doc)),
+      detail::reader(member)};
 }
 // A nested map filled by the fields of its own struct.
 template <typename S, typename B>
@@ -100,14 +101,16 @@ Field<S> block(std::string name, B S::*member, Fields<B> fields, std::string doc
             for (const auto& f : fields) f.read(s.*member, n[f.name]);
           }};
 }
-// A list of maps, each filled by the fields of B (element doc: the map's meaning).
+// A list of maps, each filled by the fields of B (element doc: the map's meaning), at least
+// min_items long.
 template <typename S, typename B>
-Field<S> list_of(std::string name, std::vector<B> S::*member, Fields<B> fields,
-                 std::string element_doc, std::string default_yaml, std::string doc) {
+Field<S> list_of(std::string name, std::vector<B> S::*member, std::size_t min_items,
+                 Fields<B> fields, std::string element_doc, std::string default_yaml,
+                 std::string doc) {
   std::vector<std::pair<std::string, SchemaNode>> children;
   for (const auto& f : fields) children.emplace_back(f.name, f.schema);
   return {std::move(name),
-          List(Map(std::move(children), std::move(element_doc)), std::move(default_yaml),
+          List(Map(std::move(children), std::move(element_doc)), std::move(default_yaml), min_items,
                std::move(doc)),
           [member, fields = std::move(fields)](S& s, const YAML::Node& n) {
             (s.*member).clear();

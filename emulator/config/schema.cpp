@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "emulator/config/yaml_file.hpp"
 #include "hw/common/error.hpp"
 
 namespace salvo::config {
@@ -24,7 +25,7 @@ std::string fmt_number(double v) {
   return fmt::format("{}", v);
 }
 
-std::string range_text(const SchemaNode& s) {
+std::string range_words(const SchemaNode& s) {
   const bool is_int = s.kind == Kind::kInt;
   const std::string kind = is_int ? "an integer" : "a number";
   if (s.min && s.max)
@@ -33,6 +34,9 @@ std::string range_text(const SchemaNode& s) {
   if (s.max) return fmt::format("{} <= {}", kind, fmt_number(*s.max));
   return kind;
 }
+
+// Integers beyond 2^53 are not exact as doubles: refused rather than rounded.
+constexpr double kMaxExactInt = 9007199254740992.0;
 
 std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string out;
@@ -75,8 +79,8 @@ YAML::Node scalar(const SchemaNode& s, const YAML::Node& in, const std::string& 
       case Kind::kString:
         fail_at(in, path, origin, fmt::format("expected a string, got {}", what));
       default:
-        fail_at(in, path, origin, fmt::format("expected {}, got {}", range_text(s), what),
-                range_text(s));
+        fail_at(in, path, origin, fmt::format("expected {}, got {}", range_words(s), what),
+                range_words(s));
     }
   }
   const std::string text = in.Scalar();
@@ -99,19 +103,8 @@ YAML::Node scalar(const SchemaNode& s, const YAML::Node& in, const std::string& 
     case Kind::kInt:
     case Kind::kFloat: {
       double v = 0;
-      try {
-        size_t used = 0;
-        v = std::stod(text, &used);
-        if (used != text.size()) throw std::invalid_argument(text);
-      } catch (const std::exception&) {
-        fail_at(in, path, origin, fmt::format("'{}' is not a number", text), range_text(s));
-      }
-      if (!std::isfinite(v))
-        fail_at(in, path, origin, fmt::format("'{}' is not finite", text), range_text(s));
-      if (s.kind == Kind::kInt && v != std::floor(v))
-        fail_at(in, path, origin, fmt::format("'{}' is not an integer", text), range_text(s));
-      if ((s.min && v < *s.min) || (s.max && v > *s.max))
-        fail_at(in, path, origin, fmt::format("{} is out of range", text), range_text(s));
+      const std::string problem = parse_number(text, s, v);
+      if (!problem.empty()) fail_at(in, path, origin, problem, range_words(s));
       // Shortest text that reads back to the same double: resolved configs round-trip exactly.
       return YAML::Node(fmt_number(v));
     }
@@ -121,7 +114,43 @@ YAML::Node scalar(const SchemaNode& s, const YAML::Node& in, const std::string& 
   throw InternalError("scalar(): not a scalar kind");
 }
 
+std::string list_text(const SchemaNode& s) {
+  const std::size_t n = s.min_items.value_or(0);
+  return n == 0 ? "a list, may be empty" : fmt::format("a list of at least {} entries", n);
+}
+
+// A key given with no value (`key:`, `key: null`, `--set key=`) would silently mean the
+// default: refused, so a value is always what the user wrote.
+void refuse_null(const YAML::Node& in, const std::string& path, const Origin& origin,
+                 const YAML::Node& where = YAML::Node(YAML::NodeType::Undefined)) {
+  if (in.IsDefined() && in.IsNull())
+    fail_at(where.IsDefined() ? where : in, path, origin, "no value (empty or null)",
+            "a value; leave the key out to use its default");
+}
+
 }  // namespace
+
+std::string range_text(const SchemaNode& s) { return range_words(s); }
+
+std::string parse_number(const std::string& text, const SchemaNode& s, double& value) {
+  double v = 0;
+  try {
+    size_t used = 0;
+    v = std::stod(text, &used);
+    if (used != text.size() || text.empty() || std::isspace(static_cast<unsigned char>(text[0])))
+      throw std::invalid_argument(text);
+  } catch (const std::exception&) {
+    return fmt::format("'{}' is not a number", text);
+  }
+  if (!std::isfinite(v)) return fmt::format("'{}' is not finite", text);
+  if (s.kind == Kind::kInt && v != std::floor(v))
+    return fmt::format("'{}' is not an integer", text);
+  if ((s.min && v < *s.min) || (s.max && v > *s.max) ||
+      (s.kind == Kind::kInt && std::fabs(v) > kMaxExactInt))
+    return fmt::format("{} is out of range", text);
+  value = v;
+  return "";
+}
 
 SchemaNode Float(double def, std::optional<double> min, std::optional<double> max,
                  std::string doc) {
@@ -182,9 +211,11 @@ SchemaNode Map(std::vector<std::pair<std::string, SchemaNode>> children, std::st
   return s;
 }
 
-SchemaNode List(SchemaNode element, std::string default_yaml, std::string doc) {
+SchemaNode List(SchemaNode element, std::string default_yaml, std::size_t min_items,
+                std::string doc) {
   SchemaNode s;
   s.kind = Kind::kList;
+  s.min_items = min_items;
   s.element = std::make_shared<SchemaNode>(std::move(element));
   s.default_text = std::move(default_yaml);
   s.doc = std::move(doc);
@@ -237,18 +268,22 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
       if (is_map) {
         for (const auto& kv : input) {
           const std::string key = kv.first.as<std::string>();
-          if (!schema.child(key)) {
+          const SchemaNode* child = schema.child(key);
+          if (!child) {
             const std::string close = suggest(key, names);
             fail_at(
                 kv.first, join_path(path, key), origin,
                 "unknown key" + (close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close)),
                 join(names));
           }
+          // `key:` with nothing after it: point at the key (a null's own mark is the next line).
+          if (child->kind != Kind::kMap)
+            refuse_null(kv.second, join_path(path, key), origin, kv.first);
         }
       }
       YAML::Node out(YAML::NodeType::Map);
       for (const auto& [name, child] : schema.children) {
-        const YAML::Node sub = is_map ? input[name] : YAML::Node();
+        const YAML::Node sub = is_map ? input[name] : YAML::Node(YAML::NodeType::Undefined);
         out[name] = validate(sub, child, join_path(path, name), origin);
       }
       return out;
@@ -256,20 +291,27 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
     case Kind::kList: {
       // A missing key is an invalid node that cannot even be copied: branch first.
       YAML::Node src;
-      if (!input.IsDefined() || input.IsNull()) {
+      if (!input.IsDefined()) {
         if (schema.required) fail_at(input, path, origin, "missing required list");
         src = YAML::Load(schema.default_text.empty() ? "[]" : schema.default_text);
       } else {
+        refuse_null(input, path, origin);
         src = input;
       }
       if (!src.IsSequence()) fail_at(src, path, origin, "expected a list");
+      const std::size_t min_items = schema.min_items.value_or(0);
+      if (src.size() < min_items)
+        fail_at(src, path, origin,
+                fmt::format("{} entries, at least {} needed", src.size(), min_items),
+                list_text(schema));
       YAML::Node out(YAML::NodeType::Sequence);
       for (size_t i = 0; i < src.size(); ++i)
         out.push_back(validate(src[i], *schema.element, fmt::format("{}.{}", path, i), origin));
       return out;
     }
     default: {
-      if (!input.IsDefined() || input.IsNull()) {
+      refuse_null(input, path, origin);
+      if (!input.IsDefined()) {
         if (schema.required)
           fail_at(input, path, origin, "missing required key",
                   schema.kind == Kind::kEnum ? join(schema.allowed) : "");
@@ -281,65 +323,120 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
   }
 }
 
-void apply_override(YAML::Node& root, const std::string& path, const std::string& value) {
+std::vector<std::string> split_key(const std::string& dotted, const std::string& context) {
   std::vector<std::string> parts;
-  std::stringstream ss(path);
-  for (std::string p; std::getline(ss, p, '.');) {
-    if (p.empty())
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t dot = dotted.find('.', begin);
+    const std::string part = dotted.substr(begin, dot == std::string::npos ? dot : dot - begin);
+    if (part.empty())
       throw UserError(fmt::format(
-          "--set {}={}: empty key component (allowed: dotted keys such as chip.mismatch.scale)",
-          path, value));
-    parts.push_back(p);
+          "{}: '{}' has an empty key component (allowed: dotted keys such as chip.mismatch.scale)",
+          context, dotted));
+    parts.push_back(part);
+    if (dot == std::string::npos) return parts;
+    begin = dot + 1;
   }
+}
+
+std::optional<std::size_t> list_index(const std::string& text) {
+  if (text.empty() || text.size() > 9 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return static_cast<std::size_t>(std::stoul(text));
+}
+
+namespace {
+
+// The element `part` of a list, for `--set path`: an index in 0..size-1.
+YAML::Node list_element(const YAML::Node& list, const std::string& part, const std::string& path) {
+  const std::string allowed =
+      list.size() ? fmt::format("0..{}", list.size() - 1) : std::string("none, the list is empty");
+  const auto idx = list_index(part);
+  if (!idx)
+    throw UserError(
+        fmt::format("--set {}: '{}' is not a list index (allowed: {})", path, part, allowed));
+  if (*idx >= list.size())
+    throw UserError(
+        fmt::format("--set {}: list index {} out of range (allowed: {})", path, *idx, allowed));
+  return list[*idx];
+}
+
+// Copies every key of `from` into `into`; maps in both merge key by key, anything else is
+// replaced (a list given to --set is the whole new list).
+void merge_into(YAML::Node into, const YAML::Node& from) {
+  for (const auto& kv : from) {
+    const std::string key = kv.first.Scalar();
+    YAML::Node existing = into[key];
+    if (kv.second.IsMap() && existing.IsDefined() && existing.IsMap())
+      merge_into(existing, kv.second);
+    else
+      into[key] = kv.second;
+  }
+}
+
+YAML::Node parse_override_value(const std::string& path, const std::string& value) {
+  const std::string where = fmt::format("--set {}={}", path, value);
   YAML::Node parsed;
   try {
-    parsed = YAML::Load(value);
-  } catch (const YAML::Exception& e) {
-    throw UserError(fmt::format("--set {}={}: value is not valid YAML ({})", path, value, e.msg));
+    parsed = parse_yaml(value, "--set " + path);
+  } catch (const ConfigError& e) {
+    throw UserError(fmt::format("{}: {} (allowed: {})", where, e.problem, e.allowed));
+  } catch (const UserError&) {
+    throw UserError(fmt::format("{}: the value is not valid YAML", where));
   }
-  // yaml-cpp nodes are handles: walk with fresh handles so assignment rebinds the child.
-  std::vector<YAML::Node> chain{root};
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    YAML::Node cur = chain.back();
-    const std::string& p = parts[i];
-    YAML::Node next;
-    if (cur.IsSequence()) {
-      size_t idx = 0;
-      try {
-        idx = std::stoul(p);
-      } catch (const std::exception&) {
-        throw UserError(fmt::format("--set {}: '{}' must be a list index (allowed: 0..{})", path, p,
-                                    cur.size() ? cur.size() - 1 : 0));
-      }
-      if (idx >= cur.size())
-        throw UserError(fmt::format("--set {}: list index {} out of range (allowed: 0..{})", path,
-                                    idx, cur.size() ? cur.size() - 1 : 0));
-      next = cur[idx];
-    } else {
-      if (!cur.IsMap() && !cur.IsNull() && cur.IsDefined())
-        throw UserError(
-            fmt::format("--set {}: '{}' is not a map", path, parts[i == 0 ? 0 : i - 1]));
-      if (!cur[p].IsDefined() || cur[p].IsNull()) cur[p] = YAML::Node(YAML::NodeType::Map);
-      next = cur[p];
-    }
-    chain.push_back(next);
+  if (parsed.IsNull())
+    throw UserError(fmt::format(
+        "{}: empty value (allowed: a value; leave the --set out to keep the file's value or the "
+        "default)",
+        where));
+  return parsed;
+}
+
+}  // namespace
+
+namespace {
+
+// Sets (or merges) `value` at parts[i..] below `node`; `walked` is the path down to `node`.
+// Nodes are handles, and assigning one handle to another rebinds the data it points to:
+// walk by passing fresh handles down, never by reassigning one.
+void set_below(YAML::Node node, const std::vector<std::string>& parts, std::size_t i,
+               const YAML::Node& value, const std::string& path, const std::string& walked) {
+  const std::string& p = parts[i];
+  const bool last = i + 1 == parts.size();
+  if (node.IsSequence()) {
+    YAML::Node element = list_element(node, p, path);
+    if (!last) return set_below(element, parts, i + 1, value, path, join_path(walked, p));
+    if (value.IsMap() && element.IsMap())
+      merge_into(element, value);
+    else
+      node[*list_index(p)] = value;
+    return;
   }
-  YAML::Node parent = chain.back();
-  const std::string& last = parts.back();
-  if (parent.IsSequence()) {
-    size_t idx = 0;
-    try {
-      idx = std::stoul(last);
-    } catch (const std::exception&) {
-      throw UserError(fmt::format("--set {}: '{}' must be a list index", path, last));
-    }
-    if (idx >= parent.size())
-      throw UserError(fmt::format("--set {}: list index {} out of range (allowed: 0..{})", path,
-                                  idx, parent.size() ? parent.size() - 1 : 0));
-    parent[idx] = parsed;
-  } else {
-    parent[last] = parsed;
+  if (node.IsDefined() && !node.IsMap() && !node.IsNull())
+    throw UserError(fmt::format(
+        "--set {}: '{}' holds a single value, not a map or a list, so it has no key '{}' "
+        "(allowed: keys listed by `salvo schema`)",
+        path, walked, p));
+  YAML::Node next = node[p];
+  if (last) {
+    if (value.IsMap() && next.IsDefined() && next.IsMap())
+      merge_into(next, value);
+    else
+      node[p] = value;
+    return;
   }
+  if (!next.IsDefined() || next.IsNull()) node[p] = YAML::Node(YAML::NodeType::Map);
+  set_below(node[p], parts, i + 1, value, path, join_path(walked, p));
+}
+
+}  // namespace
+
+void apply_override(YAML::Node& root, const std::string& path, const std::string& value,
+                    const std::string& root_name) {
+  const std::string full = root_name.empty() ? path : root_name + "." + path;
+  const std::vector<std::string> parts = split_key(path, "--set " + full + "=" + value);
+  set_below(root, parts, 0, parse_override_value(full, value), full, root_name);
 }
 
 YAML::Node find(const YAML::Node& root, const std::string& path) {
@@ -351,14 +448,9 @@ YAML::Node find(const YAML::Node& root, const std::string& path) {
       if (!cur[p]) return YAML::Node(YAML::NodeType::Undefined);
       cur = cur[p];
     } else if (cur.IsSequence()) {
-      size_t idx = 0;
-      try {
-        idx = std::stoul(p);
-      } catch (const std::exception&) {
-        return YAML::Node(YAML::NodeType::Undefined);
-      }
-      if (idx >= cur.size()) return YAML::Node(YAML::NodeType::Undefined);
-      cur = cur[idx];
+      const auto idx = list_index(p);
+      if (!idx || *idx >= cur.size()) return YAML::Node(YAML::NodeType::Undefined);
+      cur = cur[*idx];
     } else {
       return YAML::Node(YAML::NodeType::Undefined);
     }
@@ -377,11 +469,11 @@ void markdown_rows(const SchemaNode& s, const std::string& path, std::string& ou
   switch (s.kind) {
     case Kind::kFloat:
       type = "number";
-      allowed = range_text(s);
+      allowed = range_words(s);
       break;
     case Kind::kInt:
       type = "integer";
-      allowed = range_text(s);
+      allowed = range_words(s);
       break;
     case Kind::kBool:
       type = "bool";
@@ -396,7 +488,7 @@ void markdown_rows(const SchemaNode& s, const std::string& path, std::string& ou
       break;
     case Kind::kList:
       type = "list";
-      allowed = "see below";
+      allowed = list_text(s) + ", entries below";
       break;
     default:
       break;

@@ -28,8 +28,10 @@ struct SchemaNode {
   bool required = false;
   // Maps: ordered children.
   std::vector<std::pair<std::string, SchemaNode>> children;
-  // Lists: the element schema and the default (YAML text, e.g. "[]").
+  // Lists: the element schema, the default (YAML text, e.g. "[]") and the fewest entries
+  // allowed (every list declares it, tests/test_config.cpp checks).
   std::shared_ptr<SchemaNode> element;
+  std::optional<std::size_t> min_items;
 
   const SchemaNode* child(const std::string& key) const;
 };
@@ -42,7 +44,16 @@ SchemaNode String(std::string def, std::string doc);
 SchemaNode Enum(std::string def, std::vector<std::string> allowed, std::string doc);
 SchemaNode Required(SchemaNode node);
 SchemaNode Map(std::vector<std::pair<std::string, SchemaNode>> children, std::string doc = "");
-SchemaNode List(SchemaNode element, std::string default_yaml, std::string doc);
+SchemaNode List(SchemaNode element, std::string default_yaml, std::size_t min_items,
+                std::string doc);
+
+// Reads `text` as a value of the number schema `s` (kInt or kFloat): all of it one finite
+// number, integral for kInt (and within ±2^53, where doubles are exact), inside [min, max].
+// Returns "" with `value` set, or the problem ("'x' is not a number", "-1 is out of range").
+// Config files, --set and the command-line options all read numbers through this.
+std::string parse_number(const std::string& text, const SchemaNode& s, double& value);
+// "an integer in [1, 256]", "a number >= 0", … (the `allowed` text of a number schema).
+std::string range_text(const SchemaNode& s);
 
 // Where values came from, for error messages: the file, and which dotted paths were
 // replaced by `--set` (those report "--set" instead of a file position).
@@ -62,8 +73,19 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
                           const std::string& problem, const std::string& allowed = "");
 
 // Applies `path=value` (path relative to `root`, dotted, list indices as numbers) to `root`,
-// creating maps as needed. The value is parsed as YAML (so lists and numbers work).
-void apply_override(YAML::Node& root, const std::string& path, const std::string& value);
+// creating maps as needed. The value is parsed as YAML (so lists and numbers work); an empty
+// or null value is a UserError (it would silently mean "the default"), and a map value merges
+// into the map already there key by key (its siblings stay). `root_name` ("chip") prefixes
+// `path` in messages.
+void apply_override(YAML::Node& root, const std::string& path, const std::string& value,
+                    const std::string& root_name = "");
+
+// "a.b.0.c" -> {a, b, 0, c}; an empty component (leading, trailing or doubled dot, or an
+// empty key) is a UserError starting with `context`.
+std::vector<std::string> split_key(const std::string& dotted, const std::string& context);
+
+// A list index written as decimal digits (no sign, no spaces), else nullopt.
+std::optional<std::size_t> list_index(const std::string& text);
 
 // Looks up a dotted path; returns an undefined node if absent.
 YAML::Node find(const YAML::Node& root, const std::string& path);

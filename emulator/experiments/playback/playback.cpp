@@ -15,9 +15,9 @@ const Fields<PlaybackParams>& Playback::fields() {
   using P = PlaybackParams;
   static const Fields<P> f = {
       duration_field<P>(),
-      list_of("inputs", &P::inputs, input_fields(), "a host-link playback source", "[]",
-              "host-link playback sources"),
-      list_of("connections", &P::connections, connection_fields(), "a block of synapses", "[]",
+      list_of("inputs", &P::inputs, 0, input_fields(), "a host-link playback source", "[]",
+              "host-link playback sources (none: the chip runs on its background sources)"),
+      list_of("connections", &P::connections, 0, connection_fields(), "a block of synapses", "[]",
               "synapse blocks (weights, labels, row signs)"),
       block("record", &P::record, record_fields(), "what the host records"),
   };

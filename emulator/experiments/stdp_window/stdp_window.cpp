@@ -80,6 +80,9 @@ ExpWindowFit fit_pairs(const std::vector<const std::vector<double>*>& pair_dts,
 
 }  // namespace
 
+// Points each side's exponential fit needs at least (measures::fit_exp_window).
+constexpr std::size_t kFitPoints = 3;
+
 const Fields<StdpWindowParams>& StdpWindow::fields() {
   using P = StdpWindowParams;
   static const Fields<P> f = {
@@ -92,7 +95,7 @@ const Fields<StdpWindowParams>& StdpWindow::fields() {
       field("pairs_per_point", &P::pairs_per_point, 1, 10000,
             "pre/post pairs accumulated before each readout"),
       field("period_us", &P::period_us, 1.0, 1e6, "time between pairs (isolation)"),
-      list("dt_us", &P::dt_us, Float(0, -1000, 1000, "Δt"),
+      list("dt_us", &P::dt_us, 2 * kFitPoints, Float(0, -1000, 1000, "Δt"),
            "nominal Δt = t_post − t_pre (µs): the pre spike is sent Δt before the trigger; the fit "
            "uses the Δt measured from recorded spikes"),
   };
@@ -118,7 +121,16 @@ void StdpWindow::check(const Params& p, const Checker& check) {
   check.require(p.rows % rpd == 0, "rows",
                 fmt::format("{} is not a multiple of drivers.rows_per_driver", p.rows),
                 fmt::format("multiples of {}", rpd));
-  check.require(!p.dt_us.empty(), "dt_us", "no offsets to measure", "a list of at least one Δt");
+  std::size_t causal = 0, acausal = 0;
+  for (double d : p.dt_us) {
+    causal += d > 0;
+    acausal += d < 0;
+  }
+  check.require(causal >= kFitPoints && acausal >= kFitPoints, "dt_us",
+                fmt::format("{} positive and {} negative offsets; each side's exponential fit "
+                            "needs {}",
+                            causal, acausal, kFitPoints),
+                fmt::format("at least {} Δt > 0 and {} Δt < 0", kFitPoints, kFitPoints));
   double max_abs = 0;
   for (double d : p.dt_us) max_abs = std::max(max_abs, std::fabs(d));
   check.require(p.period_us >= 2 * max_abs + 20, "period_us",
@@ -140,8 +152,8 @@ void StdpWindow::wire(session::Session& s) {
   const auto& cfg = s.chip_config();
   const int rows_total = cfg.synapses.rows_per_half;
   const int rpd = cfg.drivers.rows_per_driver;
-  max_abs_dt_ = std::max(std::fabs(*std::min_element(p_.dt_us.begin(), p_.dt_us.end())),
-                         std::fabs(*std::max_element(p_.dt_us.begin(), p_.dt_us.end())));
+  max_abs_dt_ = 0.0;
+  for (double d : p_.dt_us) max_abs_dt_ = std::max(max_abs_dt_, std::fabs(d));
   default_routing(core);
   auto& syn = core.synapses(p_.half);
   const int first_trig = rows_total - p_.trigger_rows;
