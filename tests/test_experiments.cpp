@@ -169,7 +169,8 @@ TEST(Experiments, BadNetworkConfigsExitTwo) {
 // period, or not a whole number of them, is refused before anything runs (exit 2, naming
 // file and key) instead of emulating 0 µs or silently dropping the last partial period.
 TEST(Experiments, LearningDurationMustBeWholeUpdatePeriods) {
-  const std::string mini = "--chip " + kMini + " --set experiment.layer_a=3 --set "
+  const std::string mini = "--chip " + kMini +
+                           " --set experiment.layer_a=3 --set "
                            "experiment.layer_b=3 ";
   const auto short_run = salvo_run("short", mini + "--set experiment.duration_us=1000");
   EXPECT_EQ(short_run.code, 2) << short_run.output;
@@ -198,6 +199,19 @@ TEST(Experiments, CrossKeyChecksRunBeforeTheChipIsBuilt) {
       << r.output;
   EXPECT_FALSE(fs::exists(r.out / "config.yaml")) << "refused before the run started";
   EXPECT_FALSE(r.summary.is_object());
+}
+
+// Reliability class 14: a firmware run stopped by the watchdog reported a trap that never
+// happened ("instruction address misaligned at pc 0 <vfscanf>") after the watchdog line.
+TEST(Experiments, WatchdogStopIsReportedWithoutATrapReport) {
+  const auto r = salvo_run("watchdog", kPair + "--set chip.processor.watchdog_instructions=2000");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("watchdog: the program did not end within 2000 instructions"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("unhandled trap"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("misaligned"), std::string::npos) << r.output;
+  EXPECT_EQ(r.summary.value("status", ""), "failed");
 }
 
 TEST(Experiments, StdpWindowRecoversTheKernel) {

@@ -241,6 +241,27 @@ TEST(PpuProcessor, WatchdogEndsARunawayProgram) {
   EXPECT_NE(ppu.end_message().find("watchdog"), std::string::npos);
 }
 
+// Reliability class 2: a budget near 2^64 wrapped the deadline (now + budget) into the past
+// and the processor spun without ever running an instruction.
+TEST(PpuProcessor, WatchdogDeadlineSaturates) {
+  PlasticityProcessorParams p = params();
+  p.watchdog_instructions = ~std::uint64_t{0};
+  PlasticityProcessor ppu("ppu0", p);
+  ppu.load_elf(fw("hello.elf"));
+  sc_core::sc_start();
+  EXPECT_EQ(ppu.end_reason(), ProgramEnd::kExited);
+  EXPECT_EQ(ppu.exit_code(), 0);
+}
+
+// Reliability class 3: exit codes beyond int saturate instead of wrapping (2^32 read as 0).
+TEST(PpuProcessor, ExitCodeOfMainReachesTheHostUnwrapped) {
+  PlasticityProcessor ppu("ppu0", params());
+  ppu.load_elf(fw("tests/exit_256.elf"));
+  sc_core::sc_start();
+  EXPECT_EQ(ppu.end_reason(), ProgramEnd::kExited);
+  EXPECT_EQ(ppu.exit_code(), 256);
+}
+
 TEST(PpuProcessor, HostApiReadsWritesMemoryAndSymbols) {
   PlasticityProcessorParams p = params();
   p.index = 1;

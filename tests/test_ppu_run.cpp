@@ -2,9 +2,9 @@
 // (tests/ppu/isa/*.S, one case per program), the example firmware, unhandled traps, the
 // watchdog, exit codes through HTIF, and malformed ELF files (exit 2 with a clear line).
 #include <gtest/gtest.h>
-#include "salvo_paths.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
+#include "salvo_paths.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -125,11 +125,16 @@ TEST(PpuRun, WatchdogStopsARunawayProgram) {
   EXPECT_NE(r.last_line.find("ppu-run: 5000 instructions"), std::string::npos) << r.last_line;
 }
 
-TEST(PpuRun, MainsReturnValueBecomesTheExitCode) {
+// Reliability class 3: main's non-zero return value is a failed run, exit 1 with the code
+// printed (passed through, 2 read as "bad input" and 256 as a pass: the OS keeps 8 bits).
+TEST(PpuRun, NonZeroExitCodesFailWithTheCodePrinted) {
   const Result r = run(fw("tests/exit_code.elf"));
-  EXPECT_EQ(r.exit_code, 7) << r.output;
+  EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("exit code 7 (tohost = 0xf)"), std::string::npos) << r.output;
   EXPECT_TRUE(is_mips_line(r.last_line)) << r.last_line;
+  const Result big = run(fw("tests/exit_256.elf"));
+  EXPECT_EQ(big.exit_code, 1) << big.output;
+  EXPECT_NE(big.output.find("exit code 256 (tohost = 0x201)"), std::string::npos) << big.output;
 }
 
 TEST(PpuRun, SleepingWithNothingToWakeItIsReportedNotHung) {

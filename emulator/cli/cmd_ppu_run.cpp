@@ -1,7 +1,8 @@
 // salvo ppu-run ELF [--max-instructions N] [--gdb PORT]: a bare-metal RV32 program on the
 // plasticity processor alone (the same PlasticityProcessor module the chip uses, with its
 // chip window unbound), RAM where the ELF's segments say. Ends like the Spike simulator: the
-// program writes the HTIF tohost word (1 = pass -> exit 0, else exit tohost >> 1).
+// program writes the HTIF tohost word (1 = pass -> exit 0; any other exit code -> exit 1, the
+// program's code printed).
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -62,12 +63,9 @@ RamLayout place_ram(const ppu::ElfImage& img, const po::variables_map& vm) {
   if (const auto linked = img.symbol("__ppu_memory_kib");
       linked && *linked * kKiB >= need && *linked <= kMaxMemoryKib)
     kib = *linked;
-  if (vm.count("memory-kib")) {
-    const long requested = vm["memory-kib"].as<long>();
-    if (requested < 1 || static_cast<std::uint64_t>(requested) > kMaxMemoryKib)
-      throw UserError(
-          fmt::format("salvo ppu-run: --memory-kib {}: allowed 1 .. {}", requested, kMaxMemoryKib));
-    kib = static_cast<std::uint64_t>(requested);
+  if (const auto requested = number_option(
+          vm, "ppu-run", "memory-kib", config::Int(256, 1, static_cast<long>(kMaxMemoryKib), ""))) {
+    kib = static_cast<std::uint64_t>(*requested);
     if (kib * kKiB < need)
       throw UserError(
           fmt::format("{}: the program needs {} bytes from 0x{:08x}; --memory-kib {} is too small",
@@ -91,28 +89,58 @@ RamLayout place_ram(const ppu::ElfImage& img, const po::variables_map& vm) {
   return r;
 }
 
+// Tells how the program ended (stderr) and returns the process exit code.
+int report_end(ppu::PlasticityProcessor& p) {
+  if (p.ended()) {
+    switch (p.end_reason()) {
+      case ppu::ProgramEnd::kExited:
+        // Any non-zero code is a failed run (exit 1, the code in the message): passed through,
+        // 2 would read as "bad input" and 256 as a pass once the OS keeps its low 8 bits.
+        std::fprintf(stderr, "ppu-run: %s\n", p.end_message().c_str());
+        return p.exit_code() == 0 ? 0 : 1;
+      case ppu::ProgramEnd::kTrapped:
+        std::fputs(p.trap_report().c_str(), stderr);
+        return 1;
+      default:
+        std::fprintf(stderr, "ppu-run: %s\n", p.end_message().c_str());
+        return 1;
+    }
+  }
+  if (p.asleep())
+    std::fprintf(stderr,
+                 "ppu-run: ppu0: the processor sleeps in WFI at pc 0x%08x with no interrupt that "
+                 "could wake it (no timer armed, nothing else can ring)\n",
+                 p.core().pc());
+  else
+    std::fprintf(stderr,
+                 "ppu-run: ppu0: the simulation stopped before the program ended (pc 0x%08x)\n",
+                 p.core().pc());
+  return 1;
+}
+
 }  // namespace
 
 int cmd_ppu_run(const Args& args) {
   po::options_description desc(
       "salvo ppu-run ELF [options]\n\n"
       "Runs a bare-metal RV32IMC program on the plasticity processor alone. The program ends by\n"
-      "writing the HTIF tohost word (Spike convention): 1 = pass (exit 0), otherwise exit code\n"
-      "tohost >> 1. An unhandled trap (mtvec = 0 or a double fault) or the watchdog exits 1.\n\n"
+      "writing the HTIF tohost word (Spike convention): 1 = pass (exit 0); any other exit code\n"
+      "(tohost >> 1, printed) exits 1, as do an unhandled trap (mtvec = 0 or a double fault)\n"
+      "and the watchdog. Bad input (options, ELF) exits 2.\n\n"
       "options");
   const ProcessorConfig defaults;
   desc.add_options()("help,h", "show this help")(
-      "max-instructions", po::value<std::uint64_t>()->default_value(defaults.watchdog_instructions),
-      "watchdog: stop with exit code 1 after N retired instructions")(
-      "gdb", po::value<int>(),
+      "max-instructions", po::value<std::string>(),
+      "watchdog: stop with exit code 1 after N retired instructions, 1 .. 2^53 (default 2e9)")(
+      "gdb", po::value<std::string>(),
       "serve the GDB remote protocol on 127.0.0.1:PORT and wait at reset for gdb to connect (0 = a "
       "free port, "
       "printed on stderr)")(
-      "memory-kib", po::value<long>(),
+      "memory-kib", po::value<std::string>(),
       "RAM size in KiB at the program's load address (default: 256 or what the program needs)")(
-      "clock-mhz", po::value<double>()->default_value(defaults.clock_mhz),
-      "processor clock in MHz (mtime's rate)")("elf", po::value<std::string>(),
-                                               "the program (positional)");
+      "clock-mhz", po::value<std::string>(),
+      "processor clock in MHz (mtime's rate), 1 .. 5000 (default 250)")(
+      "elf", po::value<std::string>(), "the program (positional)");
   po::positional_options_description pos;
   pos.add("elf", 1);
   const po::variables_map vm = parse_options("ppu-run", desc, args, &pos);
@@ -123,17 +151,13 @@ int cmd_ppu_run(const Args& args) {
   if (!vm.count("elf"))
     throw UserError(fmt::format("salvo ppu-run: missing the ELF file ({})", kUsage));
   const std::string path = vm["elf"].as<std::string>();
-  const std::uint64_t max_instructions = vm["max-instructions"].as<std::uint64_t>();
-  if (max_instructions == 0)
-    throw UserError("salvo ppu-run: --max-instructions 0: allowed 1 .. 2^64-1");
-  const double clock_mhz = vm["clock-mhz"].as<double>();
-  int gdb_port = -1;
-  if (vm.count("gdb")) {
-    gdb_port = vm["gdb"].as<int>();
-    if (gdb_port < 0 || gdb_port > 65535)
-      throw UserError(
-          fmt::format("salvo ppu-run: --gdb {}: allowed 0 .. 65535 (0 = any free port)", gdb_port));
-  }
+  const std::uint64_t max_instructions = static_cast<std::uint64_t>(
+      number_option(vm, "ppu-run", "max-instructions", config::Int(1, 1, 1L << 53, ""))
+          .value_or(static_cast<double>(defaults.watchdog_instructions)));
+  const double clock_mhz = number_option(vm, "ppu-run", "clock-mhz", config::Float(1, 1, 5000, ""))
+                               .value_or(defaults.clock_mhz);
+  const int gdb_port = static_cast<int>(
+      number_option(vm, "ppu-run", "gdb", config::Int(0, 0, 65535, "")).value_or(-1));
 
   const ppu::ElfImage image = ppu::ElfImage::load(path);
   const RamLayout ram = place_ram(image, vm);
@@ -171,35 +195,7 @@ int cmd_ppu_run(const Args& args) {
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  int rc = 1;
-  if (processor->ended()) {
-    switch (processor->end_reason()) {
-      case ppu::ProgramEnd::kExited:
-        rc = processor->exit_code();
-        std::fprintf(stderr, "ppu-run: %s\n", processor->end_message().c_str());
-        break;
-      case ppu::ProgramEnd::kTrapped:
-        std::fputs(processor->trap_report().c_str(), stderr);
-        rc = 1;
-        break;
-      default:
-        std::fprintf(stderr, "ppu-run: %s\n", processor->end_message().c_str());
-        rc = 1;
-        break;
-    }
-  } else if (processor->asleep()) {
-    std::fprintf(stderr,
-                 "ppu-run: ppu0: the processor sleeps in WFI at pc 0x%08x with no interrupt that "
-                 "could wake it "
-                 "(no timer armed, nothing else can ring)\n",
-                 processor->core().pc());
-    rc = 1;
-  } else {
-    std::fprintf(stderr,
-                 "ppu-run: ppu0: the simulation stopped before the program ended (pc 0x%08x)\n",
-                 processor->core().pc());
-    rc = 1;
-  }
+  const int rc = report_end(*processor);
   const ppu::ProcessorStats st = processor->stats();
   const double mips = wall_s > 0 ? static_cast<double>(st.instructions) / wall_s / 1e6 : 0.0;
   std::fprintf(stderr, "ppu-run: %llu instructions, %.1f MIPS\n",

@@ -12,8 +12,9 @@
 #include "emulator/cli/commands.hpp"
 #include "emulator/config/config.hpp"
 #include "emulator/experiments/registry.hpp"
-#include "emulator/session/run_context.hpp"
+#include "emulator/output/run_dir.hpp"
 #include "emulator/output/run_output.hpp"
+#include "emulator/session/run_context.hpp"
 #include "hw/chip/analog_core.hpp"
 #include "hw/common/error.hpp"
 #include "hw/common/worker_pool.hpp"
@@ -26,75 +27,113 @@ namespace {
 
 // --threads, else $SALVO_THREADS (sweeps set it for their points), else every available CPU.
 int run_threads(const po::variables_map& vm) {
-  constexpr int kMax = 256;
-  const std::string allowed = fmt::format("1 .. {}", kMax);
-  if (vm.count("threads")) {
-    const int n = vm["threads"].as<int>();
-    if (n < 1 || n > kMax)
-      throw OptionError("run", "--threads", fmt::format("{} is out of range", n), allowed);
-    return n;
-  }
-  if (const char* env = std::getenv("SALVO_THREADS"); env && *env) {
-    char* end = nullptr;
-    const long n = std::strtol(env, &end, 10);
-    if (*end != '\0' || n < 1 || n > kMax)
-      throw OptionError("run", "SALVO_THREADS", fmt::format("'{}' is not a thread count", env),
-                        allowed);
-    return static_cast<int>(n);
-  }
+  const config::SchemaNode kind = config::Int(1, 1, 256, "");
+  if (const auto n = number_option(vm, "run", "threads", kind)) return static_cast<int>(*n);
+  if (const char* env = std::getenv("SALVO_THREADS"); env && *env)
+    return static_cast<int>(parse_number_or_throw(env, "run", "SALVO_THREADS", kind));
   return WorkerPool::available_cpus();
+}
+
+nlohmann::json summary_json(const config::ResolvedConfig& cfg, const session::RunContext& ctx,
+                            double wall) {
+  const std::string name = cfg.experiment["name"].as<std::string>();
+  const std::uint64_t seed = cfg.seed;
+  return {
+      {"salvo_version", SALVO_VERSION},
+      {"chip",
+       {{"name", cfg.chip_config.name},
+        {"file", cfg.chip_file},
+        {"neurons", cfg.chip_config.neurons_total()},
+        {"synapses", cfg.chip_config.synapses_total()},
+        {"mismatch_scale", cfg.chip_config.mismatch.scale}}},
+      {"experiment", {{"name", name}, {"file", cfg.experiment_file}}},
+      {"seed", seed},
+      {"emulated_time_us", ctx.stats.emulated_time_us},
+      {"wall_time_s", wall},
+      {"spikes", ctx.stats.spikes},
+      {"bus", {{"events", ctx.stats.bus_events}, {"dropped", ctx.stats.bus_dropped}}},
+      {"ppu",
+       {{"instructions", ctx.stats.ppu_instructions},
+        {"cycles", ctx.stats.ppu_cycles},
+        {"busy_fraction", ctx.stats.ppu_busy_fraction}}},
+      {"metrics", ctx.metrics},
+  };
+}
+
+void print_result(const config::ResolvedConfig& cfg, const session::RunContext& ctx, double wall,
+                  const std::string& out_dir) {
+  std::printf("%s on %s (seed %llu): %.1f µs emulated in %.2f s wall",
+              cfg.experiment["name"].as<std::string>().c_str(), cfg.chip_config.name.c_str(),
+              static_cast<unsigned long long>(cfg.seed), ctx.stats.emulated_time_us, wall);
+  if (ctx.stats.emulated_time_us > 0)
+    std::printf(" (%.3f s wall per ms)", wall / (ctx.stats.emulated_time_us / 1000.0));
+  std::printf("\n");
+  for (const auto& line : ctx.summary_lines) std::printf("  %s\n", line.c_str());
+  std::printf("  results: %s\n", out_dir.c_str());
+}
+
+// The files and overrides given on the command line (the numbers are read separately).
+struct RunFiles {
+  std::string chip_file, experiment_file, out_dir;
+  std::vector<std::string> sets;
+};
+
+po::options_description run_options(RunFiles& f) {
+  po::options_description desc(
+      "usage: salvo run [EXPERIMENT_FILE] [--chip FILE] [--experiment FILE] [--seed N] [--out "
+      "DIR] [--set KEY=VALUE]... [--no-plots] [--gdb PORT] [--threads N] [--force]\n\n"
+      "Runs one experiment on one emulated chip instance. With no options: the default\n"
+      "experiment on configs/chips/reference.yaml. The experiment file may be given as the one\n"
+      "positional argument instead of --experiment. Results go to --out (default\n"
+      "out/<experiment>); the files of an earlier run there are removed first, other files stay\n"
+      "(docs/architecture.md, \"Output directories\").\n\n"
+      "options");
+  desc.add_options()("help,h", "this help")(
+      "chip", po::value(&f.chip_file), "chip variant YAML (default configs/chips/reference.yaml)")(
+      "experiment", po::value(&f.experiment_file),
+      "experiment YAML (default: the default experiment); also the positional argument")(
+      "seed", po::value<std::string>(), "chip-instance and noise seed, 0 .. 2^53 (default 1)")(
+      "out", po::value(&f.out_dir), "output directory")(
+      "set", po::value(&f.sets)->composing(),
+      "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)")(
+      "no-plots", "skip the PNG plots (sweeps, benchmarks)")(
+      "force", "write into --out even if it holds results no salvo run recorded (they stay)")(
+      "gdb", po::value<std::string>(),
+      "the plasticity firmware waits at its first instruction for gdb-multiarch on "
+      "127.0.0.1:PORT (0 = any free port; `target remote :PORT`)")(
+      "threads", po::value<std::string>(),
+      "host threads advancing the chip halves in parallel (default: $SALVO_THREADS, else the "
+      "CPUs available; results are identical for every N)");
+  return desc;
 }
 
 }  // namespace
 
 int cmd_run(const Args& args) {
-  po::options_description desc(
-      "usage: salvo run [--chip FILE] [--experiment FILE] [--seed N] [--out DIR] [--set "
-      "KEY=VALUE]... [--no-plots] [--gdb PORT] [--threads N]\n\n"
-      "Runs one experiment on one emulated chip instance. With no options: the default\n"
-      "experiment on configs/chips/reference.yaml. Results go to --out (default "
-      "out/<experiment>).\n\n"
-      "options");
-  std::string chip_file, experiment_file, out_dir;
+  RunFiles f;
+  const po::options_description desc = run_options(f);
+  std::string &chip_file = f.chip_file, &experiment_file = f.experiment_file, &out_dir = f.out_dir;
   std::uint64_t seed = 1;
-  std::vector<std::string> sets;
-  desc.add_options()("help,h", "this help")(
-      "chip", po::value(&chip_file), "chip variant YAML (default configs/chips/reference.yaml)")(
-      "experiment", po::value(&experiment_file),
-      "experiment YAML (default: the default experiment)")(
-      "seed", po::value(&seed), "chip-instance and noise seed (default 1)")(
-      "out", po::value(&out_dir), "output directory")(
-      "set", po::value(&sets)->composing(),
-      "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)")(
-      "no-plots", "skip the PNG plots (sweeps, benchmarks)")(
-      "gdb", po::value<int>(),
-      "the plasticity firmware waits at its first instruction for gdb-multiarch on "
-      "127.0.0.1:PORT (0 = any free port; `target remote :PORT`)")(
-      "threads", po::value<int>(),
-      "host threads advancing the chip halves in parallel (default: $SALVO_THREADS, else the "
-      "CPUs available; results are identical for every N)");
-  po::variables_map vm = parse_options("run", desc, args);
+  po::positional_options_description positional;
+  positional.add("experiment", 1);
+  po::variables_map vm = parse_options("run", desc, args, &positional);
   if (vm.count("help")) {
     std::cout << desc << "\nexperiments:\n";
     for (const auto& e : experiments::all())
       std::cout << fmt::format("  {:14} {}\n", e.name, e.summary);
     return 0;
   }
-  int gdb_port = -1;
-  if (vm.count("gdb")) {
-    gdb_port = vm["gdb"].as<int>();
-    if (gdb_port < 0 || gdb_port > 65535)
-      throw UserError(
-          fmt::format("salvo run: --gdb {}: allowed 0 .. 65535 (0 = any free port)", gdb_port));
-  }
+  if (const auto s = number_option(vm, "run", "seed", config::Int(1, 0, 1L << 53, "")))
+    seed = static_cast<std::uint64_t>(*s);
+  const int gdb_port =
+      static_cast<int>(number_option(vm, "run", "gdb", config::Int(0, 0, 65535, "")).value_or(-1));
   AnalogCore::set_default_threads(run_threads(vm));
   if (chip_file.empty()) chip_file = config::default_chip_file();
   if (experiment_file.empty()) experiment_file = config::default_experiment_file();
-  const auto cfg = config::load(chip_file, experiment_file, sets, seed);
+  const auto cfg = config::load(chip_file, experiment_file, f.sets, seed);
   const std::string name = cfg.experiment["name"].as<std::string>();
   if (out_dir.empty()) out_dir = "out/" + name;
-  output::fs::create_directories(out_dir);
-  output::fs::remove(output::fs::path(out_dir) / "summary.json");
+  const auto run_dir = output::RunDirectory::claim(out_dir, vm.count("force") > 0);
   output::write_file_atomic(output::fs::path(out_dir) / "config.yaml", config::to_yaml(cfg));
 
   // Experiments without a fixed duration (a measurement protocol) set the total themselves.
@@ -120,27 +159,8 @@ int cmd_run(const Args& args) {
                  name);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  nlohmann::json summary = {
-      {"salvo_version", SALVO_VERSION},
-      {"status", exit_code == 0 ? "ok" : "failed"},
-      {"chip",
-       {{"name", cfg.chip_config.name},
-        {"file", cfg.chip_file},
-        {"neurons", cfg.chip_config.neurons_total()},
-        {"synapses", cfg.chip_config.synapses_total()},
-        {"mismatch_scale", cfg.chip_config.mismatch.scale}}},
-      {"experiment", {{"name", name}, {"file", cfg.experiment_file}}},
-      {"seed", seed},
-      {"emulated_time_us", ctx.stats.emulated_time_us},
-      {"wall_time_s", wall},
-      {"spikes", ctx.stats.spikes},
-      {"bus", {{"events", ctx.stats.bus_events}, {"dropped", ctx.stats.bus_dropped}}},
-      {"ppu",
-       {{"instructions", ctx.stats.ppu_instructions},
-        {"cycles", ctx.stats.ppu_cycles},
-        {"busy_fraction", ctx.stats.ppu_busy_fraction}}},
-      {"metrics", ctx.metrics},
-  };
+  nlohmann::json summary = summary_json(cfg, ctx, wall);
+  summary["status"] = exit_code == 0 ? "ok" : "failed";
   for (const auto& [k, v] : ctx.extra.items()) summary[k] = v;
   if (!failure.empty()) summary["failure"] = failure;
   output::write_json_atomic(output::fs::path(out_dir) / "summary.json", summary);
@@ -151,15 +171,9 @@ int cmd_run(const Args& args) {
     const std::string note = output::render_plots(out_dir);
     if (!note.empty()) spdlog::warn("{}", note);
   }
+  run_dir.seal();
 
-  std::printf("%s on %s (seed %llu): %.1f µs emulated in %.2f s wall", name.c_str(),
-              cfg.chip_config.name.c_str(), static_cast<unsigned long long>(seed),
-              ctx.stats.emulated_time_us, wall);
-  if (ctx.stats.emulated_time_us > 0)
-    std::printf(" (%.3f s wall per ms)", wall / (ctx.stats.emulated_time_us / 1000.0));
-  std::printf("\n");
-  for (const auto& line : ctx.summary_lines) std::printf("  %s\n", line.c_str());
-  std::printf("  results: %s\n", out_dir.c_str());
+  print_result(cfg, ctx, wall, out_dir);
   if (exit_code != 0) std::fprintf(stderr, "salvo: %s\n", failure.c_str());
   return exit_code;
 }

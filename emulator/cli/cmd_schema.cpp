@@ -2,6 +2,7 @@
 // (docs/configuration.md is this output; a test keeps the two identical).
 #include <iostream>
 
+#include "emulator/cli/cli_util.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/config/config.hpp"
 #include "emulator/experiments/registry.hpp"
@@ -15,7 +16,10 @@ std::string configuration_reference() {
       "(emulator/config/chip_schema.cpp, emulator/experiments/*). Units are in the key names.\n"
       "Any key can be overridden on the command line: `--set chip.<key>=<value>` or\n"
       "`--set experiment.<key>=<value>` (list elements by index: "
-      "`experiment.inputs.0.rate_hz`).\n\n"
+      "`experiment.inputs.0.rate_hz`). An empty value (`--set KEY=`, or `key:` with nothing\n"
+      "after it in a file) is refused rather than read as the default; a map value\n"
+      "(`--set 'chip.neurons={dt_us: 0.05}'`) merges into the map, its other keys stay. A key\n"
+      "given twice in one map, a second YAML document (`---`) and an empty file are refused.\n\n"
       "## Chip variant (`--chip FILE`, configs/chips/*.yaml)\n\n";
   out += config::to_markdown(config::chip_schema(), "chip");
   for (const auto& e : experiments::all()) {
@@ -25,7 +29,15 @@ std::string configuration_reference() {
   return out;
 }
 
-int cmd_schema(const Args&) {
+int cmd_schema(const Args& args) {
+  namespace po = boost::program_options;
+  po::options_description desc(
+      "usage: salvo schema\n\nPrints the configuration reference (Markdown).\n\noptions");
+  desc.add_options()("help,h", "this help");
+  if (parse_options("schema", desc, args).count("help")) {
+    std::cout << desc;
+    return 0;
+  }
   std::cout << configuration_reference();
   return 0;
 }

@@ -51,17 +51,15 @@ int cmd_sweep(const Args& args) {
       "options");
   sweep::SweepOptions o;
   std::string shard;
-  double timeout_s = -1;
-  unsigned jobs = 0;
   desc.add_options()("help,h", "this help")("spec", po::value(&o.spec_file),
                                             "the sweep spec (YAML)")(
       "out,o", po::value(&o.out_dir), "output directory (default out/sweeps/<spec name>)")(
-      "jobs,j", po::value(&jobs),
+      "jobs,j", po::value<std::string>(),
       "points run at once (default: the CPUs available; per rank with --mpi)")(
       "resume", po::bool_switch(&o.resume), "run only the points without a result in DIR")(
       "retry-failed", po::bool_switch(&o.retry_failed),
       "with --resume: also rerun failed and timed-out points")(
-      "timeout", po::value(&timeout_s),
+      "timeout", po::value<std::string>(),
       "per-point time limit in seconds, 0 = none (default: the spec's timeout_s)")(
       "shard", po::value(&shard), "run only slice i of n (0 <= i < n), e.g. one Slurm array task")(
       "mpi", po::bool_switch(&o.mpi), "spread the points over the ranks of an mpirun job")(
@@ -76,15 +74,12 @@ int cmd_sweep(const Args& args) {
   if (o.spec_file.empty())
     throw UserError(
         "salvo sweep: missing SPEC (allowed: salvo sweep SPEC [options]; see salvo sweep --help)");
-  if (vm.count("timeout") && !(timeout_s >= 0))
-    throw UserError(fmt::format(
-        "salvo sweep: --timeout {}: must be >= 0 (allowed: seconds, 0 = none)", timeout_s));
-  if (vm.count("jobs") && jobs == 0) throw UserError("salvo sweep: --jobs 0 (allowed: 1 or more)");
+  o.timeout_s = number_option(vm, "sweep", "timeout", config::Float(0, 0, 1e9, "")).value_or(-1);
+  o.jobs = static_cast<unsigned>(
+      number_option(vm, "sweep", "jobs", config::Int(1, 1, 4096, "")).value_or(0));
   if (!shard.empty()) parse_shard(shard, o.shard_index, o.shard_count);
   if (o.mpi && o.shard_count > 0)
     throw UserError("salvo sweep: --mpi and --shard together (allowed: one of them)");
-  o.timeout_s = timeout_s;
-  o.jobs = jobs;
   return sweep::run_sweep(o);
 }
 

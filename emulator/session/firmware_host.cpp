@@ -90,8 +90,11 @@ void FirmwareHost::check() const {
   if (ppu_->end_reason() == ppu::ProgramEnd::kExited)
     throw RunFailure(fmt::format("firmware {} exited with code {}: {}", elf_, ppu_->exit_code(),
                                  ppu_->console_output()));
-  throw RunFailure(
-      fmt::format("firmware {} stopped: {} {}", elf_, ppu_->end_message(), ppu_->trap_report()));
+  // Only a trap has a trap report: after the watchdog or a debugger's kill the halt record is
+  // empty (pc 0) and would describe a trap that never happened.
+  const bool trapped = ppu_->end_reason() == ppu::ProgramEnd::kTrapped;
+  throw RunFailure(fmt::format("firmware {} stopped: {}{}", elf_, ppu_->end_message(),
+                               trapped ? " " + ppu_->trap_report() : std::string()));
 }
 
 void FirmwareHost::record_stats(RunContext& ctx) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -36,11 +37,20 @@ struct Reader {
 }  // namespace
 
 ElfImage ElfImage::load(const std::string& path) {
+  // An ifstream opens a directory and then throws from inside libstdc++ on the first read.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UserError(
+        fmt::format("{}: is a directory (allowed: a 32-bit RISC-V ELF executable)", path));
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw UserError(fmt::format("{}: cannot open the ELF file ({})", path, std::strerror(errno)));
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> bytes;
+  try {
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure& e) {
+    throw UserError(fmt::format("{}: cannot read the ELF file ({})", path, e.what()));
+  }
   return parse(bytes, path);
 }
 

@@ -1,7 +1,9 @@
 #include "hw/ppu/plasticity_processor.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include <fmt/format.h>
@@ -420,7 +422,9 @@ void PlasticityProcessor::run_program() {
         break;
       }
       // Every instruction costs at least one cycle, so this bounds the instructions too.
-      limit = std::min(limit, now + (watchdog - done));
+      // Saturating: a budget near 2^64 must not wrap the deadline into the past.
+      const std::uint64_t left = watchdog - done;
+      limit = std::min(limit, left > UINT64_MAX - now ? UINT64_MAX : now + left);
     }
     if (debugger_)
       limit = mode == Resume::kStep ? now + 1 : std::min(limit, now + kDebugPollCycles);
@@ -491,6 +495,18 @@ void PlasticityProcessor::sleep_in_wfi() {
 
 // ---- HTIF (Spike's host-target interface) -------------------------------------------------------
 
+namespace {
+
+// A program's exit code as an int that is 0 only when the program's code was 0 (codes beyond
+// int saturate instead of wrapping; 2^32 must not read as a pass).
+int exit_code_of(std::int64_t code) {
+  if (code > INT_MAX) return INT_MAX;
+  if (code < INT_MIN) return INT_MIN;
+  return static_cast<int>(code);
+}
+
+}  // namespace
+
 bool PlasticityProcessor::handle_htif() {
   if (!tohost_) return false;
   std::uint32_t w[2] = {0, 0};
@@ -501,8 +517,8 @@ bool PlasticityProcessor::handle_htif() {
   const std::uint64_t zero = 0;
   if (device == 0 && command == 0) {
     if (payload & 1) {
-      const int code = static_cast<int>(payload >> 1);
-      end_program(ProgramEnd::kExited, code,
+      const std::uint64_t code = payload >> 1;
+      end_program(ProgramEnd::kExited, exit_code_of(static_cast<std::int64_t>(code)),
                   code == 0 ? fmt::format("{}: passed (tohost = 1)", params_.name)
                             : fmt::format("{}: exit code {} (tohost = 0x{:x})", params_.name, code,
                                           payload));
@@ -532,8 +548,8 @@ void PlasticityProcessor::htif_syscall(std::uint32_t magic_mem) {
   constexpr std::uint64_t kSysWrite = 64, kSysExit = 93;
   std::int64_t ret = -38;  // ENOSYS
   if (mm[0] == kSysExit) {
-    const int code = static_cast<int>(mm[1]);
-    end_program(ProgramEnd::kExited, code,
+    const auto code = static_cast<std::int64_t>(mm[1]);
+    end_program(ProgramEnd::kExited, exit_code_of(code),
                 fmt::format("{}: exit({}) via HTIF syscall", params_.name, code));
     return;
   }
