@@ -359,6 +359,33 @@ TEST(Config, TrailingDotsAndSecondDocumentsAreRefused) {
   EXPECT_NE(msg.find(f + ":3: (top level): 2 YAML documents"), std::string::npos) << msg;
 }
 
+// Numbers in configs, --set, CLI options and input CSVs share one parser: decimal only (strtod
+// took "0x1p3" as 8), every infinity/NaN spelling named as such.
+TEST(Config, NumbersAreDecimalAndFinite) {
+  const SchemaNode row = Int(0, 0, 31, "");
+  double v = -1;
+  EXPECT_EQ(parse_number("12", row, v), "");
+  EXPECT_EQ(v, 12);
+  EXPECT_EQ(parse_number("1e1", row, v), "");
+  EXPECT_EQ(parse_number("1.5", row, v), "'1.5' is not an integer");
+  EXPECT_EQ(parse_number("0x1", row, v), "'0x1' is not a number");
+  EXPECT_EQ(parse_number("0x1p3", Float(0, {}, {}, ""), v), "'0x1p3' is not a number");
+  EXPECT_EQ(parse_number(" 1", row, v), "' 1' is not a number");
+  EXPECT_EQ(parse_number("", row, v), "'' is not a number");
+  EXPECT_EQ(parse_number("-1", row, v), "-1 is out of range");
+  EXPECT_EQ(parse_number("1e300", Int(0, {}, {}, ""), v), "1e300 is out of range");
+  EXPECT_EQ(parse_number("1e999", Float(0, {}, {}, ""), v), "1e999 is out of range");
+  for (const char* s : {"inf", "-Infinity", ".nan", "NaN", "+.inf"})
+    EXPECT_EQ(parse_number(s, Float(0, {}, {}, ""), v), std::string("'") + s + "' is not finite");
+}
+
+// dkl.csv could hold `inf`: with pseudo_count 0 a never-visited state makes D_KL infinite.
+TEST(Config, SamplingPseudoCountKeepsDklFinite) {
+  const std::string msg =
+      user_error([&] { load(kMini, experiment_file("sampling", "pseudo_count: 0\n"), {}, 1); });
+  EXPECT_NE(msg.find("experiment.pseudo_count: 0 is out of range"), std::string::npos) << msg;
+}
+
 TEST(Config, ExperimentNamesMatchTheRegistry) {
   const auto names = salvo::experiments::names();
   const auto& all = salvo::experiments::all();

@@ -214,6 +214,32 @@ TEST(Experiments, WatchdogStopIsReportedWithoutATrapReport) {
   EXPECT_EQ(r.summary.value("status", ""), "failed");
 }
 
+// An input CSV's fields are read like config values: a stream read took row "1.5" as 1 and
+// "0x1" as 0, and ignored anything after the number.
+TEST(Experiments, InputCsvFieldsAreWholeNumbers) {
+  const fs::path csv =
+      fs::temp_directory_path() / ("salvo_test_exp_" + std::to_string(::getpid()) + "_events.csv");
+  const std::string exp = temp_yaml(
+      "csv",
+      "name: playback\nduration_us: 20\ninputs:\n  - {type: file, file: " + csv.string() + "}\n");
+  for (const auto& [line, problem] :
+       {std::pair{"1.5,1.5", "row: '1.5' is not an integer (allowed: an integer in [0, 31])"},
+        std::pair{"1,0x1", "row: '0x1' is not a number"},
+        std::pair{"1,2 junk", "row: '2 junk' is not a number"},
+        std::pair{"1,2,3", "expected 'time_us,row', got '1,2,3'"},
+        std::pair{"-1,2", "time_us: -1 is out of range"}, std::pair{"1,32", "row: 32 is out"}}) {
+    std::ofstream(csv) << "time_us,row\n0.5,3\n" << line << "\n";
+    const auto r = salvo_run("csv", "--chip " + kMini + " --experiment " + exp);
+    EXPECT_EQ(r.code, 2) << line << ": " << r.output;
+    EXPECT_NE(r.output.find(csv.string() + ":3: " + problem), std::string::npos)
+        << line << ": " << r.output;
+  }
+  std::ofstream(csv) << "time_us,row\r\n0.5,3\r\n1,4\r\n";  // CRLF is fine
+  const auto ok = salvo_run("csv", "--chip " + kMini + " --experiment " + exp);
+  EXPECT_EQ(ok.code, 0) << ok.output;
+  EXPECT_EQ(ok.summary["bus"]["events"].get<int>(), 2) << ok.output;
+}
+
 TEST(Experiments, StdpWindowRecoversTheKernel) {
   const std::string base = "--chip " + kMini + " --experiment " + kSrc +
                            "/configs/experiments/stdp-window.yaml " + "--set experiment.rows=16 ";

@@ -132,13 +132,34 @@ void refuse_null(const YAML::Node& in, const std::string& path, const Origin& or
 
 std::string range_text(const SchemaNode& s) { return range_words(s); }
 
+namespace {
+
+// inf, -Infinity, .nan, NaN, … (YAML's and C's spellings).
+bool infinity_or_nan(const std::string& text) {
+  std::string t;
+  for (char c : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!t.empty() && (t[0] == '+' || t[0] == '-')) t.erase(0, 1);
+  if (!t.empty() && t[0] == '.') t.erase(0, 1);
+  return t == "inf" || t == "infinity" || t == "nan";
+}
+
+}  // namespace
+
 std::string parse_number(const std::string& text, const SchemaNode& s, double& value) {
+  // Decimal notation only: strtod would also take hex ("0x1p3" = 8), "inf" and "nan".
+  const bool decimal = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+  });
+  if (!decimal)
+    return infinity_or_nan(text) ? fmt::format("'{}' is not finite", text)
+                                 : fmt::format("'{}' is not a number", text);
   double v = 0;
   try {
     size_t used = 0;
     v = std::stod(text, &used);
-    if (used != text.size() || text.empty() || std::isspace(static_cast<unsigned char>(text[0])))
-      throw std::invalid_argument(text);
+    if (used != text.size()) throw std::invalid_argument(text);
+  } catch (const std::out_of_range&) {
+    return fmt::format("{} is out of range", text);
   } catch (const std::exception&) {
     return fmt::format("'{}' is not a number", text);
   }

@@ -168,19 +168,28 @@ void read_input_file(const AnalogCore& core, const InputSpec& in, const std::str
   int lineno = 1;
   const int rows = core.config().synapses.rows_per_half;
   const int rpd = core.config().drivers.rows_per_driver;
+  // The fields are read as config values are (config::parse_number): all of each field one
+  // number, the row an integer in range — a stream read took "1.5" as row 1 and "0x1" as 0.
+  const config::SchemaNode time_kind = config::Float(0, 0, std::nullopt, "");
+  const config::SchemaNode row_kind = config::Int(0, 0, rows - 1, "");
   while (std::getline(f, line)) {
     ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    std::stringstream ss(line);
-    double t;
-    char comma;
-    int row;
-    if (!(ss >> t >> comma >> row) || comma != ',' || t < 0)
+    const auto comma = line.find(',');
+    if (comma == std::string::npos || line.find(',', comma + 1) != std::string::npos)
       throw UserError(
-          fmt::format("{}:{}: expected 'time_us,row' with time >= 0", path.string(), lineno));
-    if (row < 0 || row >= rows)
-      throw UserError(fmt::format("{}:{}: row {} out of range (allowed: 0..{})", path.string(),
-                                  lineno, row, rows - 1));
+          fmt::format("{}:{}: expected 'time_us,row', got '{}'", path.string(), lineno, line));
+    auto field = [&](const std::string& text, const config::SchemaNode& kind, const char* name) {
+      double value = 0;
+      const std::string problem = config::parse_number(text, kind, value);
+      if (!problem.empty())
+        throw UserError(fmt::format("{}:{}: {}: {} (allowed: {})", path.string(), lineno, name,
+                                    problem, config::range_text(kind)));
+      return value;
+    };
+    const double t = field(line.substr(0, comma), time_kind, "time_us");
+    const int row = static_cast<int>(field(line.substr(comma + 1), row_kind, "row"));
     if (t < duration_us)
       events.push_back(
           {t, AnalogCore::row_label(in.half, row, rpd, row_address(core, row, in.address))});

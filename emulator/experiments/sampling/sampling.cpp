@@ -47,9 +47,9 @@ const Fields<SamplingParams>& Sampling::fields() {
         field("dkl_every", &P::dkl_every, 1, 1000000,
               "iterations per dkl.csv row (D_KL over them)"),
         field("grid_us", &P::grid_us, 0.01, 1000.0, "time grid on which states are sampled"),
-        field("pseudo_count", &P::pseudo_count, 0.0, 1e6,
-              "grid samples added to every state before D_KL (keeps D_KL finite when a state is "
-              "never visited)"),
+        field("pseudo_count", &P::pseudo_count, 1e-6, 1e6,
+              "grid samples added to every state before D_KL (> 0: keeps D_KL finite when a "
+              "state is never visited)"),
         field("tau_on_us", &P::tau_on_us, 0.5, 1000.0,
               "refractory time = on-state of a sampling neuron, set through the parameter memory"),
         field("tau_syn_us", &P::tau_syn_us, 1.0, 1000.0, "synaptic time constant (≈ tau_on)"),
