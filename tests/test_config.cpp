@@ -281,6 +281,9 @@ TEST(Config, EmptyOverrideValuesAreRefused) {
   const std::string exp = user_error(
       [&] { load(kMini, experiment_file("playback", "inputs: []\n"), {"experiment.inputs="}, 1); });
   EXPECT_NE(exp.find("--set experiment.inputs=: empty value"), std::string::npos) << exp;
+  const auto bare = experiment_file("playback", "inputs:\n  - {rows: 2}\n  -\n");
+  EXPECT_NE(user_error([&] { load(kMini, bare, {}, 1); }).find("experiment.inputs.1: no value"),
+            std::string::npos);
   // The same in a file: `key:` with no value is not "the default".
   const auto f = temp_file("null.yaml", "neurons:\n  per_half:\n");
   const std::string file = user_error([&] { load_chip(f, {}); });
@@ -343,6 +346,16 @@ TEST(Config, DuplicateKeysAreRefusedNamingBothLines) {
             std::string::npos);
   const auto exp = experiment_file("stdp-window", "rows: 2\nrows: 4\n");
   EXPECT_NE(user_error([&] { load(kMini, exp, {}, 1); }).find(":3: experiment.rows: duplicate key"),
+            std::string::npos);
+  // A list or map as a key was yaml-cpp's "bad conversion", an internal error.
+  const auto complex = temp_file("complex_key.yaml", "halves: 1\n? [a, b]\n: 1\n");
+  EXPECT_NE(user_error([&] {
+              load_chip(complex, {});
+            }).find(":2: chip.[a, b]: a key must be a plain name"),
+            std::string::npos);
+  EXPECT_NE(user_error([&] {
+              load_chip(kMini, {"chip.neurons={[1]: 2}"});
+            }).find("a key must be a plain name"),
             std::string::npos);
   const std::string set =
       user_error([&] { load_chip(kMini, {"chip.neurons={dt_us: 0.1, dt_us: 0.2}"}); });

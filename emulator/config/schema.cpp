@@ -326,8 +326,11 @@ YAML::Node validate(const YAML::Node& input, const SchemaNode& schema, const std
                 fmt::format("{} entries, at least {} needed", src.size(), min_items),
                 list_text(schema));
       YAML::Node out(YAML::NodeType::Sequence);
-      for (size_t i = 0; i < src.size(); ++i)
-        out.push_back(validate(src[i], *schema.element, fmt::format("{}.{}", path, i), origin));
+      for (size_t i = 0; i < src.size(); ++i) {
+        const std::string at = fmt::format("{}.{}", path, i);
+        refuse_null(src[i], at, origin);  // a bare `-` is not an element of defaults
+        out.push_back(validate(src[i], *schema.element, at, origin));
+      }
       return out;
     }
     default: {

@@ -44,6 +44,10 @@ void check_unique_keys(const YAML::Node& node, const std::string& file, const st
   std::map<std::string, int> seen;  // key -> line of its first occurrence
   for (const auto& kv : node) {
     const std::string key = key_text(kv.first);
+    // `? [a, b] : 1` is valid YAML, but no salvo key is a list or a map.
+    if (!kv.first.IsScalar())
+      throw ConfigError(file, join_key(path, key), "a key must be a plain name, not a list or map",
+                        "names such as neurons or dt_us", line_of(kv.first));
     const auto [it, fresh] = seen.emplace(key, line_of(kv.first));
     if (!fresh)
       throw ConfigError(file, join_key(path, key),

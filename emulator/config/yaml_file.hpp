@@ -20,8 +20,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file,
 // file with no content (empty or only comments), is a UserError too.
 YAML::Node read_yaml_file(const std::string& path, const std::string& root = "");
 
-// Throws ConfigError if any map in `node` (recursively) has a key twice; `file` and `path`
-// (the dotted path of `node`) name it in the message.
+// Throws ConfigError if any map in `node` (recursively) has a key twice or a key that is not
+// a scalar; `file` and `path` (the dotted path of `node`) name it in the message.
 void check_unique_keys(const YAML::Node& node, const std::string& file,
                        const std::string& path = "");
 
