@@ -406,3 +406,18 @@ TEST(Config, ExperimentNamesMatchTheRegistry) {
   for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(names[i], all[i].name);
   EXPECT_NE(salvo::experiments::find(salvo::experiments::default_experiment()), nullptr);
 }
+
+// Found by fuzz_config: an experiment file that is a single value or a list (not a map) was
+// "internal error: yaml-cpp: operator[] call on a scalar", exit 1. It is the user's: exit 2.
+TEST(Config, ExperimentFileThatIsNotAMapIsAUserError) {
+  for (const std::string text : {"just a scalar\n", "- a\n- b\n", "42\n"}) {
+    const auto f = temp_file("not_a_map.yaml", text);
+    EXPECT_NE(user_error([&] { load(kMini, f, {}, 1); }).find("not_a_map.yaml"), std::string::npos)
+        << text;
+    const auto r = run_salvo("run --chip " + kMini + " --experiment " + f + " --out " +
+                             (fs::temp_directory_path() / "salvo_not_a_map").string());
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+    EXPECT_EQ(r.out.find("internal error"), std::string::npos) << r.out;
+  }
+}

@@ -88,6 +88,10 @@ ResolvedConfig load(const std::string& chip_file, const std::string& experiment_
   const auto ovs = parse_overrides(overrides);
   Origin origin{experiment_file, {}};
   YAML::Node raw = apply(read_yaml_file(experiment_file, "experiment"), ovs, "experiment", origin);
+  // A scalar or list file has no keys: asking it for one is a yaml-cpp exception (found by
+  // fuzz_config: "internal error ... operator[] call on a scalar", exit 1).
+  if (!raw.IsMap())
+    fail_at(raw, "experiment", origin, "expected a map of keys", "name: <experiment>, ...");
   const YAML::Node name = raw["name"];
   const auto names = experiments::names();
   std::string allowed;
