@@ -185,7 +185,15 @@ TEST(SweepSpec, ErrorsNameFileLineColumnKeyAndAllowedValues) {
       error_of("chip: missing.yaml\n"),
       "spec.yaml:1:7: chip: no such file '/studies/missing.yaml' (allowed: a YAML file, relative "
       "to the spec or absolute)");
-  EXPECT_EQ(error_of("seeds: [1\n"), "spec.yaml:2:1: end of sequence flow not found");
+  EXPECT_EQ(error_of("seeds: [1\n"),
+            "spec.yaml:2:1: YAML syntax error: end of sequence flow not found");
+  // Issue 12, class 6: two identical axis keys used to run mislabelled points and write two
+  // same-named CSV columns; a key twice anywhere, or a second document, is an error.
+  EXPECT_EQ(error_of("axes:\n  chip.a: [1, 2]\n  chip.a: [3]\n"),
+            "spec.yaml:3: axes.chip.a: duplicate key (first given on line 2, again on line 3) "
+            "(allowed: each key once per map)");
+  EXPECT_NE(error_of("seeds: [1]\nseeds: [2]\n").find("seeds: duplicate key"), std::string::npos);
+  EXPECT_NE(error_of("seeds: [1]\n---\nseeds: [2]\n").find("2 YAML documents"), std::string::npos);
 }
 
 TEST(SweepCli, BadSpecExitsTwoWithOneLine) {

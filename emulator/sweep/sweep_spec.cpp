@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "emulator/config/yaml_file.hpp"
 #include "hw/common/error.hpp"
 
 namespace salvo::sweep {
@@ -279,12 +280,9 @@ void check_grid(const SpecErrors& err, const YAML::Node& root, const SweepSpec& 
 SweepSpec parse_spec(const std::string& yaml_text, const std::string& file,
                      const std::string& directory) {
   const SpecErrors err(file);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw UserError(fmt::format("{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+  // The strict loader: a key given twice (two identical axes used to run mislabelled points
+  // and write two same-named CSV columns) or a second document is an error naming the lines.
+  const YAML::Node root = config::parse_yaml(yaml_text, file);
   if (!root.IsMap()) err.fail(root, "(top level)", "a sweep spec must be a YAML map", kTopKeys);
 
   SweepSpec spec;
