@@ -421,3 +421,16 @@ TEST(Config, ExperimentFileThatIsNotAMapIsAUserError) {
     EXPECT_EQ(r.out.find("internal error"), std::string::npos) << r.out;
   }
 }
+
+// Found by fuzz_sweep_spec and fuzz_config: yaml-cpp's LoadAll never returns on some malformed
+// text — a file holding just "," hung salvo run, info and sweep. The strict loader counts
+// documents with a bounded number of parser calls.
+TEST(Config, StrayFlowCommaIsAnErrorNotAHang) {
+  for (const std::string text : {",\n", ", b: 0\n", "# comment\n, first: 0}\n"}) {
+    const auto f = temp_file("comma.yaml", text);
+    EXPECT_NE(user_error([&] { load_chip(f, {}); }).find("comma.yaml"), std::string::npos) << text;
+    const auto r = run_salvo("info --chip " + f);
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  }
+}

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include "hw/common/error.hpp"
 
@@ -31,6 +32,41 @@ std::string key_text(const YAML::Node& key) {
 std::string join_key(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
 }
+
+// Counts documents and notes the line where the second one's content starts. yaml-cpp's
+// LoadAll loops forever on some malformed input (its parser keeps reporting documents without
+// consuming anything; found by fuzz_sweep_spec and fuzz_config), so documents are counted with
+// a bounded number of parser calls and only the first is loaded.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  int second_line = 0;
+  void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    note(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    note(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    note(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void note(const YAML::Mark& m) {
+    if (documents == 2 && second_line == 0) second_line = m.is_null() ? 0 : m.line + 1;
+  }
+};
+
+constexpr int kMostDocumentsCounted = 16;
 
 }  // namespace
 
@@ -61,22 +97,30 @@ void check_unique_keys(const YAML::Node& node, const std::string& file, const st
 }
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file, const std::string& root) {
-  std::vector<YAML::Node> docs;
+  YAML::Node doc;
+  DocumentCounter counter;
   try {
-    docs = YAML::LoadAll(text);
+    doc = YAML::Load(text);
+    std::stringstream in(text);
+    YAML::Parser parser(in);
+    for (int i = 0; i < kMostDocumentsCounted && parser.HandleNextDocument(counter); ++i) {
+    }
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) throw UserError(fmt::format("{}: YAML syntax error: {}", file, e.msg));
     throw UserError(fmt::format("{}:{}:{}: YAML syntax error: {}", file, e.mark.line + 1,
                                 e.mark.column + 1, e.msg));
   }
-  if (docs.size() > 1)
+  if (counter.documents > 1)
     throw ConfigError(
         file, "(top level)",
-        fmt::format("{} YAML documents ('---' separated); only one is read", docs.size()),
-        "a single document", line_of(docs[1]));
-  if (docs.empty()) return YAML::Node(YAML::NodeType::Null);
-  check_unique_keys(docs.front(), file, root);
-  return docs.front();
+        counter.documents >= kMostDocumentsCounted
+            ? fmt::format("not one YAML document (the parser finds at least {})", counter.documents)
+            : fmt::format("{} YAML documents ('---' separated); only one is read",
+                          counter.documents),
+        "a single document", counter.second_line);
+  if (!doc.IsDefined()) return YAML::Node(YAML::NodeType::Null);
+  check_unique_keys(doc, file, root);
+  return doc;
 }
 
 YAML::Node read_yaml_file(const std::string& path, const std::string& root) {
