@@ -26,7 +26,9 @@ const std::string kSmall = "--chip " + kSrc + "/configs/chips/mini.yaml --experi
                            "--set experiment.outputs=3 --set experiment.epochs=15 "
                            "--set experiment.train_patterns=6 --set experiment.val_patterns=4 "
                            "--set experiment.teacher_w=40 --set experiment.teacher_centered=false "
-                           "--set experiment.input_rate_max_hz=40000 ";
+                           "--set experiment.input_rate_max_hz=40000 --set experiment.w_init=16 "
+                           "--set experiment.window_us=1000 --set experiment.eta_hidden=0.005 "
+                           "--set experiment.eta_output=0.005 ";
 
 using Run = salvo::testing::SalvoRun;
 

@@ -521,7 +521,7 @@ void StudentTeacher::train(session::Session& s) {
   Engine order_eng = make_engine(s.seed(), Stream::kExperiment, 47);
   std::vector<int> order(train_.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<int>(k);
-  double train_mse = train0, val = val0, angle = angle0;
+  double train_mse = train0, val = val0, angle = angle0, last5 = p_.epochs > 0 ? 0 : val0;
   for (int e = 1; e <= p_.epochs; ++e) {
     for (std::size_t k = order.size(); k > 1; --k)  // Fisher–Yates with the experiment's engine
       std::swap(order[k - 1], order[static_cast<std::size_t>(draw_uniform01(order_eng) * k)]);
@@ -535,6 +535,7 @@ void StudentTeacher::train(session::Session& s) {
     val = loss(s, val_);
     angle = angle_deg(core);
     csv.row(e, train_mse, val, angle);
+    if (e > p_.epochs - 5) last5 += val / std::min(5, p_.epochs);
   }
   csv.close();
   if (firmware) {
@@ -543,6 +544,8 @@ void StudentTeacher::train(session::Session& s) {
     firmware->report(ctx);
   }
   ctx.metrics["loss_final"] = val;
+  // The last epochs' mean: one validation pass is noisy (counting noise, and the rule's steps).
+  ctx.metrics["loss_final_last5_mean"] = last5;
   ctx.metrics["loss_train_final"] = train_mse;
   ctx.metrics["angle_final_deg"] = angle;
 }

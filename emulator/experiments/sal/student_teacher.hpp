@@ -38,29 +38,29 @@ struct StudentTeacherParams : SalParams {
     eta = 0.4;
   }
   int inputs = 20;
-  int hidden = 30;
+  int hidden = 10;
   int outputs = 10;
   std::string feedback = "sal";  // sal, fa, bp, none
-  int epochs = 40;
-  int train_patterns = 8;
-  int val_patterns = 6;
+  int epochs = 20;
+  int train_patterns = 16;
+  int val_patterns = 8;
   std::uint64_t teacher_seed = 1;
-  int teacher_w = 16;
+  int teacher_w = 24;
   bool teacher_centered = true;
-  int w_init = 16;
+  int w_init = 4;
   int b_init = 16;
   double feedback_scale = 1.0;
-  double input_rate_max_hz = 20000.0;
+  double input_rate_max_hz = 50000.0;
   double settle_us = 200.0;
   double sal_phase_us = 20000.0;
   bool sal_during_task = false;
-  double window_us = 1000.0;
+  double window_us = 2000.0;
   double val_window_us = 5000.0;
   double teacher_window_us = 20000.0;
   double nudge_gain = 2.0;
   int nudge_weight = 20;
-  double eta_hidden = 0.005;
-  double eta_output = 0.005;
+  double eta_hidden = 0.0002;
+  double eta_output = 0.001;
 };
 
 class StudentTeacher : public Experiment {
