@@ -4,20 +4,20 @@
 
 namespace salvo::calibration {
 
-std::vector<double> calibrate_rates(session::Session& s, const std::vector<int>& neurons,
+std::vector<double> calibrate_rates(AnalogCore& core, const std::function<void(double)>& advance,
+                                    const std::vector<int>& neurons,
                                     const RateCalibrationOptions& o) {
-  AnalogCore& core = s.core();
   const int n = static_cast<int>(neurons.size());
   std::vector<double> rates(n, 0.0);
   auto measure = [&]() {
     const double t0 = core.now_us();
     core.reset_rate_counters();
-    s.advance_to(t0 + o.window_us);
+    advance(t0 + o.window_us);
     for (int k = 0; k < n; ++k) rates[k] = core.rate_counter(neurons[k]) / (o.window_us * 1e-6);
   };
   if (o.target_hz <= 0) return rates;
   const int leak_cell = ParameterMemory::cell_index(VoltageCell::kLeak);
-  std::vector<int> step(n, 64);
+  std::vector<int> step(n, o.initial_step);
   std::vector<int> last_dir(n, 0);
   for (int it = 0; it < o.iterations; ++it) {
     measure();
@@ -32,6 +32,12 @@ std::vector<double> calibrate_rates(session::Session& s, const std::vector<int>&
   }
   measure();
   return rates;
+}
+
+std::vector<double> calibrate_rates(session::Session& s, const std::vector<int>& neurons,
+                                    const RateCalibrationOptions& o) {
+  return calibrate_rates(
+      s.core(), [&s](double t) { s.advance_to(t); }, neurons, o);
 }
 
 }  // namespace salvo::calibration

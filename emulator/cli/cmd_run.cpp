@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/program_options.hpp>
 
+#include "emulator/calibration/calibrate.hpp"
 #include "emulator/cli/cli_util.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/config/config.hpp"
@@ -74,14 +75,15 @@ void print_result(const config::ResolvedConfig& cfg, const session::RunContext& 
 
 // The files and overrides given on the command line (the numbers are read separately).
 struct RunFiles {
-  std::string chip_file, experiment_file, out_dir;
+  std::string chip_file, experiment_file, out_dir, calibration;
   std::vector<std::string> sets;
 };
 
 po::options_description run_options(RunFiles& f) {
   po::options_description desc(
       "usage: salvo run [EXPERIMENT_FILE] [--chip FILE] [--experiment FILE] [--seed N] [--out "
-      "DIR] [--set KEY=VALUE]... [--no-plots] [--gdb PORT] [--threads N] [--force]\n\n"
+      "DIR] [--set KEY=VALUE]... [--calibration PATH|auto] [--no-plots] [--gdb PORT] [--threads N] "
+      "[--force]\n\n"
       "Runs one experiment on one emulated chip instance. With no options: the default\n"
       "experiment on configs/chips/reference.yaml. The experiment file may be given as the one\n"
       "positional argument instead of --experiment. Results go to --out (default\n"
@@ -94,8 +96,11 @@ po::options_description run_options(RunFiles& f) {
       "experiment YAML (default: the default experiment); also the positional argument")(
       "seed", po::value<std::string>(), "chip-instance and noise seed, 0 .. 2^53 (default 1)")(
       "out", po::value(&f.out_dir), "output directory")(
-      "set", po::value(&f.sets)->composing(),
-      "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)")(
+      "calibration", po::value(&f.calibration),
+      "start from a calibration: a calibration.json of `salvo calibrate` for this chip config and "
+      "seed, or 'auto' (calibrate first, cached in $SALVO_CALIBRATION_CACHE, default "
+      "out/calibrations)")("set", po::value(&f.sets)->composing(),
+                           "override KEY=VALUE, e.g. chip.mismatch.scale=0 (repeatable)")(
       "no-plots", "skip the PNG plots (sweeps, benchmarks)")(
       "force", "write into --out even if it holds results no salvo run recorded (they stay)")(
       "gdb", po::value<std::string>(),
@@ -142,6 +147,8 @@ int cmd_run(const Args& args) {
   output::Progress progress(name, duration, "µs");
   session::RunContext ctx(cfg, out_dir, progress);
   ctx.gdb_port = gdb_port;
+  if (!f.calibration.empty())
+    ctx.calibration = calibration::resolve_calibration(f.calibration, cfg);
   spdlog::info("run: experiment '{}' on chip '{}' (seed {}), output in {}", name,
                cfg.chip_config.name, seed, out_dir);
   const auto t0 = std::chrono::steady_clock::now();
@@ -161,6 +168,7 @@ int cmd_run(const Args& args) {
 
   nlohmann::json summary = summary_json(cfg, ctx, wall);
   summary["status"] = exit_code == 0 ? "ok" : "failed";
+  if (!f.calibration.empty()) summary["calibration"] = f.calibration;
   for (const auto& [k, v] : ctx.extra.items()) summary[k] = v;
   if (!failure.empty()) summary["failure"] = failure;
   output::write_json_atomic(output::fs::path(out_dir) / "summary.json", summary);

@@ -15,5 +15,6 @@ int cmd_ppu_run(const Args& args);
 int cmd_sweep(const Args& args);
 int cmd_report(const Args& args);
 int cmd_schema(const Args& args);
+int cmd_calibrate(const Args& args);
 
 }  // namespace salvo::cli

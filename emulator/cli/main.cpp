@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run      one experiment on one emulated chip instance\n"
+    "  calibrate  calibrate one chip instance through its observables\n"
     "  info     a chip variant's derived figures\n"
     "  ppu-run  a bare-metal RV32 program on the plasticity processor alone\n"
     "  sweep    many runs (grid and Monte Carlo over seeds), each an isolated process\n"
@@ -67,10 +68,12 @@ int main(int argc, char** argv) {
     if (command == "sweep") return cmd_sweep(args);
     if (command == "report") return cmd_report(args);
     if (command == "schema") return cmd_schema(args);
-    std::fprintf(stderr,
-                 "salvo: error: unknown command '%s' (allowed: run, info, ppu-run, sweep, report, "
-                 "schema)\n",
-                 command.c_str());
+    if (command == "calibrate") return cmd_calibrate(args);
+    std::fprintf(
+        stderr,
+        "salvo: error: unknown command '%s' (allowed: run, calibrate, info, ppu-run, sweep, "
+        "report, schema)\n",
+        command.c_str());
     return 2;
   } catch (const salvo::UserError& e) {
     std::fprintf(stderr, "salvo: error: %s\n", e.what());

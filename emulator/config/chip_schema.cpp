@@ -163,6 +163,17 @@ const Fields<ChipConfig>& chip_fields() {
                 field("sensor_readout_lsb", &NoiseConfig::sensor_readout_lsb, 0.0, 100.0, "σ of the correlation readout noise"),
             },
             "temporal noise (differs every run unless the seed is fixed)"),
+      block("calibration", &ChipConfig::calibration,
+            Fields<CalibrationConfig>{
+                field("synaptic_strength", &CalibrationConfig::synaptic_strength, 0.05, 20.0, "target synaptic input gain of every neuron (1 = the design's PSP per weight code); the other targets are neurons.*"),
+                field("rate_hz", &CalibrationConfig::rate_hz, 0.0, 1e7, "target-rate mode: each neuron's leak is tuned until it fires at this rate without input (0 = off; calix uses 100 kHz)"),
+                field("rate_window_us", &CalibrationConfig::rate_window_us, 10.0, 1e6, "rate-counter window of one rate measurement"),
+                field("voltage_tolerance_mV", &CalibrationConfig::voltage_tolerance_mV, 0.1, 500.0, "leak, reset, threshold: a neuron whose measured value misses its target by more is reported unusable"),
+                field("relative_tolerance", &CalibrationConfig::relative_tolerance, 0.001, 10.0, "τ_mem, τ_syn, synaptic strength, refractory time: relative miss allowed before a neuron is reported unusable"),
+                field("rate_tolerance", &CalibrationConfig::rate_tolerance, 0.001, 10.0, "target-rate mode: relative rate miss allowed"),
+                field("settle_us", &CalibrationConfig::settle_us, 0.0, 1e7, "hardware settling time after each parameter-memory write round (counted into the hardware-equivalent calibration time, not emulated; calix waits ~20 ms)"),
+            },
+            "`salvo calibrate`: targets (with neurons.*), tolerances, measurement settings"),
   };
   // clang-format on
   return fields;

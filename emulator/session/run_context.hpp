@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,10 @@
 
 #include "emulator/config/config.hpp"
 #include "emulator/output/run_output.hpp"
+
+namespace salvo::calibration {
+struct Calibration;
+}
 
 namespace salvo::session {
 
@@ -49,6 +54,9 @@ class RunContext {
   // the experiment that starts a processor sets gdb_used.
   int gdb_port = -1;
   bool gdb_used = false;
+  // `salvo run --calibration`: written into the chip when the Session is built, before the
+  // experiment configures anything (null: the host's uncalibrated ideal codes).
+  std::shared_ptr<const calibration::Calibration> calibration;
 };
 
 }  // namespace salvo::session

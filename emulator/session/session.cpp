@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "emulator/calibration/calibration.hpp"
 #include "hw/common/error.hpp"
 
 namespace salvo::session {
@@ -23,6 +24,7 @@ void run_until_idle() { sc_core::sc_start(); }
 
 Session::Session(RunContext& ctx, int processors) : ctx_(ctx) {
   chip_ = std::make_unique<Chip>("chip", ctx.chip, ctx.seed, processors);
+  if (ctx.calibration) ctx.calibration->apply(chip_->core());
   for (int h = 0; h < processors; ++h)
     firmware_.push_back(
         std::make_unique<FirmwareHost>(*chip_, ctx.chip, ctx.seed, h, h == 0 ? ctx.gdb_port : -1));

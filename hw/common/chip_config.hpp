@@ -146,6 +146,19 @@ struct NoiseConfig {
   double sensor_readout_lsb = 1.0;
 };
 
+// `salvo calibrate`: the targets beyond the neurons.* ones (leak, reset, threshold, τ_mem, τ_syn,
+// refractory come from NeuronConfig), the tolerances that decide whether a neuron is usable,
+// and the measurement settings (emulator/calibration, docs/calibration.md).
+struct CalibrationConfig {
+  double synaptic_strength = 1.0;  // target synaptic input gain (PSP charge per weight code)
+  double rate_hz = 0.0;            // target-rate mode: leak tuned to this free firing rate (0 off)
+  double rate_window_us = 2000.0;  // rate-counter window per rate measurement
+  double voltage_tolerance_mV = 6.0;  // leak / reset / threshold: |measured - target| allowed
+  double relative_tolerance = 0.08;   // τ_mem, τ_syn, strength, refractory: relative error allowed
+  double rate_tolerance = 0.05;       // target-rate mode: relative rate error allowed
+  double settle_us = 20000.0;  // hardware settling after a parameter write (counted, not emulated)
+};
+
 struct ChipConfig {
   std::string name = "unnamed";
   std::string source_file;  // the YAML it came from (for messages)
@@ -165,6 +178,7 @@ struct ChipConfig {
   HostLinkConfig host_link;
   MismatchConfig mismatch;
   NoiseConfig noise;
+  CalibrationConfig calibration;
 
   int neurons_total() const { return halves * neurons.per_half; }
   int rows_total() const { return halves * synapses.rows_per_half; }

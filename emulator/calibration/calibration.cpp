@@ -1,0 +1,146 @@
+#include "emulator/calibration/calibration.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "emulator/output/run_output.hpp"
+#include "hw/common/error.hpp"
+
+namespace salvo::calibration {
+
+int CodeLine::code_for(double value, int code_max) const {
+  if (!(std::abs(per_code) > 1e-12)) return -1;
+  const double c = code0 + (value - value0) / per_code;
+  if (!std::isfinite(c)) return -1;
+  return std::clamp(static_cast<int>(std::lround(c)), 0, code_max);
+}
+
+int Calibration::usable_count() const {
+  return static_cast<int>(std::count_if(neurons.begin(), neurons.end(),
+                                        [](const NeuronCalibration& n) { return n.usable; }));
+}
+
+namespace {
+
+nlohmann::json line_json(const CodeLine& l) {
+  return {{"code0", l.code0}, {"value0", l.value0}, {"per_code", l.per_code}};
+}
+
+CodeLine line_from(const nlohmann::json& j) {
+  return {j.at("code0").get<double>(), j.at("value0").get<double>(),
+          j.at("per_code").get<double>()};
+}
+
+}  // namespace
+
+nlohmann::json Calibration::to_json() const {
+  nlohmann::json ns = nlohmann::json::array();
+  for (const auto& n : neurons)
+    ns.push_back({{"codes", n.codes},
+                  {"leak_line", line_json(n.leak)},
+                  {"reset_line", line_json(n.reset)},
+                  {"threshold_line", line_json(n.threshold)},
+                  {"usable", n.usable},
+                  {"reasons", n.reasons}});
+  return {{"format", kFormat},
+          {"chip", chip_name},
+          {"seed", seed},
+          {"chip_hash", chip_hash},
+          {"cells", cells},
+          {"cell_names", cell_names},
+          {"rate_hz", rate_hz},
+          {"cadc",
+           {{"causal_offset_lsb", cadc_causal_offset_lsb},
+            {"acausal_offset_lsb", cadc_acausal_offset_lsb}}},
+          {"neurons", ns}};
+}
+
+Calibration Calibration::from_json(const nlohmann::json& j, const std::string& file) {
+  if (!j.is_object() || j.value("format", "") != kFormat)
+    throw ConfigError(file, "format", "not a salvo calibration file", kFormat);
+  Calibration c;
+  try {
+    c.chip_name = j.at("chip").get<std::string>();
+    c.seed = j.at("seed").get<std::uint64_t>();
+    c.chip_hash = j.at("chip_hash").get<std::string>();
+    c.cells = j.at("cells").get<std::vector<int>>();
+    c.cell_names = j.at("cell_names").get<std::vector<std::string>>();
+    c.rate_hz = j.at("rate_hz").get<double>();
+    c.cadc_causal_offset_lsb =
+        j.at("cadc").at("causal_offset_lsb").get<decltype(c.cadc_causal_offset_lsb)>();
+    c.cadc_acausal_offset_lsb =
+        j.at("cadc").at("acausal_offset_lsb").get<decltype(c.cadc_acausal_offset_lsb)>();
+    for (const auto& n : j.at("neurons")) {
+      NeuronCalibration nc;
+      nc.codes = n.at("codes").get<std::vector<int>>();
+      nc.leak = line_from(n.at("leak_line"));
+      nc.reset = line_from(n.at("reset_line"));
+      nc.threshold = line_from(n.at("threshold_line"));
+      nc.usable = n.at("usable").get<bool>();
+      nc.reasons = n.at("reasons").get<std::vector<std::string>>();
+      if (nc.codes.size() != c.cells.size())
+        throw ConfigError(file, "neurons.codes", "a neuron's code count differs from 'cells'");
+      c.neurons.push_back(std::move(nc));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(file, "calibration", fmt::format("malformed: {}", e.what()),
+                      "a file written by salvo calibrate");
+  }
+  return c;
+}
+
+void Calibration::write(const std::string& path) const {
+  output::write_json_atomic(path, to_json());
+}
+
+Calibration Calibration::read(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, "--calibration", "cannot be read", "a calibration.json");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(path, "--calibration", fmt::format("not JSON: {}", e.what()),
+                      "a calibration.json written by salvo calibrate");
+  }
+  return from_json(j, path);
+}
+
+void Calibration::check_belongs(const std::string& file, const std::string& chip, std::uint64_t s,
+                                const std::string& hash, int n) const {
+  if (chip_name != chip)
+    throw ConfigError(file, "chip", fmt::format("calibration of chip '{}'", chip_name),
+                      fmt::format("a calibration of chip '{}'", chip));
+  if (seed != s)
+    throw ConfigError(file, "seed", fmt::format("calibration of chip instance (seed) {}", seed),
+                      fmt::format("a calibration made with --seed {}", s));
+  if (chip_hash != hash)
+    throw ConfigError(file, "chip_hash",
+                      fmt::format("calibration of another chip config (hash {})", chip_hash),
+                      fmt::format("hash {} (same variant file and --set chip.* overrides)", hash));
+  if (static_cast<int>(neurons.size()) != n)
+    throw ConfigError(file, "neurons", fmt::format("{} neurons", neurons.size()),
+                      fmt::format("{}", n));
+}
+
+void Calibration::apply(AnalogCore& core) const {
+  for (std::size_t n = 0; n < neurons.size(); ++n)
+    for (std::size_t k = 0; k < cells.size(); ++k)
+      core.write_parameter(static_cast<int>(n), cells[k], neurons[n].codes[k]);
+}
+
+std::string chip_hash(const YAML::Node& resolved_chip) {
+  YAML::Emitter em;
+  em << resolved_chip;
+  std::uint64_t h = 1469598103934665603ull;
+  for (const unsigned char ch : std::string(em.c_str())) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+}  // namespace salvo::calibration
