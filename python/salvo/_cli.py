@@ -97,6 +97,7 @@ class _Bar:
 
     def __init__(self, enabled, desc):
         self.enabled, self.desc, self.bar = enabled, desc, None
+        self.start = time.time()  # the process start: elapsed and ETA count from here
 
     def update(self, done, total, unit):
         if not self.enabled:
@@ -104,7 +105,11 @@ class _Bar:
         if self.bar is None:
             from tqdm.auto import tqdm  # noqa: PLC0415
 
-            self.bar = tqdm(total=total, desc=self.desc, unit=unit, leave=False)
+            self.bar = tqdm(total=total, initial=min(done, total), desc=self.desc, leave=False,
+                            bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} " + unit
+                            + " [{elapsed}<{remaining}]")
+            self.bar.start_t = self.start
+            self.bar.initial = 0  # the rate counts from the process start, as elapsed
         self.bar.total = total
         self.bar.n = min(done, total)
         self.bar.refresh()

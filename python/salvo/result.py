@@ -143,8 +143,8 @@ class Result:
 
     def __getattr__(self, name):
         # Only for names that are not attributes: the experiment tables (result.angle).
-        if name.startswith("_"):
-            raise AttributeError(name)
+        if name.startswith("_") or name in ("path", "tables"):
+            raise AttributeError(name)  # never recurse into tables while building it
         tables = self.tables
         if name in tables:
             return tables[name]
