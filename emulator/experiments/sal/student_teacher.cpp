@@ -67,6 +67,8 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
         field("nudge_gain", &P::nudge_gain, 0.0, 1000.0,
               "nudged phase: nudge input rate per Hz of output error (target - free rate)"),
         field("nudge_weight", &P::nudge_weight, 0, 255, "weight code of the nudge synapses"),
+        field("frozen_inputs", &P::frozen_inputs,
+              "the free and the nudged phase of a pattern get the same input spike trains"),
         field("eta_hidden", &P::eta_hidden, 0.0, 1000.0,
               "W1 rate: codes per (hidden count change x input count)"),
         field("eta_output", &P::eta_output, 0.0, 1000.0,
@@ -282,24 +284,26 @@ void StudentTeacher::set_sal_active(session::Session& s, bool on) {
 }
 
 std::vector<int> StudentTeacher::phase(session::Session& s, const std::vector<double>& rates,
-                                       const std::vector<double>& nudge_hz, double window_us) {
+                                       const std::vector<double>& nudge_hz, double window_us,
+                                       Engine* input_trains) {
   AnalogCore& core = s.core();
   const int rpd = net_.rows_per_driver;
   const double t0 = s.now_us(), t1 = t0 + p_.settle_us + window_us;
   std::vector<Event> ev;
-  auto poisson = [&](double rate_hz, int row, int address) {
+  auto poisson = [&](double rate_hz, int row, int address, Engine& eng) {
     if (!(rate_hz > 0)) return;
     const auto label = AnalogCore::row_label(net_.half, row, rpd, address);
     for (double t = t0;;) {
-      t += -std::log(1.0 - draw_uniform01(input_eng_)) / (rate_hz * 1e-6);
+      t += -std::log(1.0 - draw_uniform01(eng)) / (rate_hz * 1e-6);
       if (t >= t1) break;
       ev.push_back({t, label});
     }
   };
-  for (int i = 0; i < p_.inputs; ++i) poisson(rates[i], net_.exc_row(in_driver(i)), 0);
+  Engine& in_eng = input_trains ? *input_trains : input_eng_;
+  for (int i = 0; i < p_.inputs; ++i) poisson(rates[i], net_.exc_row(in_driver(i)), 0, in_eng);
   for (int k = 0; k < p_.outputs && !nudge_hz.empty(); ++k)
     poisson(std::fabs(nudge_hz[k]), net_.exc_row(nudge_driver()),
-            nudge_hz[k] > 0 ? k : p_.outputs + k);
+            nudge_hz[k] > 0 ? k : p_.outputs + k, input_eng_);
   core.add_playback(std::move(ev));
   const int n = p_.hidden + p_.outputs;
   std::vector<int> counts(n, 0);
@@ -429,7 +433,11 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
   auto& syn = core.synapses(net_.half);
   const int nh = p_.hidden, no = p_.outputs;
   const double win = p_.window_us * 1e-6;
-  const auto free = phase(s, pat.rate_hz, {}, p_.window_us);
+  // frozen_inputs: both phases get the same input spike trains (a copy of one engine state),
+  // so the count difference holds only what the nudge changed and the chip's own noise.
+  Engine trains = make_engine(s.seed(), Stream::kHostInput, 1000 + presentations_++);
+  Engine replay = trains;
+  const auto free = phase(s, pat.rate_hz, {}, p_.window_us, p_.frozen_inputs ? &trains : nullptr);
   double se = 0;
   std::vector<double> nudge(no);
   for (int k = 0; k < no; ++k) {
@@ -440,7 +448,7 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
   const bool hidden_learns = p_.feedback != "none";
   std::vector<int> nudged;
   if (hidden_learns)
-    nudged = phase(s, pat.rate_hz, nudge, p_.window_us);
+    nudged = phase(s, pat.rate_hz, nudge, p_.window_us, p_.frozen_inputs ? &replay : nullptr);
   else
     advance(s, s.now_us() + p_.settle_us + p_.window_us);  // same schedule for every mode
   std::vector<std::uint8_t> exc(std::max(nh, no)), inh(std::max(nh, no));

@@ -59,6 +59,7 @@ struct StudentTeacherParams : SalParams {
   double teacher_window_us = 20000.0;
   double nudge_gain = 2.0;
   int nudge_weight = 20;
+  bool frozen_inputs = false;
   double eta_hidden = 0.0002;
   double eta_output = 0.001;
 };
@@ -103,7 +104,8 @@ class StudentTeacher : public Experiment {
   // measures the rate counters over the last `window` µs (in 1 ms pieces): counts per
   // network neuron.
   std::vector<int> phase(session::Session& s, const std::vector<double>& rates,
-                         const std::vector<double>& nudge_hz, double window_us);
+                         const std::vector<double>& nudge_hz, double window_us,
+                         Engine* input_trains = nullptr);
   // Validation MSE ((kHz)²) of the current student over `patterns`.
   double loss(session::Session& s, const std::vector<Pattern>& patterns);
   // One training pattern: free and nudged phase, then the forward update. Returns the
@@ -126,7 +128,8 @@ class StudentTeacher : public Experiment {
   SensorGainCalibration gains_;
   std::unique_ptr<HostPlasticity> host_sal_;
   double next_update_ = 0;
-  bool sal_active_ = false;  // host SAL executor: updating now
+  std::uint64_t presentations_ = 0;  // training-pattern presentations (frozen_inputs' streams)
+  bool sal_active_ = false;          // host SAL executor: updating now
   // Host SAL executor: starts (sensors of the B rows reset) or stops updating.
   void set_sal_active(session::Session& s, bool on);
   Engine input_eng_;
