@@ -65,6 +65,21 @@ TEST(Calibration, EveryQuantityReachesItsBarOnAMismatchedChip) {
   EXPECT_LT(s["cadc"]["acausal_unmeasurable_channels"].get<int>(), 10);
 }
 
+TEST(Calibration, AppliedCalibrationMapsLaterVoltageTargetsThroughItsLines) {
+  const auto cfg = mini(3);
+  const CalibrationRun run = calibrate(cfg);
+  AnalogCore core(cfg.chip_config, cfg.seed);
+  run.calibration.apply(core);
+  const int leak = ParameterMemory::cell_index(VoltageCell::kLeak);
+  for (int i = 0; i < core.neurons_total(); ++i) {
+    EXPECT_EQ(core.parameters().code(i, leak), run.calibration.neurons[i].codes[0]);
+    core.set_voltage_target(i, VoltageCell::kLeak, 600.0);  // the calibrated code again
+    EXPECT_EQ(core.parameters().code(i, leak), run.calibration.neurons[i].codes[0]) << i;
+    core.set_voltage_target(i, VoltageCell::kLeak, 660.0);  // ~51 codes of ~1.17 mV higher
+    EXPECT_NEAR(core.parameters().code(i, leak) - run.calibration.neurons[i].codes[0], 51, 3);
+  }
+}
+
 TEST(Calibration, TargetRateMode) {
   const auto cfg = mini(3, {"chip.calibration.rate_hz=50000"});
   const CalibrationRun run = calibrate(cfg);

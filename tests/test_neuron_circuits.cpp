@@ -122,7 +122,7 @@ TEST(NeuronCircuits, EachSpreadSwitchesOffAlone) {
 
 TEST(NeuronCircuits, CalibratedChipAppliesTheCalibrationBars) {
   ChipConfig chip = chip_with(4);
-  chip.mismatch.calibrated = true;
+  chip.mismatch.shortcut_bars = true;
   const NeuronMismatchSpreads s = NeuronCircuits(chip, 1).spreads();
   EXPECT_DOUBLE_EQ(s.v_leak_mV, 20.0 * 0.30);
   EXPECT_DOUBLE_EQ(s.v_reset_mV, 15.0 * 0.20);

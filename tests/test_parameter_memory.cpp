@@ -154,7 +154,7 @@ TEST(ParameterMemory, ZeroSpreadAndSeeds) {
 TEST(ParameterMemory, CalibratedChipReducesTheCalibratedCellsSpread) {
   ChipConfig chip = chip_with(8);
   ChipConfig cal = chip;
-  cal.mismatch.calibrated = true;
+  cal.mismatch.shortcut_bars = true;
   ParameterMemory a(chip, 9), b(cal, 9);
   const int leak = ParameterMemory::cell_index(VoltageCell::kLeak);
   const int exp = ParameterMemory::cell_index(VoltageCell::kExp);

@@ -1,8 +1,10 @@
 #include "emulator/calibration/calibration.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -130,6 +132,16 @@ void Calibration::apply(AnalogCore& core) const {
   for (std::size_t n = 0; n < neurons.size(); ++n)
     for (std::size_t k = 0; k < cells.size(); ++k)
       core.write_parameter(static_cast<int>(n), cells[k], neurons[n].codes[k]);
+  // Voltage targets an experiment sets later go through the fitted lines.
+  auto lines = std::make_shared<std::vector<std::array<CodeLine, 3>>>();
+  for (const auto& n : neurons) lines->push_back({n.leak, n.reset, n.threshold});
+  const int code_max = core.parameters().code_max();
+  core.set_voltage_map([lines, code_max](int neuron, VoltageCell cell, double target) {
+    const int k = static_cast<int>(cell);
+    if (k > 2 || neuron < 0 || neuron >= static_cast<int>(lines->size())) return -1;
+    return (*lines)[static_cast<std::size_t>(neuron)][static_cast<std::size_t>(k)].code_for(
+        target, code_max);
+  });
 }
 
 std::string chip_hash(const YAML::Node& resolved_chip) {

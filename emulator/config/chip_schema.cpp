@@ -153,7 +153,7 @@ const Fields<ChipConfig>& chip_fields() {
                 field("cadc_offset_lsb", &MismatchConfig::cadc_offset_lsb, 0.0, 255.0, "σ of each CADC channel's offset"),
                 field("capmem_gain", &MismatchConfig::capmem_gain, 0.0, 2.0, "relative σ of each parameter cell's gain"),
                 field("capmem_offset_mV", &MismatchConfig::capmem_offset_mV, 0.0, 500.0, "σ of each parameter cell's offset"),
-                field("calibrated", &MismatchConfig::calibrated, "apply the calibration bars (spreads reduced as on the real system)"),
+                field("shortcut_bars", &MismatchConfig::shortcut_bars, "SHORTCUT no chip has (was `calibrated`): leak/reset/threshold/τ_mem spreads shrunk to calix's bars instead of calibrating; salvo calibrate / run --calibration calibrate through the chip"),
             },
             "fixed-pattern mismatch, drawn once per chip instance from the seed"),
       block("noise", &ChipConfig::noise,

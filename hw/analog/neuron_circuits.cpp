@@ -24,7 +24,7 @@ double factor(Engine& eng, double sigma) {
 
 NeuronMismatchSpreads NeuronMismatchSpreads::from(const MismatchConfig& m) {
   NeuronMismatchSpreads s;
-  const bool cal = m.calibrated;
+  const bool cal = m.shortcut_bars;
   s.tau_mem = m.tau_mem * m.scale * (cal ? CalibrationBars::kTauMem : 1.0);
   s.tau_syn = m.tau_syn * m.scale;
   s.v_leak_mV = m.v_leak_mV * m.scale * (cal ? CalibrationBars::kLeak : 1.0);

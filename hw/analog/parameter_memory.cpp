@@ -236,7 +236,7 @@ ParameterMemory::ParameterMemory(const ParameterMemoryConfig& cfg, const Mismatc
   // offset of x * I_fs / V_fs nA (5 mV -> 4.2 nA on the reference chip).
   const double na_per_mV = cfg.current_full_scale_nA / cfg.voltage_full_scale_mV;
   auto bar = [&](int cell) {
-    if (!mm.calibrated) return 1.0;
+    if (!mm.shortcut_bars) return 1.0;
     if (cell == cell_index(VoltageCell::kLeak)) return CalibrationBars::kLeak;
     if (cell == cell_index(VoltageCell::kReset)) return CalibrationBars::kReset;
     if (cell == cell_index(VoltageCell::kThreshold)) return CalibrationBars::kThreshold;

@@ -89,7 +89,7 @@ struct CellMismatch {
   double offset = 0.0;  // mV for voltage cells, nA for current cells
 };
 
-// Calibration bars: with mismatch.calibrated the spread of these parameters (circuit and
+// Calibration bars: with mismatch.shortcut_bars the spread of these parameters (circuit and
 // their memory cells) is reduced to this fraction, as calibration achieves on the real system.
 struct CalibrationBars {
   static constexpr double kLeak = 0.30;

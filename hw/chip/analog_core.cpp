@@ -120,8 +120,9 @@ void AnalogCore::write_parameter(int neuron, int cell, int code) {
 }
 
 void AnalogCore::set_voltage_target(int neuron, VoltageCell cell, double target_mV) {
+  const int mapped = voltage_map_ ? voltage_map_(neuron, cell, target_mV) : -1;
   write_parameter(neuron, ParameterMemory::cell_index(cell),
-                  parameters_->ideal_code(cell, target_mV));
+                  mapped >= 0 ? mapped : parameters_->ideal_code(cell, target_mV));
 }
 
 void AnalogCore::select_madc(int neuron) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -84,8 +85,12 @@ class AnalogCore {
   // Writes a parameter-memory code (as the processor or host does) and re-derives that
   // neuron's circuit, with its mismatch, immediately.
   void write_parameter(int neuron, int cell, int code);
-  // Host-side uncalibrated mapping: the ideal code for a target value of a voltage cell.
+  // Host-side mapping of a voltage target to a code: the ideal inverse transfer (uncalibrated),
+  // or a calibration's per-neuron fitted lines once set_voltage_map() installed them (a map
+  // returning < 0 falls back to the ideal code).
   void set_voltage_target(int neuron, VoltageCell cell, double target_mV);
+  using VoltageMap = std::function<int(int neuron, VoltageCell cell, double target_mV)>;
+  void set_voltage_map(VoltageMap map) { voltage_map_ = std::move(map); }
 
   // Membrane ADC: one selected neuron, sampled at madc.sample_rate_msps (-1: off).
   void select_madc(int neuron);
@@ -176,6 +181,7 @@ class AnalogCore {
   std::vector<Event> generated_;
   std::vector<Event> delivered_;
 
+  VoltageMap voltage_map_;
   bool record_spikes_ = true;
   std::vector<RecordedSpike> spikes_;
   std::uint64_t spike_count_ = 0;

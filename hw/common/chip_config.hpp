@@ -135,9 +135,10 @@ struct MismatchConfig {
   double cadc_offset_lsb = 15.0;
   double capmem_gain = 0.02;
   double capmem_offset_mV = 5.0;
-  // The spread after calibration as a fraction of the uncalibrated one (the bars from the
-  // real system); used when an experiment asks for a calibrated chip.
-  bool calibrated = false;
+  // A SHORTCUT no chip has: the drawn spreads of leak, reset, threshold and τ_mem shrunk to
+  // calix's bars (CalibrationBars) instead of calibrating. The real thing is `salvo calibrate` /
+  // `salvo run --calibration` (emulator/calibration), which measures through the chip.
+  bool shortcut_bars = false;
 };
 
 struct NoiseConfig {

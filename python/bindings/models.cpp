@@ -228,7 +228,7 @@ void bind_config(py::module_& m) {
   SALVO_FIELD(syn_gain);
   SALVO_FIELD(capmem_gain);
   SALVO_FIELD(capmem_offset_mV);
-  SALVO_FIELD(calibrated);
+  SALVO_FIELD(shortcut_bars);
 #undef SALVO_FIELD
   auto nc = section<NoiseConfig>(m, "NoiseConfig");
   nc.def_readwrite("membrane_mV_rms", &NoiseConfig::membrane_mV_rms)
