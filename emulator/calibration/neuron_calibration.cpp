@@ -527,48 +527,32 @@ std::vector<double> NeuronCalibrator::isi_us(const std::vector<int>& codes) {
   return isi;
 }
 
-namespace {
-
-// T such that 1/(y - T) is straight in x over the three points (bisection); NaN if none.
-double climb_time(const double* x, const double* y) {
-  auto f = [&](double t) {
-    const double u0 = 1 / (y[0] - t), u1 = 1 / (y[1] - t), u2 = 1 / (y[2] - t);
-    return (u1 - u0) / (x[1] - x[0]) - (u2 - u1) / (x[2] - x[1]);
-  };
-  const double top = std::min({y[0], y[1], y[2]});
-  double lo = top - 100.0, hi = top - 1e-6;
-  if (!(f(lo) * f(hi) < 0)) return std::numeric_limits<double>::quiet_NaN();
-  for (int it = 0; it < 100; ++it) {
-    const double mid = 0.5 * (lo + hi);
-    (f(lo) * f(mid) <= 0 ? hi : lo) = mid;
-  }
-  return 0.5 * (lo + hi);
-}
-
-}  // namespace
-
 void NeuronCalibrator::refractory() {
   const ParameterMemory& pm = b_.core().parameters();
   const double target = chip_.neurons.t_ref_us;
   b_.write(vcell(VoltageCell::kLeak), leak_codes_for(1000.0));
-  const double xs[3] = {
-      static_cast<double>(pm.ideal_code(CurrentCell::kRefractoryBias, 2 * target)),
-      static_cast<double>(pm.ideal_code(CurrentCell::kRefractoryBias, target)),
-      static_cast<double>(pm.ideal_code(CurrentCell::kRefractoryBias, target / 2))};
-  std::vector<std::vector<double>> ys;
-  for (double x : xs) ys.push_back(isi_us(std::vector<int>(n_, static_cast<int>(x))));
+  // At the top code the refractory time is short (~0.4 µs): its design value stands in for the
+  // true one (cell gain and offset move it by ~2 % of 0.4 µs), which gives the climb time T.
+  const int top = b_.code_max(), mid = pm.ideal_code(CurrentCell::kRefractoryBias, target);
+  const double t_top = pm.ideal_parameter(CurrentCell::kRefractoryBias, top);
+  const auto y_top = isi_us(std::vector<int>(n_, top));
+  const auto y_mid = isi_us(std::vector<int>(n_, mid));
   std::vector<int> code(n_);
   std::vector<double> climb(n_);
+  std::vector<CodeLine> line(n_);
   for (int i = 0; i < n_; ++i) {
-    const double y[3] = {ys[0][i], ys[1][i], ys[2][i]};
-    climb[i] = climb_time(xs, y);
-    const CodeLine l = line_through(xs[0], 1 / (y[0] - climb[i]), xs[2], 1 / (y[2] - climb[i]));
-    code[i] = std::isfinite(climb[i]) ? l.code_for(1 / target, b_.code_max()) : -1;
-    if (code[i] < 1) code[i] = static_cast<int>(xs[1]);
+    climb[i] = y_top[i] - t_top;
+    line[i] = line_through(mid, 1 / (y_mid[i] - climb[i]), top, 1 / t_top);
+    code[i] = line[i].code_for(1 / target, top);
+    if (code[i] < 1) code[i] = mid;
   }
   const auto isi = isi_us(code);
   for (int i = 0; i < n_; ++i) {
-    const double t = isi[i] - climb[i];
+    // Re-anchored at the chosen code, one more step along the line if it is closer.
+    CodeLine& l = line[i];
+    l = {static_cast<double>(code[i]), 1 / (isi[i] - climb[i]), l.per_code};
+    code[i] = std::max(1, l.code_for(1 / target, top));
+    const double t = 1 / (l.value0 + (code[i] - l.code0) * l.per_code);
     if (!(std::abs(t / target - 1) <= chip_.calibration.relative_tolerance))
       fail(i, fmt::format("refractory: {:.2f} µs at code {}", t, code[i]));
   }
