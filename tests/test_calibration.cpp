@@ -43,10 +43,10 @@ TEST(Calibration, EveryQuantityReachesItsBarOnAMismatchedChip) {
   EXPECT_LE(s["spread_ratio_reset"].get<double>(), 0.10);
   EXPECT_LE(s["spread_ratio_threshold"].get<double>(), 0.18);
   EXPECT_LE(s["spread_ratio_tau_mem"].get<double>(), 0.22);
-  // Below calix's bar (0.20); the project goal is 0.10 (docs/calibration.md).
-  EXPECT_LE(s["spread_ratio_tau_syn_exc"].get<double>(), 0.20);
-  EXPECT_LE(s["spread_ratio_tau_syn_inh"].get<double>(), 0.20);
-  EXPECT_LE(s["spread_ratio_synaptic_strength"].get<double>(), 0.20);
+  // calix's bar is 0.20, the project goal 0.10 (met on the reference chip, docs/calibration.md).
+  EXPECT_LE(s["spread_ratio_tau_syn_exc"].get<double>(), 0.15);
+  EXPECT_LE(s["spread_ratio_tau_syn_inh"].get<double>(), 0.15);
+  EXPECT_LE(s["spread_ratio_synaptic_strength"].get<double>(), 0.18);
   EXPECT_LE(s["spread_ratio_refractory"].get<double>(), 0.30);  // goal 0.15: not yet reached
   EXPECT_GE(s["usable_fraction"].get<double>(), 0.95);
   // The calibrated operating point is where the targets are, not merely narrow.

@@ -459,7 +459,7 @@ NeuronCalibrator::SynMeasure NeuronCalibrator::syn_response(bool inh,
   b_.write(pm.cell_index(inh ? CurrentCell::kSynGainInh : CurrentCell::kSynGainExc), gain_codes);
   b_.write(vcell(VoltageCell::kThreshold), b_.code_max());  // no spikes
   // The CADC quantises a plateau without dither: repeat from rest levels a quarter LSB apart.
-  constexpr int kDither = 8;
+  constexpr int kDither = 16;
   SynMeasure m{std::vector<double>(n_, 0.0), std::vector<double>(n_, 0.0)};
   for (int j = 0; j < kDither; ++j)
     syn_trace(inh, (inh ? 1000.0 : 250.0) + (j % 4) * b_.cadc_mV_per_lsb() / 4, m, 1.0 / kDither);
