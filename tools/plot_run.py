@@ -40,31 +40,120 @@ def title(run_dir):
         return os.path.basename(os.path.abspath(run_dir))
 
 
+def nice_length(x):
+    """The largest 1-2-5 x 10^k not above x (x > 0)."""
+    import math
+    e = 10 ** math.floor(math.log10(x))
+    for m in (5, 2, 1):
+        if m * e <= x:
+            return m * e
+    return e
+
+
+def choose_windows(t0, t1, count, target):
+    """Time windows for a plot that stays readable: the whole run if it holds at most `target`
+    points, else its first and last W µs, W a 1-2-5 length holding about `target` points each
+    at the run's mean density (and at most half the run)."""
+    span = t1 - t0
+    if count <= target or span <= 0:
+        return [(t0, t1)]
+    w = nice_length(min(span / 2, span * target / count))
+    return [(t0, t0 + w), (t1 - w, t1)]
+
+
+def load_columns(path, names):
+    """Named columns of a numeric CSV as numpy arrays (fast for 10^6 rows)."""
+    import numpy as np
+    with open(path) as f:
+        header = f.readline().strip().split(",")
+    idx = [header.index(n) for n in names]
+    data = np.loadtxt(path, delimiter=",", skiprows=1, usecols=idx, ndmin=2)
+    return [data[:, k] for k in range(len(idx))]
+
+
+def run_span(run_dir, times):
+    """(start, end) of the run in µs: 0 .. emulated_time_us, else the data's extent."""
+    try:
+        with open(os.path.join(run_dir, "summary.json")) as f:
+            end = float(json.load(f)["emulated_time_us"])
+        if end > 0:
+            return 0.0, end
+    except (OSError, KeyError, ValueError):
+        pass
+    return (float(times.min()), float(times.max())) if len(times) else (0.0, 1.0)
+
+
+def window_label(w0, w1):
+    return f"{w0 / 1000:g}–{w1 / 1000:g} ms"
+
+
+RASTER_POINTS = 8000   # spikes per raster window
+MEMBRANE_POINTS = 4000  # samples per membrane window
+
+
 def raster(run_dir, t):
+    """Spikes of the first and last few ms (all of them for a small run) over a population-rate
+    panel of the whole run."""
     path = os.path.join(run_dir, "spikes.csv")
     if not os.path.exists(path):
         return
-    _, c = read_csv(path)
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.plot(c.get("time_us", []), c.get("neuron", []), "|", ms=3, color="k")
-    ax.set_xlabel("time (µs, hardware)")
-    ax.set_ylabel("neuron")
-    ax.set_title(f"spikes — {t}")
+    import numpy as np
+    times, neurons = load_columns(path, ["time_us", "neuron"])
+    t0, t1 = run_span(run_dir, times)
+    wins = choose_windows(t0, t1, len(times), RASTER_POINTS)
+    fig = plt.figure(figsize=(10, 6))
+    gs = fig.add_gridspec(2, len(wins), height_ratios=[3, 1.3])
+    for k, (w0, w1) in enumerate(wins):
+        ax = fig.add_subplot(gs[0, k])
+        m = (times >= w0) & (times <= w1)
+        ax.plot(times[m] / 1000, neurons[m], "|", ms=2.5, mew=0.6, color="k")
+        ax.set_xlim(w0 / 1000, w1 / 1000)
+        ax.set_xlabel("time (ms, hardware)")
+        if k == 0:
+            ax.set_ylabel("neuron")
+        ax.set_title(f"{window_label(w0, w1)}: {int(m.sum())} spikes", fontsize=9)
+    ax = fig.add_subplot(gs[1, :])
+    # Mean over the neurons that spiked at all (a chip's idle neurons would dilute it).
+    n_neurons = max(1, len(np.unique(neurons)))
+    bins = max(1, min(400, int((t1 - t0) / 100) or 1))  # at least 100 µs per bin
+    counts, edges = np.histogram(times, bins=bins, range=(t0, t1))
+    width_s = (edges[1] - edges[0]) * 1e-6
+    ax.plot((edges[:-1] + edges[1:]) / 2000, counts / width_s / max(n_neurons, 1), lw=0.8,
+            color="C0")
+    for w0, w1 in wins if len(wins) > 1 else []:
+        ax.axvspan(w0 / 1000, w1 / 1000, color="C1", alpha=0.2, lw=0)
+    ax.set_xlim(t0 / 1000, t1 / 1000)
+    ax.set_xlabel("time (ms, hardware)")
+    ax.set_ylabel("rate / neuron (Hz)")
+    ax.set_title(f"population rate of the {n_neurons} neurons that spiked, {len(times)} spikes"
+                 + (" (shaded: the windows above)" if len(wins) > 1 else ""), fontsize=9)
+    fig.suptitle(f"spikes — {t}")
     fig.tight_layout()
     fig.savefig(os.path.join(run_dir, "raster.png"), dpi=110)
     plt.close(fig)
 
 
 def membrane(run_dir, t):
+    """MADC trace, windowed like the raster when it holds too many samples to read."""
     path = os.path.join(run_dir, "membrane.csv")
     if not os.path.exists(path):
         return
-    _, c = read_csv(path)
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    ax.plot(c.get("time_us", []), c.get("v_mV", []), lw=0.8)
-    ax.set_xlabel("time (µs, hardware)")
-    ax.set_ylabel("membrane (mV, MADC)")
-    ax.set_title(f"membrane trace — {t}")
+    times, v = load_columns(path, ["time_us", "v_mV"])
+    if len(times) == 0:
+        return
+    t0, t1 = float(times.min()), float(times.max())
+    wins = choose_windows(t0, t1, len(times), MEMBRANE_POINTS)
+    fig, axes = plt.subplots(1, len(wins), figsize=(10 if len(wins) > 1 else 8, 3.5),
+                             sharey=True, squeeze=False)
+    for ax, (w0, w1) in zip(axes[0], wins):
+        m = (times >= w0) & (times <= w1)
+        ax.plot(times[m] / 1000, v[m], lw=0.8)
+        ax.set_xlim(w0 / 1000, w1 / 1000)
+        ax.set_xlabel("time (ms, hardware)")
+        if len(wins) > 1:
+            ax.set_title(window_label(w0, w1), fontsize=9)
+    axes[0][0].set_ylabel("membrane (mV, MADC)")
+    fig.suptitle(f"membrane trace — {t}")
     fig.tight_layout()
     fig.savefig(os.path.join(run_dir, "membrane.png"), dpi=110)
     plt.close(fig)

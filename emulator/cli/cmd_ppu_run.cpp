@@ -1,8 +1,8 @@
-// salvo ppu-run ELF [--max-instructions N] [--gdb PORT]: a bare-metal RV32 program on the
-// plasticity processor alone (the same PlasticityProcessor module the chip uses, with its
-// chip window unbound), RAM where the ELF's segments say. Ends like the Spike simulator: the
-// program writes the HTIF tohost word (1 = pass -> exit 0; any other exit code -> exit 1, the
-// program's code printed).
+// salvo ppu-run ELF [--max-instructions N] [--gdb PORT] [--profile]: a bare-metal RV32 program on
+// the plasticity processor alone (the same PlasticityProcessor module the chip uses, with its chip
+// window unbound), RAM where the ELF's segments say. Ends like the Spike simulator: the program
+// writes the HTIF tohost word (1 = pass -> exit 0; any other exit code -> exit 1, the program's
+// code printed).
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -14,6 +14,7 @@
 
 #include "emulator/cli/cli_util.hpp"
 #include "emulator/cli/commands.hpp"
+#include "emulator/output/run_output.hpp"
 #include "emulator/session/session.hpp"
 #include "hw/common/chip_config.hpp"
 #include "hw/common/error.hpp"
@@ -25,7 +26,8 @@ namespace {
 
 namespace po = boost::program_options;
 
-constexpr const char* kUsage = "usage: salvo ppu-run ELF [--max-instructions N] [--gdb PORT]";
+constexpr const char* kUsage =
+    "usage: salvo ppu-run ELF [--max-instructions N] [--gdb PORT] [--profile [--profile-out CSV]]";
 constexpr std::uint64_t kKiB = 1024;
 constexpr std::uint64_t kDefaultMemoryKib = 256;    // the largest chip variant
 constexpr std::uint64_t kMaxMemoryKib = 64 * 1024;  // what ppu-run is willing to allocate
@@ -118,6 +120,18 @@ int report_end(ppu::PlasticityProcessor& p) {
   return 1;
 }
 
+void write_profile(const ppu::FirmwareProfiler& profiler, const ppu::ProcessorStats& st,
+                   const std::string& csv) {
+  std::fputs(profiler.format(st.busy_cycles, st.sleep_cycles).c_str(), stdout);
+  std::fflush(stdout);
+  output::write_file_atomic(csv, profiler.csv());
+  const std::string stem = csv.size() > 4 && csv.compare(csv.size() - 4, 4, ".csv") == 0
+                               ? csv.substr(0, csv.size() - 4)
+                               : csv;
+  output::write_file_atomic(stem + "_pc.csv", profiler.pc_csv());
+  std::fprintf(stderr, "ppu-run: profile written to %s and %s_pc.csv\n", csv.c_str(), stem.c_str());
+}
+
 }  // namespace
 
 int cmd_ppu_run(const Args& args) {
@@ -140,6 +154,11 @@ int cmd_ppu_run(const Args& args) {
       "RAM size in KiB at the program's load address (default: 256 or what the program needs)")(
       "clock-mhz", po::value<std::string>(),
       "processor clock in MHz (mtime's rate), 1 .. 5000 (default 250)")(
+      "profile",
+      "print a flat profile per function (instructions, cycles, calls, stalls) and write it as "
+      "CSV; the processor runs several times slower")(
+      "profile-out", po::value<std::string>()->default_value("profile.csv"),
+      "where --profile writes its CSV (per instruction address: <name>_pc.csv beside it)")(
       "elf", po::value<std::string>(), "the program (positional)");
   po::positional_options_description pos;
   pos.add("elf", 1);
@@ -180,6 +199,12 @@ int cmd_ppu_run(const Args& args) {
         "{}: no `tohost` symbol: the program can end only by trapping or through the watchdog",
         path);
 
+  std::unique_ptr<ppu::FirmwareProfiler> profiler;
+  if (vm.count("profile")) {
+    profiler = std::make_unique<ppu::FirmwareProfiler>(image);
+    processor->attach_profiler(profiler.get());
+  }
+
   std::unique_ptr<ppu::GdbServer> gdb;
   if (gdb_port >= 0) {
     gdb = std::make_unique<ppu::GdbServer>(*processor);
@@ -197,6 +222,7 @@ int cmd_ppu_run(const Args& args) {
 
   const int rc = report_end(*processor);
   const ppu::ProcessorStats st = processor->stats();
+  if (profiler) write_profile(*profiler, st, vm["profile-out"].as<std::string>());
   const double mips = wall_s > 0 ? static_cast<double>(st.instructions) / wall_s / 1e6 : 0.0;
   std::fprintf(stderr, "ppu-run: %llu instructions, %.1f MIPS\n",
                static_cast<unsigned long long>(st.instructions), mips);

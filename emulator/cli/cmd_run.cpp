@@ -70,6 +70,7 @@ void print_result(const config::ResolvedConfig& cfg, const session::RunContext& 
     std::printf(" (%.3f s wall per ms)", wall / (ctx.stats.emulated_time_us / 1000.0));
   std::printf("\n");
   for (const auto& line : ctx.summary_lines) std::printf("  %s\n", line.c_str());
+  for (const auto& [half, text] : ctx.profiles) std::printf("%s", text.c_str());
   std::printf("  results: %s\n", out_dir.c_str());
 }
 
@@ -77,12 +78,15 @@ void print_result(const config::ResolvedConfig& cfg, const session::RunContext& 
 struct RunFiles {
   std::string chip_file, experiment_file, out_dir, calibration;
   std::vector<std::string> sets;
+  std::string trace_path, trace_neurons, trace_signals, trace_window;
 };
 
 po::options_description run_options(RunFiles& f) {
   po::options_description desc(
       "usage: salvo run [EXPERIMENT_FILE] [--chip FILE] [--experiment FILE] [--seed N] [--out "
-      "DIR] [--set KEY=VALUE]... [--calibration PATH|auto] [--no-plots] [--gdb PORT] [--threads N] "
+      "DIR] [--set KEY=VALUE]... [--calibration PATH|auto] [--no-plots] [--gdb PORT] "
+      "[--profile] [--trace VCD [--trace-neurons LIST] [--trace-signals LIST] "
+      "[--trace-window T0:T1]] [--threads N] "
       "[--force]\n\n"
       "Runs one experiment on one emulated chip instance. With no options: the default\n"
       "experiment on configs/chips/reference.yaml. The experiment file may be given as the one\n"
@@ -106,6 +110,19 @@ po::options_description run_options(RunFiles& f) {
       "gdb", po::value<std::string>(),
       "the plasticity firmware waits at its first instruction for gdb-multiarch on "
       "127.0.0.1:PORT (0 = any free port; `target remote :PORT`)")(
+      "profile",
+      "profile the plasticity firmware: a flat profile per function (instructions, cycles, calls, "
+      "CADC and chip-window stalls) printed and written to profile.csv in the output directory; "
+      "results are unchanged, the processor runs several times slower")(
+      "trace", po::value(&f.trace_path),
+      "write a VCD waveform (GTKWave) of the run in hardware time: membranes, spikes, buses, "
+      "processors, CADC, parameter writes")(
+      "trace-neurons", po::value(&f.trace_neurons),
+      "neurons whose membrane and spikes are traced, e.g. 0-7,40 (default 0-7)")(
+      "trace-signals", po::value(&f.trace_signals),
+      "what to trace: membrane,spikes,bus,ppu,cadc,capmem (default all)")(
+      "trace-window", po::value(&f.trace_window),
+      "hardware-time window in µs, T0:T1 (either side may be empty; default the whole run)")(
       "threads", po::value<std::string>(),
       "host threads advancing the chip halves in parallel (default: $SALVO_THREADS, else the "
       "CPUs available; results are identical for every N)");
@@ -132,6 +149,12 @@ int cmd_run(const Args& args) {
     seed = static_cast<std::uint64_t>(*s);
   const int gdb_port =
       static_cast<int>(number_option(vm, "run", "gdb", config::Int(0, 0, 65535, "")).value_or(-1));
+  const trace::TraceOptions trace_options =
+      trace::parse_trace_options(f.trace_path, f.trace_neurons, f.trace_signals, f.trace_window);
+  if (!trace_options.enabled() &&
+      (vm.count("trace-neurons") || vm.count("trace-signals") || vm.count("trace-window")))
+    throw OptionError("run", "--trace-neurons/--trace-signals/--trace-window", "needs --trace FILE",
+                      "--trace out.vcd");
   AnalogCore::set_default_threads(run_threads(vm));
   if (chip_file.empty()) chip_file = config::default_chip_file();
   if (experiment_file.empty()) experiment_file = config::default_experiment_file();
@@ -149,6 +172,8 @@ int cmd_run(const Args& args) {
   ctx.gdb_port = gdb_port;
   if (!f.calibration.empty())
     ctx.calibration = calibration::resolve_calibration(f.calibration, cfg);
+  ctx.profile = vm.count("profile") > 0;
+  ctx.trace = trace_options;
   spdlog::info("run: experiment '{}' on chip '{}' (seed {}), output in {}", name,
                cfg.chip_config.name, seed, out_dir);
   const auto t0 = std::chrono::steady_clock::now();
@@ -164,6 +189,9 @@ int cmd_run(const Args& args) {
   if (gdb_port >= 0 && !ctx.gdb_used)
     spdlog::warn("run: --gdb: experiment '{}' ran no firmware on the processor (executor: host?)",
                  name);
+  if (ctx.profile && ctx.profiles.empty())
+    spdlog::warn(
+        "run: --profile: experiment '{}' ran no firmware on the processor (executor: host?)", name);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   nlohmann::json summary = summary_json(cfg, ctx, wall);

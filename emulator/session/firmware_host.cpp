@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "hw/common/error.hpp"
+#include "hw/ppu/firmware_profiler.hpp"
 #include "hw/ppu/gdb_server.hpp"
 #include "hw/ppu/plasticity_processor.hpp"
 
@@ -17,8 +18,8 @@ std::string firmware_image(const std::string& name) {
 }
 
 FirmwareHost::FirmwareHost(Chip& chip, const ChipConfig& config, std::uint64_t seed, int half,
-                           int gdb_port)
-    : gdb_port_(gdb_port) {
+                           int gdb_port, bool profile)
+    : half_(half), gdb_port_(gdb_port), profile_(profile) {
   auto params = ppu::PlasticityProcessorParams::from_config(config.processor, seed,
                                                             static_cast<unsigned>(half));
   ppu_ = std::make_unique<ppu::PlasticityProcessor>(fmt::format("ppu{}", half).c_str(), params);
@@ -68,6 +69,10 @@ void FirmwareHost::read_bytes(const std::string& symbol, void* data, std::size_t
 }
 
 void FirmwareHost::start() {
+  if (profile_ && !profiler_ && ppu_->image()) {
+    profiler_ = std::make_unique<ppu::FirmwareProfiler>(*ppu_->image());
+    ppu_->attach_profiler(profiler_.get());
+  }
   ppu_->start();
   if (gdb_port_ >= 0) {
     // The program sits at its entry point until gdb connects and continues.
@@ -103,6 +108,13 @@ void FirmwareHost::record_stats(RunContext& ctx) const {
   ctx.stats.ppu_cycles = st.cycles;
   ctx.stats.ppu_busy_fraction = st.busy_fraction();
   ctx.metrics["ppu_busy_fraction"] = st.busy_fraction();
+  if (!profiler_) return;
+  const std::string stem = half_ == 0 ? "profile" : fmt::format("profile_ppu{}", half_);
+  output::write_file_atomic(ctx.out / (stem + ".csv"), profiler_->csv());
+  output::write_file_atomic(ctx.out / (stem + "_pc.csv"), profiler_->pc_csv());
+  ctx.profiles[half_] = fmt::format("ppu{} ({}): ", half_, elf_) +
+                        profiler_->format(st.busy_cycles, st.sleep_cycles) +
+                        fmt::format("  written to {}\n", (ctx.out / (stem + ".csv")).string());
 }
 
 }  // namespace salvo::session

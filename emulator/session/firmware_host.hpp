@@ -18,6 +18,7 @@
 namespace salvo::ppu {
 class PlasticityProcessor;
 class GdbServer;
+class FirmwareProfiler;
 }  // namespace salvo::ppu
 
 namespace salvo::session {
@@ -29,7 +30,9 @@ class FirmwareHost {
  public:
   // Elaboration time: creates half `half`'s processor and binds it to that half's chip window.
   // gdb_port >= 0: start() waits for gdb-multiarch on that port (0 = any free port).
-  FirmwareHost(Chip& chip, const ChipConfig& config, std::uint64_t seed, int half, int gdb_port);
+  // profile: start() attaches a FirmwareProfiler; record_stats() writes and keeps its profile.
+  FirmwareHost(Chip& chip, const ChipConfig& config, std::uint64_t seed, int half, int gdb_port,
+               bool profile = false);
   ~FirmwareHost();
   FirmwareHost(const FirmwareHost&) = delete;
   FirmwareHost& operator=(const FirmwareHost&) = delete;
@@ -62,7 +65,8 @@ class FirmwareHost {
   // Throws RunFailure if the started program ended other than by exit code 0: a trap, the
   // watchdog, or a non-zero exit code (printed with the firmware's console output).
   void check() const;
-  // Instructions, cycles and busy fraction into ctx.stats and metrics.ppu_busy_fraction.
+  // Instructions, cycles and busy fraction into ctx.stats and metrics.ppu_busy_fraction;
+  // when profiling, the flat profile into ctx.profiles and profile[_ppu<h>][_pc].csv in ctx.out.
   void record_stats(RunContext& ctx) const;
 
   ppu::PlasticityProcessor& processor() { return *ppu_; }
@@ -74,7 +78,10 @@ class FirmwareHost {
 
   std::unique_ptr<ppu::PlasticityProcessor> ppu_;
   std::unique_ptr<ppu::GdbServer> gdb_;
+  std::unique_ptr<ppu::FirmwareProfiler> profiler_;
+  int half_;
   int gdb_port_;
+  bool profile_;
   std::string elf_;
   bool started_ = false;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 
 #include "emulator/config/config.hpp"
 #include "emulator/output/run_output.hpp"
+#include "emulator/trace/chip_trace.hpp"
 
 namespace salvo::calibration {
 struct Calibration;
@@ -57,6 +59,12 @@ class RunContext {
   // `salvo run --calibration`: written into the chip when the Session is built, before the
   // experiment configures anything (null: the host's uncalibrated ideal codes).
   std::shared_ptr<const calibration::Calibration> calibration;
+  // `salvo run --profile`: every started firmware is profiled; its flat profile per processor
+  // (half -> text) is printed at the end, profile.csv (profile_ppu<h>.csv) written to out.
+  bool profile = false;
+  std::map<int, std::string> profiles;
+  // `salvo run --trace FILE ...`: the VCD waveform of the run (path empty = off).
+  trace::TraceOptions trace;
 };
 
 }  // namespace salvo::session

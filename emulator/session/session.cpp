@@ -6,6 +6,7 @@
 
 #include "emulator/calibration/calibration.hpp"
 #include "hw/common/error.hpp"
+#include "hw/ppu/plasticity_processor.hpp"
 
 namespace salvo::session {
 
@@ -26,8 +27,13 @@ Session::Session(RunContext& ctx, int processors) : ctx_(ctx) {
   chip_ = std::make_unique<Chip>("chip", ctx.chip, ctx.seed, processors);
   if (ctx.calibration) ctx.calibration->apply(chip_->core());
   for (int h = 0; h < processors; ++h)
-    firmware_.push_back(
-        std::make_unique<FirmwareHost>(*chip_, ctx.chip, ctx.seed, h, h == 0 ? ctx.gdb_port : -1));
+    firmware_.push_back(std::make_unique<FirmwareHost>(*chip_, ctx.chip, ctx.seed, h,
+                                                       h == 0 ? ctx.gdb_port : -1, ctx.profile));
+  if (ctx.trace.enabled()) {
+    std::vector<ppu::PlasticityProcessor*> processors;
+    for (auto& fw : firmware_) processors.push_back(&fw->processor());
+    trace_ = std::make_unique<trace::ChipTrace>(*chip_, processors, ctx.trace);
+  }
 }
 
 Session::~Session() = default;
@@ -102,6 +108,10 @@ void Session::collect_stats() {
   ctx_.stats.bus_dropped = core.bus_dropped();
   for (const auto& fw : firmware_)
     if (fw->started()) fw->record_stats(ctx_);
+  if (trace_) {
+    const std::string line = trace_->write();
+    if (!line.empty()) ctx_.summary_lines.push_back(line);
+  }
 }
 
 void Session::finish() {

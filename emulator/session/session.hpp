@@ -64,6 +64,7 @@ class Session {
   RunContext& ctx_;
   std::unique_ptr<Chip> chip_;
   std::vector<std::unique_ptr<FirmwareHost>> firmware_;
+  std::unique_ptr<trace::ChipTrace> trace_;  // ctx.trace enabled
   double planned_us_ = 0;
 };
 

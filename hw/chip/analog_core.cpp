@@ -313,6 +313,7 @@ void AnalogCore::step_once() {
   ++steps_;
   t_us_ = static_cast<double>(steps_) * dt_us();
   if (madc_neuron_ >= 0) record_madc();
+  if (step_observer_) step_observer_(t_us_);
 }
 
 double AnalogCore::effective_weight_mV(int half, int row, int col) {

@@ -114,6 +114,9 @@ class AnalogCore {
   void reset_rate_counter(int neuron) { rate_counters_.at(neuron) = 0; }
   void reset_rate_counters();
 
+  // Called after every step with its end time (tracing; empty = none).
+  void set_step_observer(std::function<void(double t_us)> fn) { step_observer_ = std::move(fn); }
+
   void set_record_spikes(bool on) { record_spikes_ = on; }
   const std::vector<RecordedSpike>& spikes() const { return spikes_; }
   const std::vector<MadcSample>& madc_samples() const { return madc_; }
@@ -134,6 +137,7 @@ class AnalogCore {
   std::uint64_t seed_;
   double t_us_ = 0.0;
   std::uint64_t steps_ = 0;
+  std::function<void(double)> step_observer_;
   CrossbarInputs inputs_;
   std::vector<std::unique_ptr<SynapseArray>> synapses_;
   std::vector<std::unique_ptr<CorrelationSensors>> sensors_;

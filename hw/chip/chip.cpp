@@ -209,6 +209,9 @@ bool Chip::write(int half, std::uint32_t addr, unsigned len, double t_us, std::u
     }
     cadc.busy_until_us = start + core_.cadc(half).conversion_time_us();
     ++cadc_conversions_;
+    if (observer_)
+      observer_->on_cadc_conversion(half, membrane ? -1 : static_cast<int>(row), start,
+                                    cadc.busy_until_us);
     return true;
   }
   if (addr == mm::kSensorReset && len == 4) {
@@ -229,6 +232,7 @@ bool Chip::write(int half, std::uint32_t addr, unsigned len, double t_us, std::u
     // A code the cells cannot hold is the firmware's bug: the access faults.
     if (static_cast<int>(value) > core_.parameters().code_max()) return false;
     core_.write_parameter(cell_neuron, cell, static_cast<int>(value));
+    if (observer_) observer_->on_parameter_write(cell_neuron, cell, static_cast<int>(value), t_us);
     return true;
   }
   if (in_bytes(mm::kRateCounters, cols)) {

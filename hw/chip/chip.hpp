@@ -17,6 +17,17 @@
 
 namespace salvo {
 
+// Sees the processors' chip traffic that changes state over time (tracing).
+class ChipObserver {
+ public:
+  virtual ~ChipObserver() = default;
+  // A CADC conversion of half `half`: a sensor row, or the membranes (row -1), busy from
+  // start_us to end_us.
+  virtual void on_cadc_conversion(int half, int row, double start_us, double end_us) = 0;
+  // A parameter-memory cell written through the chip window.
+  virtual void on_parameter_write(int neuron, int cell, int code, double t_us) = 0;
+};
+
 class Chip : public sc_core::sc_module {
  public:
   using TargetSocket = tlm_utils::simple_target_socket_tagged<Chip>;
@@ -42,6 +53,8 @@ class Chip : public sc_core::sc_module {
   // false if addr is not one of them.
   bool read_info(int half, std::uint32_t addr, std::uint32_t& value) const;
 
+  void set_observer(ChipObserver* observer) { observer_ = observer; }  // nullptr = none
+
  private:
   SC_HAS_PROCESS(Chip);
   void analog_thread();
@@ -66,6 +79,7 @@ class Chip : public sc_core::sc_module {
   double slice_us_ = 1.0;
   std::uint64_t window_accesses_ = 0;
   std::uint64_t cadc_conversions_ = 0;
+  ChipObserver* observer_ = nullptr;
 };
 
 }  // namespace salvo

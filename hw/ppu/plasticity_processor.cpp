@@ -224,6 +224,31 @@ void PlasticityProcessor::attach_debugger(ProcessorDebugger* debugger) {
   core_.set_debug_breakpoints(debugger != nullptr);
 }
 
+void PlasticityProcessor::attach_profiler(FirmwareProfiler* profiler) {
+  profiler_ = profiler;
+  update_observer();
+}
+
+void PlasticityProcessor::attach_trace(ProcessorTraceSink* sink) {
+  trace_ = sink;
+  update_observer();
+}
+
+void PlasticityProcessor::update_observer() {
+  core_.set_observer(profiler_ || trace_ ? this : nullptr);
+}
+
+void PlasticityProcessor::on_instruction(std::uint32_t pc, std::uint64_t cycles,
+                                         std::uint64_t retired) {
+  if (profiler_) profiler_->on_instruction(pc, cycles, retired);
+  if (trace_) {
+    trace_->on_instruction(time_of_cycle(core_.cycles() - cycles), cycle_time_, pc, cycles,
+                           trace_stall_, trace_cadc_);
+    trace_stall_ = 0;
+    trace_cadc_ = false;
+  }
+}
+
 ProcessorStats PlasticityProcessor::stats() const {
   ProcessorStats s;
   s.instructions = core_.instructions() - start_instructions_;
@@ -318,7 +343,18 @@ bool PlasticityProcessor::bus_access(tlm::tlm_command cmd, std::uint32_t addr, v
   core_socket_->b_transport(gp_, delay);
   if (gp_.is_response_error()) return false;
   stall = stall_cycles(delay > offset ? delay - offset : sc_core::SC_ZERO_TIME);
-  if (target == ProcessorBus::Target::kChip) chip_stall_cycles_ += stall;
+  if (target == ProcessorBus::Target::kChip) {
+    chip_stall_cycles_ += stall;
+    if ((profiler_ || trace_) && stall) {
+      const std::uint32_t off = addr - kChipWindowBase;
+      const bool cadc = off >= memory_map::kCadcCtrl && off < memory_map::kParameters;
+      if (profiler_)
+        profiler_->add_stall(cadc ? FirmwareProfiler::Stall::kCadc : FirmwareProfiler::Stall::kChip,
+                             stall);
+      trace_stall_ += stall;
+      trace_cadc_ = cadc;
+    }
+  }
   if (gp_.is_dmi_allowed() && params_.use_dmi && !core_.ram_mapped()) dmi_dirty_ = true;
   return true;
 }
@@ -471,6 +507,7 @@ void PlasticityProcessor::run_program() {
 
 void PlasticityProcessor::sleep_in_wfi() {
   asleep_ = true;
+  const sc_core::sc_time from = time_of_cycle(core_.cycles());
   sync_now();
   for (;;) {
     const std::uint64_t wake = core_.next_wakeup_cycle();
@@ -490,6 +527,7 @@ void PlasticityProcessor::sleep_in_wfi() {
     if (core_.interrupt_pending()) break;
   }
   asleep_ = false;
+  if (trace_) trace_->on_sleep(from, time_of_cycle(core_.cycles()));
   qk_.reset();
 }
 

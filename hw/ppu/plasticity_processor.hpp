@@ -20,6 +20,7 @@
 #include "hw/chip/memory_map.hpp"
 #include "hw/common/chip_config.hpp"
 #include "hw/ppu/elf_image.hpp"
+#include "hw/ppu/firmware_profiler.hpp"
 #include "hw/ppu/processor_bus.hpp"
 #include "hw/ppu/processor_core.hpp"
 #include "hw/ppu/processor_peripherals.hpp"
@@ -88,7 +89,22 @@ class ProcessorDebugger {
   virtual void on_exit(ProgramEnd how, int exit_code) = 0;
 };
 
-class PlasticityProcessor : public sc_core::sc_module, private CoreBus {
+// Sees what the processor does over time (tracing): each instruction with its start time and
+// the cycles it stalled on the chip window, and each sleep in WFI.
+class ProcessorTraceSink {
+ public:
+  virtual ~ProcessorTraceSink() = default;
+  // The instruction at pc started at `start` and took `cycles` cycles of `cycle` each; the
+  // last `stall_cycles` of them it waited for the chip (on the CADC when `cadc`).
+  virtual void on_instruction(const sc_core::sc_time& start, const sc_core::sc_time& cycle,
+                              std::uint32_t pc, std::uint64_t cycles, std::uint64_t stall_cycles,
+                              bool cadc) = 0;
+  virtual void on_sleep(const sc_core::sc_time& from, const sc_core::sc_time& to) = 0;
+};
+
+class PlasticityProcessor : public sc_core::sc_module,
+                            private CoreBus,
+                            private InstructionObserver {
  public:
   PlasticityProcessor(const sc_core::sc_module_name& name, const PlasticityProcessorParams& params);
   ~PlasticityProcessor() override;
@@ -133,6 +149,10 @@ class PlasticityProcessor : public sc_core::sc_module, private CoreBus {
   const sc_core::sc_event& mailbox_doorbell_event() const { return peripherals_.doorbell_event(); }
 
   void attach_debugger(ProcessorDebugger* debugger);
+  // Profiling (nullptr = off): every instruction and chip-window stall goes to `profiler`.
+  void attach_profiler(FirmwareProfiler* profiler);
+  // Tracing (nullptr = off): every instruction and sleep goes to `sink`.
+  void attach_trace(ProcessorTraceSink* sink);
 
   ProcessorCore& core() { return core_; }
   ProcessorPeripherals& peripherals() { return peripherals_; }
@@ -165,6 +185,10 @@ class PlasticityProcessor : public sc_core::sc_module, private CoreBus {
   std::uint64_t stall_cycles(const sc_core::sc_time& t) const;
   bool bus_access(tlm::tlm_command cmd, std::uint32_t addr, void* data, unsigned len, Access kind,
                   std::uint64_t& stall_cycles);
+
+  // InstructionObserver (attached to the core while profiling or tracing)
+  void on_instruction(std::uint32_t pc, std::uint64_t cycles, std::uint64_t retired) override;
+  void update_observer();
 
   // CoreBus
   bool read(std::uint32_t addr, void* data, unsigned len, Access kind,
@@ -204,6 +228,10 @@ class PlasticityProcessor : public sc_core::sc_module, private CoreBus {
   sc_core::sc_event ended_event_;
   std::uint64_t chip_accesses_ = 0, chip_stall_cycles_ = 0;
   ProcessorDebugger* debugger_ = nullptr;
+  FirmwareProfiler* profiler_ = nullptr;
+  ProcessorTraceSink* trace_ = nullptr;
+  std::uint64_t trace_stall_ = 0;  // of the instruction in progress
+  bool trace_cadc_ = false;
 };
 
 }  // namespace salvo::ppu

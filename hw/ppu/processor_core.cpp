@@ -655,6 +655,14 @@ StopReason ProcessorCore::run(std::uint64_t cycle_limit) {
     if (cycle_ >= cycle_limit) return StopReason::kCycleLimit;
     std::uint64_t block_limit = std::min(cycle_limit, interrupt_deadline());
     if (block_limit <= cycle_) block_limit = cycle_ + 1;
+    if (InstructionObserver* const observer = observer_; __builtin_expect(observer != nullptr, 0)) {
+      // (A bus callback may detach the observer meanwhile: this instruction still reports.)
+      const std::uint32_t pc = pc_;
+      const std::uint64_t cycles = cycle_, retired = instret_;
+      execute_block(cycle_ + 1);  // exactly one instruction (each costs >= 1 cycle)
+      observer->on_instruction(pc, cycle_ - cycles, instret_ - retired);
+      continue;
+    }
     execute_block(block_limit);
   }
 }

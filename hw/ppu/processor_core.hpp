@@ -45,6 +45,15 @@ class CoreBus {
                      std::uint64_t& stall_cycles) = 0;
 };
 
+// Sees every instruction when attached (profiling, tracing): run() then executes one
+// instruction per block, which keeps results identical but the core several times slower.
+// cycles: what the instruction cost, its stalls and a trap entry included; retired: 0 or 1.
+class InstructionObserver {
+ public:
+  virtual ~InstructionObserver() = default;
+  virtual void on_instruction(std::uint32_t pc, std::uint64_t cycles, std::uint64_t retired) = 0;
+};
+
 enum class StopReason {
   kNone,
   kCycleLimit,        // the cycle budget of this run() call is used up
@@ -116,6 +125,9 @@ class ProcessorCore {
   std::uint64_t next_wakeup_cycle() const;
   void sleep_until(std::uint64_t cycle);
   bool interrupt_pending() const { return (mip() & mie_) != 0; }  // wakes WFI
+
+  // nullptr = none (the default; costs one test per block).
+  void set_observer(InstructionObserver* observer) { observer_ = observer; }
 
   // Debugger support: EBREAK stops run() with kBreakpoint instead of trapping.
   void set_debug_breakpoints(bool on) { debug_breakpoints_ = on; }
@@ -233,6 +245,7 @@ class ProcessorCore {
   bool stop_requested_ = false;
   StopReason stop_ = StopReason::kNone;
   bool debug_breakpoints_ = false;
+  InstructionObserver* observer_ = nullptr;
   // Double-fault detection: instret when the last exception was taken.
   bool have_exception_ = false;
   std::uint64_t instret_at_exception_ = 0;

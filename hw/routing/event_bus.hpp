@@ -5,6 +5,7 @@
 // abstracted away: the bus clock grid (times are continuous) and back-pressure.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -45,6 +46,11 @@ class EventBus {
   std::size_t in_flight() const { return in_flight_.size(); }
   // Events held in the FIFO at t_us (t_us not earlier than the last offer).
   int occupancy(double t_us);
+  // The same without releasing anything (observers, tracing).
+  int held_at(double t_us) const {
+    return static_cast<int>(std::count_if(held_until_us_.begin(), held_until_us_.end(),
+                                          [t_us](double u) { return u > t_us; }));
+  }
 
   std::uint64_t offered() const { return offered_; }
   std::uint64_t accepted() const { return offered_ - dropped_; }
