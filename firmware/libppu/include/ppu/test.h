@@ -8,7 +8,7 @@
  *
  * A failed assertion prints "FAIL <test>: <file>:<line>: <expression> (<values>)" on the
  * console and ends the program at once through HTIF tohost with the line number as exit code
- * (`salvo ppu-run` exits with it, 1 if it does not fit an exit status). ppu_test_summary()
+ * (`salvo ppu-run` prints "exit code <line>" and exits 1). ppu_test_summary()
  * prints "<n> tests passed" and returns 0, which main returns (tohost = 1: pass).
  * Register the program with salvo_add_firmware_test() (cmake/salvo_firmware_test.cmake): it
  * builds the ELF and adds a ctest that runs it with `salvo ppu-run`. */
