@@ -278,6 +278,21 @@ TEST(SweepCli, SpecKeysAndValuesAreValidatedBeforeAnythingRuns) {
   EXPECT_EQ(run(kSalvo + " sweep " + (dir.path / "ok.yaml").string() + " --dry-run").code, 0);
 }
 
+// Every study shipped in configs/studies passes its own up-front validation. The quick and
+// resolution studies run sal-feedback on the mini chip, which fits only with the smaller
+// network their conditions set; the base configs alone were refused (exit 2 before anything ran).
+TEST(SweepCli, ShippedStudiesPassDryRun) {
+  int studies = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(SALVO_SOURCE_DIR) / "configs/studies")) {
+    if (e.path().extension() != ".yaml") continue;
+    ++studies;
+    const auto r = run(kSalvo + " sweep " + e.path().string() + " --dry-run");
+    EXPECT_EQ(r.code, 0) << e.path() << ": "
+                         << r.output.substr(r.output.rfind('\n', r.output.size() - 2) + 1);
+  }
+  EXPECT_GE(studies, 4);
+}
+
 // The grid is expanded before anything runs, so its size is bounded: a few lines of YAML
 // (seeds: {count: 10^7} and two axes) used to ask for 10^11 points and run out of memory.
 TEST(SweepSpec, GridSizeIsBounded) {
