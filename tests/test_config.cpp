@@ -126,6 +126,11 @@ TEST(Config, InconsistentValuesAreRejected) {
   const auto h = temp_file("incons3.yaml", "sensors:\n  tau_us: 40\n");
   EXPECT_NE(user_error([&] { load_chip(h, {}); }).find("outside the tunable range"),
             std::string::npos);
+  const auto v = temp_file("incons4.yaml", "processor:\n  vector:\n    bytes: 48\n");
+  EXPECT_NE(user_error([&] {
+              load_chip(v, {});
+            }).find("chip.processor.vector.bytes: 48 is not a power of two"),
+            std::string::npos);
 }
 
 TEST(Config, YamlSyntaxErrorNamesThePosition) {

@@ -9,6 +9,7 @@
 #include "emulator/cli/cli_util.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/config/config.hpp"
+#include "emulator/session/cost_model.hpp"
 #include "hw/chip/memory_map.hpp"
 
 namespace salvo::cli {
@@ -67,6 +68,9 @@ nlohmann::json chip_figures(const ChipConfig& c) {
       {"time_step_us", c.neurons.dt_us},
       {"mismatch_scale", c.mismatch.scale},
       {"memory_map", map},
+      {"vector_bytes", c.processor.vector.enabled ? c.processor.vector.bytes : 0},
+      {"area_mm2", session::area_mm2(c)},
+      {"static_power_mW", session::static_power_mW(c)},
   };
 }
 
@@ -114,6 +118,21 @@ int cmd_info(const Args& args) {
   std::cout << fmt::format("  background sources    {}\n", c.background.sources);
   std::cout << fmt::format("  processors            {} × RV32IMC @ {} MHz, {} KiB memory each\n",
                            c.halves, c.processor.clock_mhz, c.processor.memory_kib);
+  if (c.processor.vector.enabled)
+    std::cout << fmt::format("  vector unit           {} bytes per register ({} × 8-bit lanes)\n",
+                             c.processor.vector.bytes, c.processor.vector.bytes);
+  auto blocks = [](const nlohmann::json& j) {
+    std::string s;
+    for (const auto& [k, v] : j.items())
+      if (k != "total" && v.get<double>() > 0)
+        s += fmt::format("{}{} {:.3g}", s.empty() ? "" : ", ", k, v.get<double>());
+    return s;
+  };
+  std::cout << fmt::format("  area (cost model)     {:.3f} mm² ({})\n",
+                           f["area_mm2"]["total"].get<double>(), blocks(f["area_mm2"]));
+  std::cout << fmt::format("  static power          {:.2f} mW ({})\n",
+                           f["static_power_mW"]["total"].get<double>(),
+                           blocks(f["static_power_mW"]));
   std::cout << fmt::format("  time step             {} µs; mismatch scale {}\n", c.neurons.dt_us,
                            c.mismatch.scale);
   std::cout << "  processor memory map (per half):\n";

@@ -16,5 +16,6 @@ int cmd_sweep(const Args& args);
 int cmd_report(const Args& args);
 int cmd_schema(const Args& args);
 int cmd_calibrate(const Args& args);
+int cmd_compare(const Args& args);
 
 }  // namespace salvo::cli

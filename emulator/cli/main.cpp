@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  ppu-run  a bare-metal RV32 program on the plasticity processor alone\n"
     "  sweep    many runs (grid and Monte Carlo over seeds), each an isolated process\n"
     "  report   statistics and plots of a finished sweep\n"
+    "  compare  two chip variants side by side on one experiment (metrics, load, energy, area)\n"
     "  schema   the configuration reference (Markdown), generated from the schema\n"
     "\n"
     "`salvo <command> --help` describes each command.\n";
@@ -69,10 +70,11 @@ int main(int argc, char** argv) {
     if (command == "report") return cmd_report(args);
     if (command == "schema") return cmd_schema(args);
     if (command == "calibrate") return cmd_calibrate(args);
+    if (command == "compare") return cmd_compare(args);
     std::fprintf(
         stderr,
         "salvo: error: unknown command '%s' (allowed: run, calibrate, info, ppu-run, sweep, "
-        "report, schema)\n",
+        "report, schema, compare)\n",
         command.c_str());
     return 2;
   } catch (const salvo::UserError& e) {

@@ -130,6 +130,19 @@ const Fields<ChipConfig>& chip_fields() {
                 field("memory_max_kib", &ProcessorConfig::memory_max_kib, 1, 4096, "largest memory of the variant family"),
                 field("quantum_us", &ProcessorConfig::quantum_us, 0.001, 1000.0, "how far the processor may run ahead of the chip"),
                 field("watchdog_instructions", &ProcessorConfig::watchdog_instructions, 1, 1000000000000, "instruction budget before the watchdog stops a run"),
+                block("vector", &ProcessorConfig::vector,
+                      Fields<VectorConfig>{
+                          field("enabled", &VectorConfig::enabled, "vector unit present (custom-0/1 instructions; without it they trap as illegal)"),
+                          field("bytes", &VectorConfig::bytes, 16, 256, "vector register width in bytes, a power of two"),
+                          field("alu_cycles", &VectorConfig::alu_cycles, 1, 1000, "cycles of a lane-wise add/sub/min/max/logic/compare/select/shift/splat"),
+                          field("mul_cycles", &VectorConfig::mul_cycles, 1, 1000, "cycles of a lane-wise multiply (vmul, vmulf, vmulh)"),
+                          field("round_cycles", &VectorConfig::round_cycles, 1, 1000, "cycles of a stochastic rounding (vsrnd)"),
+                          field("reduce_cycles", &VectorConfig::reduce_cycles, 1, 1000, "cycles of a sum reduction (vredsum)"),
+                          field("sram_access_cycles", &VectorConfig::sram_access_cycles, 1, 1000, "fixed cycles of a vector load/store to local memory"),
+                          field("sram_bytes_per_cycle", &VectorConfig::sram_bytes_per_cycle, 1, 256, "local-memory bandwidth of vector loads/stores"),
+                          field("chip_access_cycles", &VectorConfig::chip_access_cycles, 1, 10000, "cycles of a vector load/store of a row segment through the chip window (plus CADC wait)"),
+                      },
+                      "vector unit (docs/processor.md, vector extension)"),
             },
             "plasticity processor (RV32IMC + Zicsr), one per half"),
       block("host_link", &ChipConfig::host_link,
@@ -174,6 +187,41 @@ const Fields<ChipConfig>& chip_fields() {
                 field("settle_us", &CalibrationConfig::settle_us, 0.0, 1e7, "hardware settling time after each parameter-memory write round (counted into the hardware-equivalent calibration time, not emulated; calix waits ~20 ms)"),
             },
             "`salvo calibrate`: targets (with neurons.*), tolerances, measurement settings"),
+      block("cost", &ChipConfig::cost,
+            Fields<CostConfig>{
+                block("energy_pJ", &CostConfig::energy,
+                      Fields<CostEnergyConfig>{
+                          field("synaptic_event", &CostEnergyConfig::synaptic_event_pJ, 0.0, 1e6, "per synapse reached by a row event (ODIN 12.7 pJ/SOP, Frenkel 2019)"),
+                          field("spike", &CostEnergyConfig::spike_pJ, 0.0, 1e6, "per neuron spike (HiAER-IFAT 22 pJ, Park 2023)"),
+                          field("cadc_conversion", &CostEnergyConfig::cadc_conversion_pJ, 0.0, 1e6, "per CADC channel conversion (estimate)"),
+                          field("parameter_write", &CostEnergyConfig::parameter_write_pJ, 0.0, 1e6, "per parameter-memory cell write (estimate)"),
+                          field("instruction", &CostEnergyConfig::instruction_pJ, 0.0, 1e6, "per processor instruction (estimate)"),
+                          field("vector_instruction", &CostEnergyConfig::vector_instruction_pJ, 0.0, 1e6, "per vector instruction issued (estimate)"),
+                          field("vector_lane_op", &CostEnergyConfig::vector_lane_op_pJ, 0.0, 1e6, "per vector lane operation (estimate)"),
+                      },
+                      "dynamic energy per counted event"),
+                block("static_uW", &CostConfig::static_power,
+                      Fields<CostStaticConfig>{
+                          field("neuron", &CostStaticConfig::neuron_uW, 0.0, 1e6, "per neuron circuit (estimate)"),
+                          field("cadc_channel", &CostStaticConfig::cadc_channel_uW, 0.0, 1e6, "per CADC channel (estimate)"),
+                          field("processor", &CostStaticConfig::processor_mW, 0.0, 1e6, "per processor core, in mW (estimate)"),
+                          field("vector_byte", &CostStaticConfig::vector_byte_uW, 0.0, 1e6, "per byte of vector width (estimate)"),
+                          field("sram_kib", &CostStaticConfig::sram_kib_uW, 0.0, 1e6, "per KiB of processor memory (estimate)"),
+                      },
+                      "static power per block (µW; processor in mW)"),
+                block("area_um2", &CostConfig::area,
+                      Fields<CostAreaConfig>{
+                          field("neuron", &CostAreaConfig::neuron_um2, 0.0, 1e9, "per neuron circuit (estimate)"),
+                          field("synapse", &CostAreaConfig::synapse_um2, 0.0, 1e9, "per synapse (estimate)"),
+                          field("sensor", &CostAreaConfig::sensor_um2, 0.0, 1e9, "per synapse's correlation sensors (estimate)"),
+                          field("cadc_channel", &CostAreaConfig::cadc_channel_um2, 0.0, 1e9, "per CADC channel (estimate)"),
+                          field("processor", &CostAreaConfig::processor_um2, 0.0, 1e9, "per processor core (estimate)"),
+                          field("vector_byte", &CostAreaConfig::vector_byte_um2, 0.0, 1e9, "per byte of vector width (estimate)"),
+                          field("sram_kib", &CostAreaConfig::sram_kib_um2, 0.0, 1e9, "per KiB of processor memory (estimate)"),
+                      },
+                      "area per element"),
+            },
+            "cost model (docs/codesign.md: defaults and their sources)"),
   };
   // clang-format on
   return fields;
@@ -224,6 +272,12 @@ void check_chip(const YAML::Node& r, const YAML::Node& original, const Origin& o
   if (integer(r, "processor", "memory_kib") > integer(r, "processor", "memory_max_kib"))
     fail("processor.memory_kib", "larger than processor.memory_max_kib",
          fmt::format("<= {}", integer(r, "processor", "memory_max_kib")));
+  {
+    const int vb = r["processor"]["vector"]["bytes"].as<int>();
+    if ((vb & (vb - 1)) != 0)
+      fail("processor.vector.bytes", fmt::format("{} is not a power of two", vb),
+           "16, 32, 64, 128 or 256");
+  }
   const int code_bits = integer(r, "parameter_memory", "code_bits");
   if (integer(r, "parameter_memory", "code_max") >= (1 << code_bits))
     fail("parameter_memory.code_max", "does not fit the code width",

@@ -17,6 +17,11 @@ std::string firmware_image(const std::string& name) {
   return std::string(SALVO_FIRMWARE_DIR) + "/" + name;
 }
 
+std::string sal_image(const ChipConfig& chip) {
+  if (!chip.processor.vector.enabled) return firmware_image("sal.elf");
+  return firmware_image(fmt::format("sal_v{}.elf", chip.processor.vector.bytes));
+}
+
 FirmwareHost::FirmwareHost(Chip& chip, const ChipConfig& config, std::uint64_t seed, int half,
                            int gdb_port, bool profile)
     : half_(half), gdb_port_(gdb_port), profile_(profile) {

@@ -25,6 +25,9 @@ namespace salvo::session {
 
 // build/firmware/<name>: where the top-level build puts the firmware images.
 std::string firmware_image(const std::string& name);
+// The SAL program for a chip variant: sal.elf, or on a variant with a vector unit the image
+// whose update runs on it, sal_v<bytes>.elf (docs/processor.md, vector extension).
+std::string sal_image(const ChipConfig& chip);
 
 class FirmwareHost {
  public:

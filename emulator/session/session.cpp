@@ -1,5 +1,8 @@
 #include "emulator/session/session.hpp"
 
+#include "emulator/session/cost_model.hpp"
+#include "hw/ppu/plasticity_processor.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -112,6 +115,20 @@ void Session::collect_stats() {
     const std::string line = trace_->write();
     if (!line.empty()) ctx_.summary_lines.push_back(line);
   }
+  ActivityCounters a;
+  a.time_us = core.now_us();
+  a.spikes = core.spike_count();
+  a.synaptic_events = core.synaptic_events();
+  a.cadc_conversions = chip_->cadc_conversions();
+  a.parameter_writes = core.parameter_writes();
+  for (const auto& fw : firmware_) {
+    if (!fw->started()) continue;
+    const ppu::ProcessorStats st = fw->processor().stats();
+    a.instructions += st.instructions;
+    a.vector_instructions += st.vector_instructions;
+    a.vector_lane_ops += st.vector_lane_ops;
+  }
+  ctx_.extra["cost"] = run_cost(ctx_.chip, a);
 }
 
 void Session::finish() {

@@ -27,20 +27,23 @@ volatile sal_stats_t sal_stats;
 volatile sal_gain_table_t sal_gain __attribute__((section(".data")));
 
 static int16_t shadow[SAL_MAX_PRE][SAL_MAX_POST]; /* Q8 storage (sal_shadow_store) */
-static int32_t shadow_row[SAL_MAX_POST];          /* Q16 working copy of one row */
-static uint16_t gain_row[SAL_MAX_POST];
 /* CADC zero per column (Q8) for the columns base_lo .. base_lo + 2*SAL_MAX_POST - 1. */
 static uint16_t base_c[2 * SAL_MAX_POST], base_a[2 * SAL_MAX_POST];
 static unsigned base_lo;
+#ifndef SAL_VECTOR
+static int32_t shadow_row[SAL_MAX_POST]; /* Q16 working copy of one row */
+static uint16_t gain_row[SAL_MAX_POST];
 static uint8_t causal[SAL_MAX_POST] __attribute__((aligned(4)));
 static uint8_t acausal[SAL_MAX_POST] __attribute__((aligned(4)));
 static uint8_t w_exc[SAL_MAX_POST] __attribute__((aligned(4)));
 static uint8_t w_inh[SAL_MAX_POST] __attribute__((aligned(4)));
 static int32_t d_q8[SAL_MAX_POST], s_q8[SAL_MAX_POST];
 static uint32_t randoms[2 * SAL_MAX_POST];
+#endif
 static int32_t homeo_code_q8[64]; /* leak codes of the homeostasis neurons, Q8 */
 static uint64_t update_cycles;
 
+#ifndef SAL_VECTOR
 /* Chip accesses cost far more than arithmetic: move four columns per access when the
  * column range is word aligned. */
 static void read_row(unsigned row, unsigned first, unsigned n) {
@@ -70,6 +73,7 @@ static void write_row(unsigned row, unsigned first, unsigned n, const uint8_t* w
   for (i = 0; i < n; ++i)
     PPU_CHIP8(PPU_CHIP_WEIGHTS + row * PPU_CHIP_ROW_STRIDE + first + i) = w[i];
 }
+#endif
 
 static void calibrate_baseline(void) {
   /* Offsets are per CADC channel (column): average many conversions of a freshly reset row. */
@@ -98,9 +102,42 @@ static void calibrate_baseline(void) {
   }
 }
 
+#ifndef SAL_VECTOR
+/* One pre neuron: both sensor rows, the kernel on its columns, both weight rows. */
+static void update_pre(const sal_params_t* p, unsigned j) {
+  unsigned row = sal_config.pre_exc_row[j];
+  unsigned first = sal_config.post_first[j], n = sal_config.post_count[j];
+  unsigned i;
+  for (i = 0; i < n; ++i) d_q8[i] = s_q8[i] = 0;
+  read_row(row, first, n);
+  ppu_sensors_reset_row(row);
+  sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo),
+                  d_q8, s_q8);
+  read_row(row + 1, first, n);
+  ppu_sensors_reset_row(row + 1);
+  sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo),
+                  d_q8, s_q8);
+  /* Draw order: every excitatory code of the row, then every inhibitory one — the order the
+   * vector variant's rounding takes them in, so both images give the same weights. */
+  for (i = 0; i < n; ++i) randoms[2 * i] = ppu_random();
+  for (i = 0; i < n; ++i) randoms[2 * i + 1] = ppu_random();
+  for (i = 0; i < n; ++i) {
+    shadow_row[i] = sal_shadow_load(shadow[j][i]);
+    gain_row[i] = sal_gain_q8_from_q6(sal_gain[j][i]);
+  }
+  sal_update_row(p, (int)n, d_q8, s_q8, sal_config.use_gains ? gain_row : 0, shadow_row, w_exc,
+                 w_inh, randoms);
+  for (i = 0; i < n; ++i) shadow[j][i] = sal_shadow_store(shadow_row[i]);
+  write_row(row, first, n, w_exc);
+  write_row(row + 1, first, n, w_inh);
+}
+#else
+#include "sal_vector.h"
+#endif
+
 static void update(void* arg) {
   sal_params_t p;
-  unsigned j, i;
+  unsigned j;
   uint64_t c0 = ppu_cycles();
   uint32_t decay_ms = sal_config.eta_decay_us / 1000u;
   int32_t eta = sal_config.eta_q16;
@@ -120,27 +157,7 @@ static void update(void* arg) {
   p.signed_pairs = 1;
   p.remove_common_mode = (int32_t)sal_config.remove_common_mode;
   for (j = 0; j < sal_config.n_pre; ++j) {
-    unsigned row = sal_config.pre_exc_row[j];
-    unsigned first = sal_config.post_first[j], n = sal_config.post_count[j];
-    for (i = 0; i < n; ++i) d_q8[i] = s_q8[i] = 0;
-    read_row(row, first, n);
-    ppu_sensors_reset_row(row);
-    sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo),
-                    d_q8, s_q8);
-    read_row(row + 1, first, n);
-    ppu_sensors_reset_row(row + 1);
-    sal_add_signals((int)n, causal, acausal, base_c + (first - base_lo), base_a + (first - base_lo),
-                    d_q8, s_q8);
-    for (i = 0; i < 2 * n; ++i) randoms[i] = ppu_random();
-    for (i = 0; i < n; ++i) {
-      shadow_row[i] = sal_shadow_load(shadow[j][i]);
-      gain_row[i] = sal_gain_q8_from_q6(sal_gain[j][i]);
-    }
-    sal_update_row(&p, (int)n, d_q8, s_q8, sal_config.use_gains ? gain_row : 0, shadow_row, w_exc,
-                   w_inh, randoms);
-    for (i = 0; i < n; ++i) shadow[j][i] = sal_shadow_store(shadow_row[i]);
-    write_row(row, first, n, w_exc);
-    write_row(row + 1, first, n, w_inh);
+    update_pre(&p, j);
     sal_stats.row_updates++;
   }
   if (sal_config.homeo_count) {
@@ -175,7 +192,7 @@ int main(void) {
            (unsigned long)sal_config.magic);
     return 3;
   }
-  if (sal_config.n_pre == 0 || sal_config.n_pre > SAL_MAX_PRE || sal_config.n_pre > 64) {
+  if (sal_config.n_pre == 0 || sal_config.n_pre > SAL_MAX_PRE || sal_config.n_pre > 128) {
     printf("sal: n_pre %lu out of range 1..%d\n", (unsigned long)sal_config.n_pre, SAL_MAX_PRE);
     return 4;
   }

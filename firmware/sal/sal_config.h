@@ -26,10 +26,10 @@ typedef struct {
   uint32_t remove_common_mode; /* 1: subtract each row's mean (a - c) */
   uint32_t w_max;              /* largest weight code */
   uint32_t baseline_samples;   /* conversions averaged for the CADC zero (1..256) */
-  uint32_t n_pre;              /* plastic presynaptic neurons */
-  uint8_t pre_exc_row[64];     /* their excitatory row (the inhibitory one follows) */
-  uint8_t post_first[64];      /* first postsynaptic column of each */
-  uint8_t post_count[64];      /* number of consecutive postsynaptic columns */
+  uint32_t n_pre;              /* plastic presynaptic neurons (<= 128: a whole 256-row half) */
+  uint8_t pre_exc_row[128];    /* their excitatory row (the inhibitory one follows) */
+  uint8_t post_first[128];     /* first postsynaptic column of each */
+  uint16_t post_count[128];    /* number of consecutive postsynaptic columns (<= 256) */
   /* Rate homeostasis (sal_kernel.h: sal_homeostasis_step), run with every update. */
   uint32_t homeo_count;     /* neurons under homeostasis (0 = off) */
   uint32_t homeo_target;    /* target spikes per update period */

@@ -116,6 +116,7 @@ void AnalogCore::add_playback(std::vector<Event> events) {
 }
 
 void AnalogCore::write_parameter(int neuron, int cell, int code) {
+  ++parameter_writes_;
   write_parameter_code(*parameters_, *circuits_, *neurons_, neuron, cell, code);
 }
 
@@ -181,6 +182,12 @@ void AnalogCore::reset_rate_counters() {
   std::fill(rate_counters_.begin(), rate_counters_.end(), 0);
 }
 
+std::uint64_t AnalogCore::synaptic_events() const {
+  std::uint64_t n = 0;
+  for (const auto& h : half_) n += h.synaptic_events;
+  return n;
+}
+
 std::uint64_t AnalogCore::bus_offered() const {
   std::uint64_t n = 0;
   for (const auto& b : buses_) n += b->offered();
@@ -219,6 +226,7 @@ void AnalogCore::step_half(int h, double t0, double t1) {
       hs.rows_hit.clear();
       syn.deliver(e.label, exc, inh, hs.rows_hit);
       for (int r : hs.rows_hit) hs.pre_events.push_back({e.t_us, r});
+      hs.synaptic_events += hs.rows_hit.size() * static_cast<std::uint64_t>(per_half);
     }
   }
 

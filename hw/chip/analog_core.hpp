@@ -121,6 +121,10 @@ class AnalogCore {
   const std::vector<RecordedSpike>& spikes() const { return spikes_; }
   const std::vector<MadcSample>& madc_samples() const { return madc_; }
   std::uint64_t spike_count() const { return spike_count_; }
+  // Activity counters for the cost model: synapses reached by row events (a row event
+  // reaches every synapse of its row), parameter-memory cell writes.
+  std::uint64_t synaptic_events() const;
+  std::uint64_t parameter_writes() const { return parameter_writes_; }
   std::uint64_t bus_offered() const;
   std::uint64_t bus_dropped() const;
 
@@ -172,6 +176,7 @@ class AnalogCore {
     std::deque<PostEvent> post_pending;  // post spikes on their way to the sensors
     std::vector<NeuronSpike> spikes;
     std::vector<int> rows_hit;
+    std::uint64_t synaptic_events = 0;
   };
   std::vector<HalfScratch> half_;
   std::unique_ptr<WorkerPool> pool_;
@@ -189,6 +194,7 @@ class AnalogCore {
   bool record_spikes_ = true;
   std::vector<RecordedSpike> spikes_;
   std::uint64_t spike_count_ = 0;
+  std::uint64_t parameter_writes_ = 0;
   // MADC sample n (counted from select_madc) is due at madc_start_us_ + n·period and shows
   // the membrane at the last step boundary at or before that time: boundary
   // madc_start_step_ + floor(n·p/q), where p/q = period/dt (exact for commensurate rates).

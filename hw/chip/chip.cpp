@@ -40,12 +40,33 @@ void Chip::b_transport(int half, tlm::tlm_generic_payload& trans, sc_core::sc_ti
   ++window_accesses_;
   const unsigned len = trans.get_data_length();
   const std::uint32_t addr = static_cast<std::uint32_t>(trans.get_address());
-  if ((len != 1 && len != 2 && len != 4) || trans.get_byte_enable_ptr() ||
-      trans.get_streaming_width() < len) {
+  if ((len != 1 && len != 2 && len != 4 && !burst_allowed(half, addr, len)) ||
+      trans.get_byte_enable_ptr() || trans.get_streaming_width() < len) {
     trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
   unsigned char* data = trans.get_data_ptr();
+  if (len > 4) {  // a vector unit's row segment: word by word, one transaction
+    double stall_us = 0.0;
+    bool ok = true;
+    for (unsigned o = 0; o < len && ok; o += 4) {
+      const unsigned n = std::min(4u, len - o);
+      std::uint32_t value = 0;
+      if (trans.is_read()) {
+        double s = 0.0;
+        ok = read(half, addr + o, n, t_us, value, s);
+        stall_us = std::max(stall_us, s);
+        for (unsigned i = 0; i < n; ++i) data[o + i] = static_cast<unsigned char>(value >> (8 * i));
+      } else {
+        for (unsigned i = 0; i < n; ++i)
+          value |= static_cast<std::uint32_t>(data[o + i]) << (8 * i);
+        ok = write(half, addr + o, n, t_us, value);
+      }
+    }
+    if (stall_us > 0) delay += sc_core::sc_time(stall_us, sc_core::SC_US);
+    trans.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
   bool ok = false;
   if (trans.is_read()) {
     std::uint32_t value = 0;
@@ -72,6 +93,24 @@ std::uint32_t gather(unsigned len, Get&& get) {
 }
 
 }  // namespace
+
+bool Chip::burst_allowed(int half, std::uint32_t addr, unsigned len) {
+  // Bursts (up to 256 bytes) reach the byte arrays only: weights and labels within one row,
+  // CADC results. Registers with side effects (CADC control, sensor reset) take single words.
+  if (len > 256) return false;
+  const auto& syn = core_.synapses(half);
+  const std::uint32_t rows = static_cast<std::uint32_t>(syn.rows());
+  const std::uint32_t cols = static_cast<std::uint32_t>(syn.columns());
+  auto in_rows = [&](std::uint32_t base) {
+    return addr >= base && addr + len <= base + rows * mm::kRowStride &&
+           (addr - base) % mm::kRowStride + len <= cols;
+  };
+  auto in_bytes = [&](std::uint32_t base, std::uint32_t n) {
+    return addr >= base && addr + len <= base + n;
+  };
+  return in_rows(mm::kWeights) || in_rows(mm::kLabels) || in_bytes(mm::kCadcCausal, cols) ||
+         in_bytes(mm::kCadcAcausal, cols);
+}
 
 bool Chip::param_cell(int half, std::uint32_t addr, unsigned len, int& neuron, int& cell) {
   const std::uint32_t cols = static_cast<std::uint32_t>(core_.neurons_per_half());

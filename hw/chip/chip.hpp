@@ -65,6 +65,8 @@ class Chip : public sc_core::sc_module {
             double& stall_us);
   bool write(int half, std::uint32_t addr, unsigned len, double t_us, std::uint32_t value);
 
+  // A burst (> 4 bytes, from a vector unit) within one byte-array region.
+  bool burst_allowed(int half, std::uint32_t addr, unsigned len);
   // Decodes a parameter-memory halfword address into (neuron, cell).
   bool param_cell(int half, std::uint32_t addr, unsigned len, int& neuron, int& cell);
 

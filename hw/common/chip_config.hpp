@@ -106,12 +106,26 @@ struct BackgroundConfig {
   double max_rate_mevents_per_s = 125.0;
 };
 
+// The optional vector unit (hw/ppu/vector_unit.hpp): width and cycle cost per operation.
+struct VectorConfig {
+  bool enabled = false;
+  int bytes = 128;  // register width, a power of two in 16..256
+  int alu_cycles = 1;
+  int mul_cycles = 2;
+  int round_cycles = 2;
+  int reduce_cycles = 4;
+  int sram_access_cycles = 2;
+  int sram_bytes_per_cycle = 16;
+  int chip_access_cycles = 20;  // one row segment through the chip window (BSS-2: 20 ± 2)
+};
+
 struct ProcessorConfig {
   double clock_mhz = 250.0;
   int memory_kib = 16;
   int memory_max_kib = 256;
   double quantum_us = 1.0;  // how far the processor may run ahead of the kernel
   std::uint64_t watchdog_instructions = 2'000'000'000ULL;
+  VectorConfig vector;
 };
 
 struct HostLinkConfig {
@@ -160,6 +174,39 @@ struct CalibrationConfig {
   double settle_us = 20000.0;  // hardware settling after a parameter write (counted, not emulated)
 };
 
+// Cost-model coefficients (docs/codesign.md lists each default's source or how it was
+// estimated): dynamic energy per counted event, static power per block, area per element.
+struct CostEnergyConfig {
+  double synaptic_event_pJ = 12.7;      // per synapse reached by a row event (ODIN, 28 nm)
+  double spike_pJ = 22.0;               // per neuron spike (HiAER-IFAT)
+  double cadc_conversion_pJ = 1.5;      // per channel conversion (estimate)
+  double parameter_write_pJ = 5.0;      // per parameter-memory cell write (estimate)
+  double instruction_pJ = 15.0;         // per scalar processor instruction (estimate)
+  double vector_instruction_pJ = 15.0;  // issue of one vector instruction (estimate)
+  double vector_lane_op_pJ = 0.5;       // per lane operation (estimate)
+};
+struct CostStaticConfig {
+  double neuron_uW = 150.0;       // per neuron circuit incl. its parameter cells (estimate)
+  double cadc_channel_uW = 10.0;  // per CADC channel (estimate)
+  double processor_mW = 5.0;      // scalar core (estimate)
+  double vector_byte_uW = 50.0;   // per byte of vector width (estimate)
+  double sram_kib_uW = 20.0;      // per KiB of processor memory (estimate)
+};
+struct CostAreaConfig {
+  double neuron_um2 = 2500.0;       // per neuron circuit with its parameter cells (estimate)
+  double synapse_um2 = 60.0;        // per synapse: 6-bit weight, label, DAC (estimate)
+  double sensor_um2 = 20.0;         // per synapse's causal + acausal sensor (estimate)
+  double cadc_channel_um2 = 400.0;  // per CADC channel (estimate)
+  double processor_um2 = 100000.0;  // scalar core (estimate)
+  double vector_byte_um2 = 2000.0;  // per byte of vector width (lanes + registers; estimate)
+  double sram_kib_um2 = 6000.0;     // per KiB of processor memory (65 nm bit cell; estimate)
+};
+struct CostConfig {
+  CostEnergyConfig energy;
+  CostStaticConfig static_power;
+  CostAreaConfig area;
+};
+
 struct ChipConfig {
   std::string name = "unnamed";
   std::string source_file;  // the YAML it came from (for messages)
@@ -180,6 +227,7 @@ struct ChipConfig {
   MismatchConfig mismatch;
   NoiseConfig noise;
   CalibrationConfig calibration;
+  CostConfig cost;
 
   int neurons_total() const { return halves * neurons.per_half; }
   int rows_total() const { return halves * synapses.rows_per_half; }

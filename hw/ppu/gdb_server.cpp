@@ -1,5 +1,7 @@
 #include "hw/ppu/gdb_server.hpp"
 
+#include <cctype>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +27,9 @@ using gdb::parse_hex;
 // gdb's numbering: x0..x31 = 0..31, pc = 32, CSR n = 65 + n.
 constexpr unsigned kPcRegnum = 32;
 constexpr unsigned kCsrRegnum = 65;
+// The vector unit's registers v0..v31, then vl (feature org.salvo.vector).
+constexpr unsigned kVectorRegnum = kCsrRegnum + 4096;
+constexpr unsigned kVlRegnum = kVectorRegnum + 32;
 // The CSRs the target description offers (besides the integer registers).
 constexpr std::uint32_t kDescribedCsrs[] = {0x300, 0x301, 0x304, 0x305, 0x340, 0x341,
                                             0x342, 0x343, 0x344, 0xB00, 0xB02, 0xF14};
@@ -317,8 +322,51 @@ std::string GdbServer::target_xml() {
     x += fmt::format(
         "  <reg name=\"{}\" bitsize=\"32\" regnum=\"{}\" save-restore=\"no\" group=\"csr\"/>\n",
         kDescribedCsrNames[i], kCsrRegnum + kDescribedCsrs[i]);
-  x += "</feature>\n</target>\n";
+  x += "</feature>\n";
+  if (const VectorUnit* vu = processor_.vector_unit()) {
+    const unsigned n = vu->bytes();
+    x += "<feature name=\"org.salvo.vector\">\n";
+    x += fmt::format(
+        "  <vector id=\"salvo_v8\" type=\"int8\" count=\"{}\"/>\n"
+        "  <vector id=\"salvo_v16\" type=\"int16\" count=\"{}\"/>\n"
+        "  <vector id=\"salvo_v32\" type=\"int32\" count=\"{}\"/>\n"
+        "  <union id=\"salvo_vec\">\n    <field name=\"b\" type=\"salvo_v8\"/>\n"
+        "    <field name=\"h\" type=\"salvo_v16\"/>\n    <field name=\"w\" type=\"salvo_v32\"/>\n"
+        "  </union>\n",
+        n, n / 2, n / 4);
+    for (unsigned i = 0; i < 32; ++i)
+      x += fmt::format(
+          "  <reg name=\"v{}\" bitsize=\"{}\" type=\"salvo_vec\" regnum=\"{}\" "
+          "save-restore=\"no\" group=\"vector\"/>\n",
+          i, n * 8, kVectorRegnum + i);
+    x += fmt::format(
+        "  <reg name=\"vl\" bitsize=\"32\" regnum=\"{}\" save-restore=\"no\" "
+        "group=\"vector\"/>\n</feature>\n",
+        kVlRegnum);
+  }
+  x += "</target>\n";
   return x;
+}
+
+bool GdbServer::read_wide_register(unsigned regno, std::string& hex) {
+  VectorUnit* vu = processor_.vector_unit();
+  if (!vu || regno < kVectorRegnum || regno >= kVectorRegnum + 32) return false;
+  hex.clear();
+  const std::uint8_t* r = vu->reg(regno - kVectorRegnum);
+  for (unsigned i = 0; i < vu->bytes(); ++i) hex += fmt::format("{:02x}", r[i]);
+  return true;
+}
+
+bool GdbServer::write_wide_register(unsigned regno, const std::string& hex) {
+  VectorUnit* vu = processor_.vector_unit();
+  if (!vu || regno < kVectorRegnum || regno >= kVectorRegnum + 32 || hex.size() < 2 * vu->bytes())
+    return false;
+  for (unsigned i = 0; i < 2 * vu->bytes(); ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(hex[i]))) return false;
+  std::uint8_t* r = vu->reg(regno - kVectorRegnum);
+  for (unsigned i = 0; i < vu->bytes(); ++i)
+    r[i] = static_cast<std::uint8_t>(std::strtoul(hex.substr(2 * i, 2).c_str(), nullptr, 16));
+  return true;
 }
 
 bool GdbServer::read_register(unsigned regno, std::uint32_t& v) {
@@ -332,6 +380,10 @@ bool GdbServer::read_register(unsigned regno, std::uint32_t& v) {
     return true;
   }
   if (regno >= kCsrRegnum && regno < kCsrRegnum + 4096) return core.read_csr(regno - kCsrRegnum, v);
+  if (regno == kVlRegnum && processor_.vector_unit()) {
+    v = processor_.vector_unit()->vl();
+    return true;
+  }
   return false;
 }
 
@@ -347,6 +399,10 @@ bool GdbServer::write_register(unsigned regno, std::uint32_t v) {
   }
   if (regno >= kCsrRegnum && regno < kCsrRegnum + 4096)
     return core.write_csr(regno - kCsrRegnum, v);
+  if (regno == kVlRegnum && processor_.vector_unit()) {
+    processor_.vector_unit()->set_vl(v);
+    return true;
+  }
   return false;
 }
 
@@ -451,7 +507,11 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
     case 'p': {
       std::uint64_t n = 0;
       std::uint32_t v = 0;
-      if (parse_hex(args, n) && n <= 0xFFFFFFFFu && read_register(static_cast<unsigned>(n), v))
+      std::string wide;
+      if (parse_hex(args, n) && n <= 0xFFFFFFFFu &&
+          read_wide_register(static_cast<unsigned>(n), wide))
+        send_packet(wide);
+      else if (parse_hex(args, n) && n <= 0xFFFFFFFFu && read_register(static_cast<unsigned>(n), v))
         send_packet(hex8(v));
       else
         send_packet("E01");
@@ -461,9 +521,10 @@ bool GdbServer::handle(const std::string& p, Resume& resume) {
       std::string a, b;
       std::vector<std::uint8_t> bytes;
       std::uint64_t n = 0;
-      if (split(args, '=', a, b) && parse_hex(a, n) && n <= 0xFFFFFFFFu && b.size() >= 8 &&
-          decode_hex_bytes(b.substr(0, 8), bytes) &&
-          write_register(static_cast<unsigned>(n), le32(b, 0)))
+      if (split(args, '=', a, b) && parse_hex(a, n) && n <= 0xFFFFFFFFu &&
+          (write_wide_register(static_cast<unsigned>(n), b) ||
+           (b.size() >= 8 && decode_hex_bytes(b.substr(0, 8), bytes) &&
+            write_register(static_cast<unsigned>(n), le32(b, 0)))))
         send_packet("OK");
       else
         send_packet("E01");

@@ -36,7 +36,7 @@ class GdbServer : public ProcessorDebugger {
   void on_exit(ProgramEnd how, int exit_code) override;
 
   // The target description served as target.xml.
-  static std::string target_xml();
+  std::string target_xml();
 
  private:
   enum class Read { kPacket, kInterrupt, kClosed };
@@ -50,6 +50,9 @@ class GdbServer : public ProcessorDebugger {
   std::string stop_reply(Stop why) const;
   std::string read_registers();
   bool write_registers(const std::string& hex);
+  // The vector registers (wider than 32 bits): hex of their bytes.
+  bool read_wide_register(unsigned regno, std::string& hex);
+  bool write_wide_register(unsigned regno, const std::string& hex);
   bool read_register(unsigned regno, std::uint32_t& value);
   bool write_register(unsigned regno, std::uint32_t value);
   std::string read_memory(std::uint32_t addr, std::uint32_t len, bool& ok);

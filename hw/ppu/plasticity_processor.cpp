@@ -97,6 +97,16 @@ PlasticityProcessorParams PlasticityProcessorParams::from_config(const Processor
   p.watchdog_instructions = c.watchdog_instructions;
   p.seed = seed;
   p.index = index;
+  p.vector_enabled = c.vector.enabled;
+  p.vector.bytes = static_cast<std::uint32_t>(c.vector.bytes);
+  auto u = [](int v) { return static_cast<std::uint32_t>(v); };
+  p.vector.cycles.alu = u(c.vector.alu_cycles);
+  p.vector.cycles.mul = u(c.vector.mul_cycles);
+  p.vector.cycles.round = u(c.vector.round_cycles);
+  p.vector.cycles.reduce = u(c.vector.reduce_cycles);
+  p.vector.cycles.sram_access = u(c.vector.sram_access_cycles);
+  p.vector.cycles.sram_bytes_per_cycle = u(c.vector.sram_bytes_per_cycle);
+  p.vector.cycles.chip_access = u(c.vector.chip_access_cycles);
   return p;
 }
 
@@ -121,6 +131,11 @@ PlasticityProcessor::PlasticityProcessor(const sc_core::sc_module_name& name,
       bus_("bus", make_map(params)),
       core_socket_("core_socket"),
       qk_(sc_core::sc_time(params.quantum_us, sc_core::SC_US)) {
+  if (params.vector_enabled) {
+    vector_ = std::make_unique<VectorUnit>(params.vector);
+    vector_->set_random_source([this] { return peripherals_.draw_random(); });
+    core_.set_vector_unit(vector_.get());
+  }
   core_socket_.bind(bus_.target_socket);
   bus_.sram_socket.bind(sram_.socket);
   bus_.peripheral_socket.bind(peripherals_.socket);
@@ -257,6 +272,12 @@ ProcessorStats PlasticityProcessor::stats() const {
   s.busy_cycles = s.cycles - s.sleep_cycles;
   s.chip_accesses = chip_accesses_;
   s.chip_stall_cycles = chip_stall_cycles_;
+  if (vector_) {
+    const VectorUnit::Counters& c = vector_->counters();
+    s.vector_instructions = c.instructions - vector_start_.instructions;
+    s.vector_lane_ops = c.lane_ops - vector_start_.lane_ops;
+    s.vector_chip_accesses = c.chip_accesses - vector_start_.chip_accesses;
+  }
   return s;
 }
 
@@ -418,6 +439,10 @@ void PlasticityProcessor::run_thread() {
     start_cycles_ = core_.cycles();
     start_sleep_cycles_ = core_.sleep_cycles();
     chip_accesses_ = chip_stall_cycles_ = 0;
+    if (vector_) {
+      vector_->reset();
+      vector_start_ = vector_->counters();
+    }
     qk_.reset();
     run_program();
   }

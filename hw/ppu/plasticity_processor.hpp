@@ -25,6 +25,7 @@
 #include "hw/ppu/processor_core.hpp"
 #include "hw/ppu/processor_peripherals.hpp"
 #include "hw/ppu/processor_sram.hpp"
+#include "hw/ppu/vector_unit.hpp"
 
 namespace salvo::ppu {
 
@@ -47,6 +48,8 @@ struct PlasticityProcessorParams {
   std::uint32_t sram_latency_cycles = 0;  // extra cycles per data access (0 = zero wait states)
   bool use_dmi = true;                    // false: every access is a b_transport (for tests)
   CycleModel cycles;
+  bool vector_enabled = false;  // a vector unit with `vector` (custom-0/1 instructions)
+  VectorParams vector;
 
   // The processor of chip half `index` as a chip variant describes it.
   static PlasticityProcessorParams from_config(const ProcessorConfig& config, std::uint64_t seed,
@@ -70,6 +73,10 @@ struct ProcessorStats {
   std::uint64_t sleep_cycles = 0;  // in WFI
   std::uint64_t chip_accesses = 0;
   std::uint64_t chip_stall_cycles = 0;  // latency the chip annotated on its accesses
+  // Vector unit (zero without one).
+  std::uint64_t vector_instructions = 0;
+  std::uint64_t vector_lane_ops = 0;
+  std::uint64_t vector_chip_accesses = 0;
   double busy_fraction() const {
     return cycles ? static_cast<double>(busy_cycles) / static_cast<double>(cycles) : 0.0;
   }
@@ -155,6 +162,7 @@ class PlasticityProcessor : public sc_core::sc_module,
   void attach_trace(ProcessorTraceSink* sink);
 
   ProcessorCore& core() { return core_; }
+  VectorUnit* vector_unit() { return vector_.get(); }
   ProcessorPeripherals& peripherals() { return peripherals_; }
   const PlasticityProcessorParams& params() const { return params_; }
   sc_core::sc_time cycle_time() const { return cycle_time_; }
@@ -200,6 +208,8 @@ class PlasticityProcessor : public sc_core::sc_module,
   sc_core::sc_time cycle_time_;
   double clock_hz_;
   ProcessorCore core_;
+  std::unique_ptr<VectorUnit> vector_;
+  VectorUnit::Counters vector_start_;
   ProcessorSram sram_;
   ProcessorPeripherals peripherals_;
   ProcessorBus bus_;

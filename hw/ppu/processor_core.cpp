@@ -640,6 +640,60 @@ bool ProcessorCore::execute_csr(const DecodedInsn& d) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Vector unit
+
+bool ProcessorCore::execute_vector(const DecodedInsn& d) {
+  if (!vector_) {
+    take_exception(TrapCause::kIllegalInstruction, d.raw);
+    return false;
+  }
+  const VectorUnit::Result r = vector_->execute(d.raw, x_.data(), *this);
+  if (!r.ok) {
+    take_exception(r.cause, r.tval);
+    return false;
+  }
+  // The decode charged d.cycles already; the unit's cost replaces it.
+  cycle_ += r.cycles > d.cycles ? r.cycles - d.cycles : 0;
+  if (r.left_sram || stop_ != StopReason::kNone) {
+    pc_ += d.length;
+    ++instret_;
+    return false;
+  }
+  return true;
+}
+
+bool ProcessorCore::vector_read(std::uint32_t addr, void* data, std::uint32_t len,
+                                bool& outside_sram, std::uint64_t& extra_cycles) {
+  const std::uint32_t off = addr - ram_base_;
+  if (ram_ && off < ram_size_ && len <= ram_size_ - off) {
+    std::memcpy(data, ram_ + off, len);
+    extra_cycles = ram_read_latency_;
+    return true;
+  }
+  outside_sram = true;
+  return bus_.read(addr, data, len, CoreBus::Access::kLoad, extra_cycles);
+}
+
+bool ProcessorCore::vector_write(std::uint32_t addr, const void* data, std::uint32_t len,
+                                 bool& outside_sram, std::uint64_t& extra_cycles) {
+  const std::uint32_t off = addr - ram_base_;
+  if (ram_ && off < ram_size_ && len <= ram_size_ - off) {
+    std::memcpy(ram_ + off, data, len);
+    extra_cycles = ram_write_latency_;
+    const std::uint8_t* pf = page_flags_.get();
+    bool flagged = false;
+    for (std::uint32_t p = off >> kPageShift; p <= ((off + len - 1) >> kPageShift); ++p)
+      flagged = flagged || pf[p] != 0;
+    if (flagged) on_flagged_ram_store(off, len);
+    return true;
+  }
+  outside_sram = true;
+  if (!bus_.write(addr, data, len, extra_cycles)) return false;
+  if (watch_len_ && overlaps(addr, len, watch_addr_, watch_len_)) stop_ = StopReason::kStoreWatch;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The run loop
 
 StopReason ProcessorCore::run(std::uint64_t cycle_limit) {
@@ -709,7 +763,7 @@ void ProcessorCore::execute_block(std::uint64_t limit) {
       &&L_kSrl,       &&L_kSra,     &&L_kOr,   &&L_kAnd,   &&L_kFence,  &&L_kFenceI, &&L_kEcall,
       &&L_kEbreak,    &&L_kMret,    &&L_kWfi,  &&L_kCsrrw, &&L_kCsrrs,  &&L_kCsrrc,  &&L_kCsrrwi,
       &&L_kCsrrsi,    &&L_kCsrrci,  &&L_kMul,  &&L_kMulh,  &&L_kMulhsu, &&L_kMulhu,  &&L_kDiv,
-      &&L_kDivu,      &&L_kRem,     &&L_kRemu};
+      &&L_kDivu,      &&L_kRem,     &&L_kRemu, &&L_kVector};
   static_assert(sizeof(kDispatch) / sizeof(kDispatch[0]) == static_cast<std::size_t>(Op::kCount),
                 "dispatch table must follow enum Op");
   const DecodedInsn* d = nullptr;
@@ -1009,6 +1063,14 @@ L_kWfi:
     RETIRE_AND_LEAVE(pc + d->length);
   }
   END_SEQ();  // an enabled interrupt is already pending: WFI completes at once
+L_kVector:
+  SYNC_OUT();
+  if (!execute_vector(*d)) {
+    SYNC_IN();
+    goto leave;
+  }
+  SYNC_IN();
+  END_SEQ();
 L_kIllegal:
   SYNC_OUT();
   take_exception(TrapCause::kIllegalInstruction, d->raw);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "hw/ppu/rv32_isa.hpp"
+#include "hw/ppu/vector_unit.hpp"
 
 namespace salvo::ppu {
 
@@ -86,10 +87,10 @@ struct CoreParams {
   std::uint32_t mtime_divider = 1;
 };
 
-class ProcessorCore {
+class ProcessorCore : private VectorMemory {
  public:
   explicit ProcessorCore(CoreBus& bus, const CoreParams& params = {});
-  ~ProcessorCore();
+  ~ProcessorCore() override;
   ProcessorCore(const ProcessorCore&) = delete;
   ProcessorCore& operator=(const ProcessorCore&) = delete;
 
@@ -128,6 +129,10 @@ class ProcessorCore {
 
   // nullptr = none (the default; costs one test per block).
   void set_observer(InstructionObserver* observer) { observer_ = observer; }
+  // The vector unit of a variant that has one (custom-0/1 instructions); nullptr: they raise
+  // an illegal-instruction trap. Not owned.
+  void set_vector_unit(VectorUnit* unit) { vector_ = unit; }
+  VectorUnit* vector_unit() const { return vector_; }
 
   // Debugger support: EBREAK stops run() with kBreakpoint instead of trapping.
   void set_debug_breakpoints(bool on) { debug_breakpoints_ = on; }
@@ -187,6 +192,12 @@ class ProcessorCore {
   bool check_interrupts();  // takes the highest-priority enabled pending interrupt
   std::uint64_t interrupt_deadline() const;
   bool execute_csr(const DecodedInsn& d);  // false: it trapped
+  // A custom-0/1 instruction; false: it trapped or went over the bus (leave the block).
+  bool execute_vector(const DecodedInsn& d);
+  bool vector_read(std::uint32_t addr, void* data, std::uint32_t len, bool& outside_sram,
+                   std::uint64_t& extra_cycles) override;
+  bool vector_write(std::uint32_t addr, const void* data, std::uint32_t len, bool& outside_sram,
+                    std::uint64_t& extra_cycles) override;
   void set_mcycle(std::uint64_t value);
   // pending_increment: 1 when the writing instruction is about to retire (its own increment
   // is suppressed, so the next instruction reads `value`).
@@ -246,6 +257,7 @@ class ProcessorCore {
   StopReason stop_ = StopReason::kNone;
   bool debug_breakpoints_ = false;
   InstructionObserver* observer_ = nullptr;
+  VectorUnit* vector_ = nullptr;
   // Double-fault detection: instret when the last exception was taken.
   bool have_exception_ = false;
   std::uint64_t instret_at_exception_ = 0;

@@ -111,10 +111,13 @@ class ProcessorPeripherals : public sc_core::sc_module {
   MmioRegister memory_size{"MEMORY_SIZE", periph::kMemorySize, MmioRegister::Access::kReadOnly};
   MmioRegister clock_hz{"CLOCK_HZ", periph::kClockHz, MmioRegister::Access::kReadOnly};
 
+  // The next number of the hardware generator (RNG_VALUE reads and the vector unit's vsrnd
+  // share this one stream).
+  std::uint32_t draw_random();
+
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& gp);
-  std::uint32_t draw_random();
 
   ProcessorCore& core_;
   Params params_;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "hw/ppu/vector_unit.hpp"
+
 namespace salvo::ppu {
 namespace {
 
@@ -220,6 +222,9 @@ DecodedInsn decode32(std::uint32_t i) {
       d.imm = static_cast<std::int32_t>(bits(i, 31, 20));
       return d;
     }
+    case 0x0B:  // custom-0
+    case 0x2B:  // custom-1: the vector unit decides (illegal when the variant has none)
+      return make(Op::kVector, i, CostClass::kAlu);
     default:
       return illegal(i);
   }
@@ -352,14 +357,14 @@ DecodedInsn decode(std::uint32_t b) {
 
 const char* op_name(Op op) {
   static constexpr const char* names[] = {
-      "<undecoded>", "<illegal>", "lui",    "auipc", "jal",  "jalr",   "beq",   "bne",
-      "blt",         "bge",       "bltu",   "bgeu",  "lb",   "lh",     "lw",    "lbu",
-      "lhu",         "sb",        "sh",     "sw",    "addi", "slti",   "sltiu", "xori",
-      "ori",         "andi",      "slli",   "srli",  "srai", "add",    "sub",   "sll",
-      "slt",         "sltu",      "xor",    "srl",   "sra",  "or",     "and",   "fence",
-      "fence.i",     "ecall",     "ebreak", "mret",  "wfi",  "csrrw",  "csrrs", "csrrc",
-      "csrrwi",      "csrrsi",    "csrrci", "mul",   "mulh", "mulhsu", "mulhu", "div",
-      "divu",        "rem",       "remu"};
+      "<undecoded>", "<illegal>", "lui",    "auipc",   "jal",  "jalr",   "beq",   "bne",
+      "blt",         "bge",       "bltu",   "bgeu",    "lb",   "lh",     "lw",    "lbu",
+      "lhu",         "sb",        "sh",     "sw",      "addi", "slti",   "sltiu", "xori",
+      "ori",         "andi",      "slli",   "srli",    "srai", "add",    "sub",   "sll",
+      "slt",         "sltu",      "xor",    "srl",     "sra",  "or",     "and",   "fence",
+      "fence.i",     "ecall",     "ebreak", "mret",    "wfi",  "csrrw",  "csrrs", "csrrc",
+      "csrrwi",      "csrrsi",    "csrrci", "mul",     "mulh", "mulhsu", "mulhu", "div",
+      "divu",        "rem",       "remu",   "<vector>"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<std::size_t>(Op::kCount),
                 "op_name table");
   const auto i = static_cast<std::size_t>(op);
@@ -378,6 +383,8 @@ std::string disassemble(const DecodedInsn& d, std::uint32_t pc) {
   auto r = [](int i) { return register_abi_name(i == kSinkRegister ? 0 : i); };
   const char* n = op_name(d.op);
   switch (d.op) {
+    case Op::kVector:
+      return VectorUnit::disassemble(d.raw);
     case Op::kUndecoded:
     case Op::kIllegal:
       return fmt::format("<illegal 0x{:0{}x}>", d.raw, d.length == 2 ? 4 : 8);

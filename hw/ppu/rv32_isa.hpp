@@ -75,6 +75,8 @@ enum class Op : std::uint8_t {
   kDivu,
   kRem,
   kRemu,
+  // custom-0 / custom-1: the optional vector unit (hw/ppu/vector_unit.hpp)
+  kVector,
   kCount
 };
 

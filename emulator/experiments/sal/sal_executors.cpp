@@ -182,7 +182,7 @@ void FirmwarePlasticity::start(const SalNetwork& net, const std::vector<PlasticS
     }
     cfg.pre_exc_row[j] = static_cast<std::uint8_t>(net.exc_row(pres[j]));
     cfg.post_first[j] = static_cast<std::uint8_t>(lo);
-    cfg.post_count[j] = static_cast<std::uint8_t>(count);
+    cfg.post_count[j] = static_cast<std::uint16_t>(count);
   }
   if (schedule.homeostasis_gain > 0) {
     cfg.homeo_count = static_cast<std::uint32_t>(net.columns.size());

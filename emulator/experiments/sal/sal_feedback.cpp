@@ -148,9 +148,10 @@ void SalFeedback::learn(session::Session& s) {
   if (!gains_.gain.empty()) host.set_gains(gains_.gain);
   std::unique_ptr<FirmwarePlasticity> firmware;
   if (on_firmware())
-    firmware = std::make_unique<FirmwarePlasticity>(
-        s.firmware(), s.chip_config(),
-        session::firmware_image(p_.feedback_plasticity == "stdp" ? "stdp.elf" : "sal.elf"));
+    firmware = std::make_unique<FirmwarePlasticity>(s.firmware(), s.chip_config(),
+                                                    p_.feedback_plasticity == "stdp"
+                                                        ? session::firmware_image("stdp.elf")
+                                                        : session::sal_image(s.chip_config()));
   output::CsvWriter csv(s.ctx().out / "angle.csv", {"time_us", "sal_effective_deg", "sal_codes_deg",
                                                     "feedback_alignment_deg"});
   t_learn_ = core.now_us();

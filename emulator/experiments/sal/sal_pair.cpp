@@ -139,7 +139,7 @@ void SalPair::learn(session::Session& s) {
   std::unique_ptr<FirmwarePlasticity> firmware;
   if (on_firmware())
     firmware = std::make_unique<FirmwarePlasticity>(s.firmware(), s.chip_config(),
-                                                    session::firmware_image("sal.elf"));
+                                                    session::sal_image(s.chip_config()));
   run_learning(s, on_firmware() ? nullptr : host_.get(), firmware.get(), net_, plastic_, sched_,
                p_.duration_us, p_.sample_period_us, sample, gains_);
   weights.close();

@@ -513,7 +513,7 @@ void StudentTeacher::train(session::Session& s) {
   }
   if (on_firmware()) {
     firmware = std::make_unique<FirmwarePlasticity>(s.firmware(), s.chip_config(),
-                                                    session::firmware_image("sal.elf"));
+                                                    session::sal_image(s.chip_config()));
     const auto updates = static_cast<std::uint32_t>(std::floor(task_us(p_) / sched.period_us));
     firmware->start(net_, plastic_, sched, updates, 256, sal_gains());
   }
