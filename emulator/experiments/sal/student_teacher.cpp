@@ -328,6 +328,45 @@ double StudentTeacher::loss(session::Session& s, const std::vector<Pattern>& pat
   return se / (patterns.size() * p_.outputs);
 }
 
+// The teacher's targets and hidden rates as metrics: mean and variance of the targets, the
+// part that depends on the input pattern, and the hidden layer's pattern variance.
+void StudentTeacher::target_metrics(session::Session& s, const std::vector<double>& hsum,
+                                    const std::vector<double>& hsq) {
+  const int nh = p_.hidden, no = p_.outputs;
+  double mean = 0, spread = 0;
+  const int n = (p_.train_patterns + p_.val_patterns) * no;
+  for (auto* set : {&train_, &val_})
+    for (auto& pat : *set)
+      for (double r : pat.target) mean += r / n;
+  for (auto* set : {&train_, &val_})
+    for (auto& pat : *set)
+      for (double r : pat.target) spread += std::pow((r - mean) * 1e-3, 2) / n;
+  // The part of the targets that depends on the input: variance over patterns per output.
+  double pattern_var = 0;
+  for (int k = 0; k < no; ++k) {
+    double m = 0, v = 0;
+    const int np = p_.train_patterns + p_.val_patterns;
+    for (auto* set : {&train_, &val_})
+      for (auto& pat : *set) m += pat.target[k] / np;
+    for (auto* set : {&train_, &val_})
+      for (auto& pat : *set) v += std::pow((pat.target[k] - m) * 1e-3, 2) / np;
+    pattern_var += v / no;
+  }
+  s.ctx().metrics["target_pattern_variance_khz2"] = pattern_var;
+  {
+    const int np = p_.train_patterns + p_.val_patterns;
+    double v = 0, m = 0;
+    for (int h = 0; h < nh; ++h) {
+      v += (hsq[h] / np - std::pow(hsum[h] / np, 2)) / nh;
+      m += hsum[h] / np / nh;
+    }
+    s.ctx().metrics["teacher_hidden_pattern_variance_khz2"] = v;
+    s.ctx().metrics["teacher_hidden_rate_mean_khz"] = m;
+  }
+  s.ctx().metrics["target_rate_mean_hz"] = mean;
+  s.ctx().metrics["target_variance_khz2"] = spread;
+}
+
 void StudentTeacher::make_task(session::Session& s) {
   AnalogCore& core = s.core();
   const int nh = p_.hidden, no = p_.outputs, ni = p_.inputs;
@@ -369,7 +408,6 @@ void StudentTeacher::make_task(session::Session& s) {
   set_feedback_to_transpose(core);
   teacher1_ = t1;
   teacher2_ = t2;
-  double mean = 0, spread = 0;
   std::vector<double> hsum(nh, 0), hsq(nh, 0);
   for (auto* set : {&train_, &val_})
     for (auto& pat : *set) {
@@ -382,37 +420,7 @@ void StudentTeacher::make_task(session::Session& s) {
       for (int k = 0; k < no; ++k)
         pat.target.push_back(c[out_id(k)] / (p_.teacher_window_us * 1e-6));
     }
-  const int n = (p_.train_patterns + p_.val_patterns) * no;
-  for (auto* set : {&train_, &val_})
-    for (auto& pat : *set)
-      for (double r : pat.target) mean += r / n;
-  for (auto* set : {&train_, &val_})
-    for (auto& pat : *set)
-      for (double r : pat.target) spread += std::pow((r - mean) * 1e-3, 2) / n;
-  // The part of the targets that depends on the input: variance over patterns per output.
-  double pattern_var = 0;
-  for (int k = 0; k < no; ++k) {
-    double m = 0, v = 0;
-    const int np = p_.train_patterns + p_.val_patterns;
-    for (auto* set : {&train_, &val_})
-      for (auto& pat : *set) m += pat.target[k] / np;
-    for (auto* set : {&train_, &val_})
-      for (auto& pat : *set) v += std::pow((pat.target[k] - m) * 1e-3, 2) / np;
-    pattern_var += v / no;
-  }
-  s.ctx().metrics["target_pattern_variance_khz2"] = pattern_var;
-  {
-    const int np = p_.train_patterns + p_.val_patterns;
-    double v = 0, m = 0;
-    for (int h = 0; h < nh; ++h) {
-      v += (hsq[h] / np - std::pow(hsum[h] / np, 2)) / nh;
-      m += hsum[h] / np / nh;
-    }
-    s.ctx().metrics["teacher_hidden_pattern_variance_khz2"] = v;
-    s.ctx().metrics["teacher_hidden_rate_mean_khz"] = m;
-  }
-  s.ctx().metrics["target_rate_mean_hz"] = mean;
-  s.ctx().metrics["target_variance_khz2"] = spread;
+  target_metrics(s, hsum, hsq);
   // The student.
   program_forward(core, w1_init_, w2_init_);
   if (p_.feedback == "bp") {

@@ -95,6 +95,8 @@ class StudentTeacher : public Experiment {
   void wire(session::Session& s);
   void calibrate(session::Session& s);
   void make_task(session::Session& s);
+  void target_metrics(session::Session& s, const std::vector<double>& hsum,
+                      const std::vector<double>& hsq);
   void train(session::Session& s);
   void write_results(session::Session& s);
 
