@@ -54,7 +54,7 @@ Outcome run_image(const std::string& elf, int vector_bytes) {
     for (int c = 0; c < kCols; ++c) core.synapses(0).set_weight(r, c, code(rng));
   sal_config_t c{};
   c.magic = SAL_CONFIG_MAGIC;
-  c.period_us = 8000;  // the fallback image needs ~2.6 ms per update
+  c.period_us = 8000;     // the fallback image needs ~2.6 ms per update
   c.eta_q16 = 3 * 65536;  // large: every update moves codes
   c.updates = 6;
   c.remove_common_mode = 1;

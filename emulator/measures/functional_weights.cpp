@@ -136,10 +136,20 @@ std::vector<int> index_of(const std::vector<int>& neurons) {
 class PairAccumulator {
  public:
   PairAccumulator(std::size_t n, const FunctionalOptions& o, double last_pre)
-      : n_(n), o_(o), shifted_(o.chance == FunctionalOptions::Chance::kShiftedWindow),
-        last_pre_(last_pre), n_pre(n, 0), n_post(n, 0), observed(n * n, 0.0),
-        control(n * n, 0.0), sum_c2(n * n, 0.0), sum_cc(n * n, 0.0), sum_k2(n * n, 0.0),
-        c_now_(n, 0.0), k_now_(n, 0.0), is_touched_(n, 0) {}
+      : n_(n),
+        o_(o),
+        shifted_(o.chance == FunctionalOptions::Chance::kShiftedWindow),
+        last_pre_(last_pre),
+        n_pre(n, 0),
+        n_post(n, 0),
+        observed(n * n, 0.0),
+        control(n * n, 0.0),
+        sum_c2(n * n, 0.0),
+        sum_cc(n * n, 0.0),
+        sum_k2(n * n, 0.0),
+        c_now_(n, 0.0),
+        k_now_(n, 0.0),
+        is_touched_(n, 0) {}
 
   // The next spike (time order) of the neuron with index q.
   void add(double t_us, int q) {

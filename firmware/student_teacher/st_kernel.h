@@ -33,8 +33,8 @@ typedef struct {
  * i's error (Q8 counts), pre_count the pre side's count, shadow[] its signed Q16.16 weights.
  * Writes the codes of the excitatory and inhibitory rows; random: 2n 32-bit numbers. */
 static inline void st_update_row(const st_params_t* p, int n, int32_t pre_count,
-                                 const int32_t* err_q8, int32_t* shadow, uint8_t* exc,
-                                 uint8_t* inh, const uint32_t* random) {
+                                 const int32_t* err_q8, int32_t* shadow, uint8_t* exc, uint8_t* inh,
+                                 const uint32_t* random) {
   const int64_t lim = (int64_t)p->w_max << SAL_Q;
   int i;
   for (i = 0; i < n; ++i) {

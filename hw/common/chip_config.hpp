@@ -169,8 +169,8 @@ struct CalibrationConfig {
   double rate_hz = 0.0;            // target-rate mode: leak tuned to this free firing rate (0 off)
   double rate_window_us = 2000.0;  // rate-counter window per rate measurement
   double voltage_tolerance_mV = 6.0;  // leak / reset / threshold: |measured - target| allowed
-  double relative_tolerance = 0.08;   // τ_mem, τ_syn, strength, refractory: relative error allowed
-  double rate_tolerance = 0.05;       // target-rate mode: relative rate error allowed
+  double relative_tolerance = 0.08;  // τ_mem, τ_syn, strength, refractory: relative error allowed
+  double rate_tolerance = 0.05;      // target-rate mode: relative rate error allowed
   double settle_us = 20000.0;  // hardware settling after a parameter write (counted, not emulated)
 };
 

@@ -24,8 +24,8 @@
             */
 #define PPU_CHIP_RATE_COUNTERS \
   0x40000u /* + neuron: 8-bit saturating count; a byte write resets it */
-#define PPU_CHIP_RATE_RESET_ALL 0x41000u /* W: any value resets all rate counters */
-#define PPU_CHIP_ROW_CONFIG 0x50000u     /* + row*4: bit 0 sign (0 excitatory, 1 inhibitory) */
+#define PPU_CHIP_RATE_RESET_ALL 0x41000u  /* W: any value resets all rate counters */
+#define PPU_CHIP_ROW_CONFIG 0x50000u      /* + row*4: bit 0 sign (0 excitatory, 1 inhibitory) */
 #define PPU_CHIP_INFO_HALF 0x60000u       /* R: this processor's half index */
 #define PPU_CHIP_INFO_NEURONS 0x60004u    /* R: neurons (= synapse columns) per half */
 #define PPU_CHIP_INFO_ROWS 0x60008u       /* R: synapse rows per half */
