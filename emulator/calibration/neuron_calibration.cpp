@@ -21,6 +21,18 @@ CodeLine line_through(double c0, double v0, double c1, double v1) {
   return {c0, v0, c1 != c0 ? (v1 - v0) / (c1 - c0) : 0.0};
 }
 
+// The least-squares line through three (code, value) points, anchored at c[anchor].
+CodeLine line_fit(const std::array<double, 3>& c, const std::array<double, 3>& v, int anchor) {
+  const double cm = (c[0] + c[1] + c[2]) / 3, vm = (v[0] + v[1] + v[2]) / 3;
+  double sxx = 0, sxy = 0;
+  for (int k = 0; k < 3; ++k) {
+    sxx += (c[k] - cm) * (c[k] - cm);
+    sxy += (c[k] - cm) * (v[k] - vm);
+  }
+  const double slope = sxx > 0 ? sxy / sxx : 0.0;
+  return {c[anchor], vm + slope * (c[anchor] - cm), slope};
+}
+
 // Settling of the membrane after a leak change (several τ_mem of an uncalibrated neuron).
 constexpr double kSettleUs = 120.0;
 constexpr double kMeanUs = 200.0;
@@ -495,8 +507,11 @@ void NeuronCalibrator::synapses(bool inh) {
       fail(i, fmt::format("tau_syn_{}: the CADC clipped the response (outside its range)", q));
   const double tol = chip_.calibration.relative_tolerance;
   for (int i = 0; i < n_; ++i) {
-    lt[i] = {static_cast<double>(tc[i]), 1.0 / c.tau_us[i], lt[i].per_code};
-    lg[i] = {static_cast<double>(gc[i]), c.gain[i], lg[i].per_code};
+    // All three measurements lie on the line (1/τ_syn and the gain are straight in their
+    // codes): the least-squares line through them averages their noise.
+    lt[i] = line_fit({double(ta), double(tb), double(tc[i])},
+                     {1.0 / a.tau_us[i], 1.0 / b.tau_us[i], 1.0 / c.tau_us[i]}, 2);
+    lg[i] = line_fit({double(ga), double(gb), double(gc[i])}, {a.gain[i], b.gain[i], c.gain[i]}, 2);
     tc[i] = std::max(1, lt[i].code_for(1.0 / tau_t, b_.code_max()));
     gc[i] = std::max(0, lg[i].code_for(gain_t, b_.code_max()));
     const double tp = 1.0 / (lt[i].value0 + (tc[i] - lt[i].code0) * lt[i].per_code);
@@ -513,14 +528,15 @@ void NeuronCalibrator::synapses(bool inh) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Refractory time: with the leak above threshold the neuron fires regularly with
-// ISI = t_ref(code) + T (T: the climb from reset to threshold, fixed while only the refractory
-// code changes). t_ref = q / (a·code + b): three codes give a, b and T.
+// Refractory time: with the threshold below the reset the neuron fires again the moment its
+// refractory time ends, so the interval between its spikes is t_ref itself (no climb time to
+// take off). t_ref = q / I with I straight in the code: 1/ISI is a line through two codes,
+// checked at the chosen code and re-anchored there.
 
 std::vector<double> NeuronCalibrator::isi_us(const std::vector<int>& codes) {
   b_.write(b_.core().parameters().cell_index(CurrentCell::kRefractoryBias), codes);
-  b_.wait(30.0);
-  const auto times = b_.spike_times(400.0);
+  b_.wait(10.0);
+  const auto times = b_.spike_times(60.0);
   std::vector<double> isi(n_, std::numeric_limits<double>::quiet_NaN());
   for (int i = 0; i < n_; ++i)
     if (times[i].size() >= 3) isi[i] = (times[i].back() - times[i].front()) / (times[i].size() - 1);
@@ -530,34 +546,35 @@ std::vector<double> NeuronCalibrator::isi_us(const std::vector<int>& codes) {
 void NeuronCalibrator::refractory() {
   const ParameterMemory& pm = b_.core().parameters();
   const double target = chip_.neurons.t_ref_us;
-  b_.write(vcell(VoltageCell::kLeak), leak_codes_for(1000.0));
-  // At the top code the refractory time is short (~0.4 µs): its design value stands in for the
-  // true one (cell gain and offset move it by ~2 % of 0.4 µs), which gives the climb time T.
-  const int top = b_.code_max(), mid = pm.ideal_code(CurrentCell::kRefractoryBias, target);
-  const double t_top = pm.ideal_parameter(CurrentCell::kRefractoryBias, top);
-  const auto y_top = isi_us(std::vector<int>(n_, top));
-  const auto y_mid = isi_us(std::vector<int>(n_, mid));
+  b_.write(vcell(VoltageCell::kThreshold), 0);  // below reset: a spike as soon as t_ref ends
+  const int top = b_.code_max(), ca = pm.ideal_code(CurrentCell::kRefractoryBias, target);
+  const int cb = ca * 1.4 <= top ? static_cast<int>(ca * 1.4) : ca * 5 / 7;
+  const auto ya = isi_us(std::vector<int>(n_, ca));
+  const auto yb = isi_us(std::vector<int>(n_, cb));
   std::vector<int> code(n_);
-  std::vector<double> climb(n_);
   std::vector<CodeLine> line(n_);
   for (int i = 0; i < n_; ++i) {
-    climb[i] = y_top[i] - t_top;
-    line[i] = line_through(mid, 1 / (y_mid[i] - climb[i]), top, 1 / t_top);
+    line[i] = line_through(ca, 1 / ya[i], cb, 1 / yb[i]);
     code[i] = line[i].code_for(1 / target, top);
-    if (code[i] < 1) code[i] = mid;
+    if (code[i] < 1) code[i] = ca;
   }
   const auto isi = isi_us(code);
   for (int i = 0; i < n_; ++i) {
     // Re-anchored at the chosen code, one more step along the line if it is closer.
     CodeLine& l = line[i];
-    l = {static_cast<double>(code[i]), 1 / (isi[i] - climb[i]), l.per_code};
+    if (!(isi[i] > 0)) {
+      fail(i, "refractory: no regular spikes with the threshold below the reset");
+      code[i] = ca;
+      continue;
+    }
+    l = {static_cast<double>(code[i]), 1 / isi[i], l.per_code};
     code[i] = std::max(1, l.code_for(1 / target, top));
     const double t = 1 / (l.value0 + (code[i] - l.code0) * l.per_code);
     if (!(std::abs(t / target - 1) <= chip_.calibration.relative_tolerance))
       fail(i, fmt::format("refractory: {:.2f} µs at code {}", t, code[i]));
   }
   keep(pm.cell_index(CurrentCell::kRefractoryBias), code);
-  b_.write(vcell(VoltageCell::kLeak), leak_codes_for(chip_.neurons.v_leak_mV));
+  restore(vcell(VoltageCell::kThreshold));
 }
 
 // ---------------------------------------------------------------------------------------
