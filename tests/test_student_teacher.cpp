@@ -1,6 +1,7 @@
 // The student-teacher experiment on the mini chip (4 -> 6 -> 3): the forward rule's kernel,
 // backprop-like learning with B = W2ᵀ, output-only learning, SAL aligning B while the task
-// is learned, and the cross-key checks.
+// is learned, the forward rule on the processor against the host's kernel, and the cross-key
+// checks.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -123,6 +124,23 @@ TEST(StudentTeacher, SalLowersTheAngleAndTheLoss) {
   EXPECT_GT(changed(r, "W1"), 0);
 }
 
+// The forward rule on the plasticity processor (build/firmware/st.elf): the firmware counts
+// the spikes and updates W1 and W2; after every update the host runs the same kernel on the
+// firmware's counts and compares every code the firmware wrote with its own.
+TEST(StudentTeacher, FirmwareAndHostExecutorsComputeIdenticalWeights) {
+  const auto r =
+      run("fw", kSmall +
+                    "--set experiment.feedback=bp --set chip.mismatch.scale=0 "
+                    "--set experiment.epochs=3 --set experiment.forward_executor=firmware");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(metric(r, "forward_updates"), 3 * 6);
+  EXPECT_EQ(metric(r, "forward_firmware_host_mismatches"), 0) << r.output;
+  EXPECT_GT(changed(r, "W1"), 0);
+  EXPECT_GT(changed(r, "W2"), 0);
+  EXPECT_GT(metric(r, "forward_update_cycles_mean"), 0);
+  EXPECT_LT(metric(r, "loss_final"), metric(r, "loss_initial") / 2) << r.output;
+}
+
 TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   const auto big = run("big", kSmall + "--set experiment.hidden=10");
   EXPECT_EQ(big.code, 2) << big.output;
@@ -135,4 +153,13 @@ TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   EXPECT_NE(w.output.find("experiment.nudge_weight: 64 exceeds the 6-bit weight range"),
             std::string::npos)
       << w.output;
+  const auto two = run("two", kSmall +
+                                  "--set experiment.forward_executor=firmware "
+                                  "--set experiment.executor=firmware "
+                                  "--set experiment.sal_during_task=true");
+  EXPECT_EQ(two.code, 2) << two.output;
+  EXPECT_NE(two.output.find("experiment.forward_executor: firmware, and SAL on B with executor: "
+                            "firmware: one processor runs one program"),
+            std::string::npos)
+      << two.output;
 }

@@ -10,8 +10,10 @@
 #include "emulator/measures/angles.hpp"
 #include "emulator/session/session.hpp"
 #include "firmware/sal/sal_kernel.h"
+#include "firmware/student_teacher/st_config.h"
 #include "firmware/student_teacher/st_kernel.h"
 #include "hw/common/error.hpp"
+#include "hw/ppu/plasticity_processor.hpp"
 
 namespace salvo::experiments {
 
@@ -29,6 +31,11 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
                "random (feedback alignment); bp = set by the host to the effective transpose of "
                "W2 after every update (the reference); none = fixed random and W1 does not learn "
                "(output layer only)"),
+        choice("forward_executor", &P::forward_executor, {"host", "firmware"},
+               "who runs the forward rule (W1, W2): firmware = build/firmware/st.elf on the "
+               "plasticity processor, counting the spikes itself (the host plays inputs and "
+               "nudge and sequences the phases through the mailbox); host = the same C kernel "
+               "called by the host at the same point of the schedule"),
         field("epochs", &P::epochs, 0, 100000, "passes over the training patterns"),
         field("train_patterns", &P::train_patterns, 1, 10000, "training input patterns"),
         field("val_patterns", &P::val_patterns, 1, 10000, "held-out validation patterns"),
@@ -115,6 +122,22 @@ void StudentTeacher::check(const Params& p, const Checker& check) {
                   fmt::format("0..{}", wmax));
   if (p.feedback == "sal" && p.executor == "firmware")
     check_sal_firmware(p.outputs, p.hidden, "hidden", check);
+  if (p.forward_executor == "firmware") {
+    for (const auto& [key, v, max] :
+         {std::tuple<const char*, int, int>{"inputs", p.inputs, ST_MAX_IN},
+          {"hidden", p.hidden, ST_MAX_HID},
+          {"outputs", p.outputs, ST_MAX_OUT}})
+      check.require(v <= max, key,
+                    fmt::format("{}: the forward-rule firmware (st.elf) holds at most {}", v, max),
+                    fmt::format("<= {} with forward_executor: firmware", max));
+    check.require(!(p.feedback == "sal" && p.executor == "firmware"), "forward_executor",
+                  "firmware, and SAL on B with executor: firmware: one processor runs one program",
+                  "host, or executor: host");
+    check.require(p.window_us <= 200000.0 && p.input_rate_max_hz * p.window_us * 1e-6 < 65535.0,
+                  "window_us",
+                  fmt::format("{} µs: the firmware keeps counts in 16 bits", p.window_us),
+                  "<= 200000 with forward_executor: firmware (and input counts < 65535)");
+  }
   if (p.feedback == "sal")
     check.require(
         p.feedback_scale >= 0.26, "feedback_scale",
@@ -138,11 +161,26 @@ double StudentTeacher::task_us(const Params& p) {
 }
 
 void StudentTeacher::run(RunContext& ctx) {
-  session::Session s(ctx, on_firmware() ? 1 : 0);
+  session::Session s(ctx, on_firmware() || forward_on_firmware() ? 1 : 0);
   wire(s);
   calibrate(s);
   make_task(s);
+  if (forward_on_firmware()) start_forward_firmware(s);
   train(s);
+  if (forward_on_firmware()) {
+    command(s, ST_CMD_STOP);
+    if (!s.run_while([&] { return !s.firmware().ended(); }, 1.0, s.now_us() + 1000.0))
+      throw RunFailure("student-teacher firmware did not exit after its stop command");
+    s.firmware().check();
+    s.firmware().record_stats(ctx);
+    const auto st = s.firmware().read_block<st_stats_t>("st_stats");
+    ctx.metrics["forward_updates"] = st.updates;
+    ctx.metrics["forward_update_cycles_mean"] =
+        st.updates ? session::firmware_cycles(st.update_cycles_lo, st.update_cycles_hi) / st.updates
+                   : 0.0;
+    ctx.metrics["forward_update_cycles_max"] = st.max_update_cycles;
+    ctx.metrics["forward_firmware_host_mismatches"] = fw_mismatches_;
+  }
   s.finish();
   write_results(s);
 }
@@ -285,7 +323,7 @@ void StudentTeacher::set_sal_active(session::Session& s, bool on) {
 
 std::vector<int> StudentTeacher::phase(session::Session& s, const std::vector<double>& rates,
                                        const std::vector<double>& nudge_hz, double window_us,
-                                       Engine* input_trains) {
+                                       Engine* input_trains, int counted_by) {
   AnalogCore& core = s.core();
   const int rpd = net_.rows_per_driver;
   const double t0 = s.now_us(), t1 = t0 + p_.settle_us + window_us;
@@ -307,6 +345,19 @@ std::vector<int> StudentTeacher::phase(session::Session& s, const std::vector<do
   core.add_playback(std::move(ev));
   const int n = p_.hidden + p_.outputs;
   std::vector<int> counts(n, 0);
+  if (counted_by >= 0) {  // the firmware resets, reads and sums the counters itself
+    const auto ph = static_cast<std::uint32_t>(counted_by);
+    advance(s, t0 + p_.settle_us);
+    command(s, ST_CMD_COUNT_START, ph);
+    for (double t = t0 + p_.settle_us; t < t1 - 1e-9;) {
+      t = std::min(t + 1000.0, t1);
+      advance(s, t);
+      command(s, ST_CMD_COUNT_ADD, ph);
+    }
+    const auto st = s.firmware().read_block<st_stats_t>("st_stats");
+    for (int k = 0; k < n; ++k) counts[k] = st.count[ph][k];
+    return counts;
+  }
   // The 8-bit counters are read and reset every 1 ms, as a processor would.
   for (double t = t0 + p_.settle_us; t < t1 - 1e-9;) {
     advance(s, t);
@@ -438,14 +489,15 @@ void StudentTeacher::make_task(session::Session& s) {
 
 double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
   AnalogCore& core = s.core();
-  auto& syn = core.synapses(net_.half);
-  const int nh = p_.hidden, no = p_.outputs;
+  const int no = p_.outputs;
   const double win = p_.window_us * 1e-6;
+  const bool fw = forward_on_firmware();
   // frozen_inputs: both phases get the same input spike trains (a copy of one engine state),
   // so the count difference holds only what the nudge changed and the chip's own noise.
   Engine trains = make_engine(s.seed(), Stream::kHostInput, 1000 + presentations_++);
   Engine replay = trains;
-  const auto free = phase(s, pat.rate_hz, {}, p_.window_us, p_.frozen_inputs ? &trains : nullptr);
+  const auto free =
+      phase(s, pat.rate_hz, {}, p_.window_us, p_.frozen_inputs ? &trains : nullptr, fw ? 0 : -1);
   double se = 0;
   std::vector<double> nudge(no);
   for (int k = 0; k < no; ++k) {
@@ -453,48 +505,111 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
     se += std::pow(e * 1e-3, 2);
     nudge[k] = p_.nudge_gain * e;
   }
-  const bool hidden_learns = p_.feedback != "none";
   std::vector<int> nudged;
-  if (hidden_learns)
-    nudged = phase(s, pat.rate_hz, nudge, p_.window_us, p_.frozen_inputs ? &replay : nullptr);
+  if (p_.feedback != "none")
+    nudged = phase(s, pat.rate_hz, nudge, p_.window_us, p_.frozen_inputs ? &replay : nullptr,
+                   fw ? 1 : -1);
   else
     advance(s, s.now_us() + p_.settle_us + p_.window_us);  // same schedule for every mode
+  if (fw) {
+    // The host plays the pattern: the firmware gets its target and input counts.
+    st_task_t task{};
+    for (int k = 0; k < no; ++k) task.target_q8[k] = target_q8(pat, k);
+    for (int i = 0; i < p_.inputs; ++i)
+      task.input_count[i] = static_cast<std::uint16_t>(input_count(pat, i));
+    s.firmware().write_block("st_task", task);
+    command(s, ST_CMD_UPDATE);
+  }
+  forward_update(core, pat, free, nudged, !fw);
+  if (p_.feedback == "bp") set_feedback_to_transpose(core);
+  return se / no;
+}
+
+std::int32_t StudentTeacher::target_q8(const Pattern& pat, int k) const {
+  return static_cast<std::int32_t>(
+      std::lround(pat.target[k] * p_.window_us * 1e-6 * (1 << ST_ERR_Q)));
+}
+
+std::int32_t StudentTeacher::input_count(const Pattern& pat, int i) const {
+  return static_cast<std::int32_t>(std::lround(pat.rate_hz[i] * p_.window_us * 1e-6));
+}
+
+void StudentTeacher::forward_update(AnalogCore& core, const Pattern& pat,
+                                    const std::vector<int>& free, const std::vector<int>& nudged,
+                                    bool write) {
+  auto& syn = core.synapses(net_.half);
+  const int nh = p_.hidden, no = p_.outputs;
   std::vector<std::uint8_t> exc(std::max(nh, no)), inh(std::max(nh, no));
   std::vector<std::uint32_t> random(2 * std::max(nh, no));
-  auto write_row = [&](int pre_driver, int first_post, int n) {
+  // One pre row onto n posts: draws, kernel, then the codes written or compared.
+  auto row = [&](const st_params_t& p, int pre_driver, int first_post, int n, std::int32_t pre,
+                 const std::vector<std::int32_t>& err, std::int32_t* shadow) {
+    for (int j = 0; j < 2 * n; ++j) random[j] = sal_xorshift32(&rng_);
+    st_update_row(&p, n, pre, err.data(), shadow, exc.data(), inh.data(), random.data());
     for (int j = 0; j < n; ++j) {
-      syn.set_weight(net_.exc_row(pre_driver), net_.columns[first_post + j], exc[j]);
-      syn.set_weight(net_.inh_row(pre_driver), net_.columns[first_post + j], inh[j]);
+      const int re = net_.exc_row(pre_driver), ri = net_.inh_row(pre_driver);
+      const int c = net_.columns[first_post + j];
+      if (write) {
+        syn.set_weight(re, c, exc[j]);
+        syn.set_weight(ri, c, inh[j]);
+      } else {
+        fw_mismatches_ += (syn.weight(re, c) != exc[j]) + (syn.weight(ri, c) != inh[j]);
+      }
     }
   };
   // Output layer: error = target count − free count (Q8), pre = hidden free count.
-  st_params_t p2{static_cast<std::int32_t>(std::lround(p_.eta_output * SAL_ONE)), syn.weight_max()};
+  const st_params_t p2{static_cast<std::int32_t>(std::lround(p_.eta_output * SAL_ONE)),
+                       syn.weight_max()};
   std::vector<std::int32_t> err2(no);
-  for (int k = 0; k < no; ++k)
-    err2[k] = static_cast<std::int32_t>(
-        std::lround((pat.target[k] * win - free[out_id(k)]) * (1 << ST_ERR_Q)));
-  for (int h = 0; h < nh; ++h) {
-    for (int j = 0; j < 2 * no; ++j) random[j] = sal_xorshift32(&rng_);
-    st_update_row(&p2, no, free[hid_id(h)], err2.data(), &shadow2_[h * no], exc.data(), inh.data(),
-                  random.data());
-    write_row(hid_id(h), out_id(0), no);
-  }
+  for (int k = 0; k < no; ++k) err2[k] = target_q8(pat, k) - free[out_id(k)] * (1 << ST_ERR_Q);
+  for (int h = 0; h < nh; ++h)
+    row(p2, hid_id(h), out_id(0), no, free[hid_id(h)], err2, &shadow2_[h * no]);
   // Hidden layer: error = nudged − free count (what arrived through B), pre = input count.
-  if (hidden_learns) {
-    st_params_t p1{static_cast<std::int32_t>(std::lround(p_.eta_hidden * SAL_ONE)),
-                   syn.weight_max()};
-    std::vector<std::int32_t> err1(nh);
-    for (int h = 0; h < nh; ++h) err1[h] = (nudged[hid_id(h)] - free[hid_id(h)]) * (1 << ST_ERR_Q);
-    for (int i = 0; i < p_.inputs; ++i) {
-      const auto pre = static_cast<std::int32_t>(std::lround(pat.rate_hz[i] * win));
-      for (int j = 0; j < 2 * nh; ++j) random[j] = sal_xorshift32(&rng_);
-      st_update_row(&p1, nh, pre, err1.data(), &shadow1_[i * nh], exc.data(), inh.data(),
-                    random.data());
-      write_row(in_driver(i), hid_id(0), nh);
-    }
+  if (nudged.empty()) return;
+  const st_params_t p1{static_cast<std::int32_t>(std::lround(p_.eta_hidden * SAL_ONE)),
+                       syn.weight_max()};
+  std::vector<std::int32_t> err1(nh);
+  for (int h = 0; h < nh; ++h) err1[h] = (nudged[hid_id(h)] - free[hid_id(h)]) * (1 << ST_ERR_Q);
+  for (int i = 0; i < p_.inputs; ++i)
+    row(p1, in_driver(i), hid_id(0), nh, input_count(pat, i), err1, &shadow1_[i * nh]);
+}
+
+void StudentTeacher::start_forward_firmware(session::Session& s) {
+  auto& fw = s.firmware();
+  st_config_t cfg{};
+  cfg.magic = ST_CONFIG_MAGIC;
+  cfg.n_in = static_cast<std::uint32_t>(p_.inputs);
+  cfg.n_hid = static_cast<std::uint32_t>(p_.hidden);
+  cfg.n_out = static_cast<std::uint32_t>(p_.outputs);
+  cfg.hidden_learns = p_.feedback != "none";
+  cfg.eta_hidden_q16 = static_cast<std::int32_t>(std::lround(p_.eta_hidden * SAL_ONE));
+  cfg.eta_output_q16 = static_cast<std::int32_t>(std::lround(p_.eta_output * SAL_ONE));
+  cfg.w_max = static_cast<std::uint32_t>(s.core().synapses(net_.half).weight_max());
+  cfg.rng_seed = kRoundingSeed;
+  for (int i = 0; i < p_.inputs; ++i)
+    cfg.in_exc_row[i] = static_cast<std::uint8_t>(net_.exc_row(in_driver(i)));
+  for (int h = 0; h < p_.hidden; ++h) {
+    cfg.hid_exc_row[h] = static_cast<std::uint8_t>(net_.exc_row(hid_id(h)));
+    cfg.hid_column[h] = static_cast<std::uint8_t>(net_.columns[hid_id(h)]);
   }
-  if (p_.feedback == "bp") set_feedback_to_transpose(core);
-  return se / no;
+  for (int k = 0; k < p_.outputs; ++k)
+    cfg.out_column[k] = static_cast<std::uint8_t>(net_.columns[out_id(k)]);
+  fw.load(session::firmware_image("st.elf"));
+  fw.write_block("st_config", cfg);
+  fw.start();
+}
+
+void StudentTeacher::command(session::Session& s, std::uint32_t cmd, std::uint32_t arg) {
+  auto& ppu = s.firmware().processor();
+  const std::uint32_t seq = ++seq_;
+  ppu.mailbox_post(0, cmd);
+  ppu.mailbox_post(1, arg);
+  ppu.mailbox_post(2, seq);
+  ppu.mailbox_ring();
+  // A count takes ~1 µs, an update of the defaults' 300 synapses ~100 µs.
+  if (!s.run_while([&] { return ppu.mailbox_read(0) != seq; }, 0.5, s.now_us() + 20000.0))
+    throw RunFailure(fmt::format(
+        "student-teacher firmware did not answer command {} within 20 ms of hardware time", cmd));
 }
 
 std::vector<double> StudentTeacher::sal_gains() const {

@@ -11,10 +11,14 @@
 // through B. The forward weights change by the local rule of firmware/student_teacher/
 // st_kernel.h: ΔW2 ∝ (target − free count)·hidden count, ΔW1 ∝ (nudged − free hidden count)·
 // input count (equilibrium-propagation style; with B = W2ᵀ the contrastive estimate of the
-// gradient). The forward rule runs on the host executor (an ideal processor calling the
-// shared C kernel); B: `feedback` sal (learned by SAL, executor host or firmware, concurrently
-// with the task), fa (fixed random), bp (the host sets B to the effective transpose of W2 after
-// every update: the reference), none (fixed random B, W1 does not learn).
+// gradient). The forward rule runs on the plasticity processor (forward_executor: firmware,
+// build/firmware/st.elf: it counts the hidden and output spikes itself and updates W1, W2; the
+// host sequences the phases through the mailbox and checks after every update that it computes
+// the same codes from the firmware's counts) or on the host executor (an ideal processor
+// calling the same C kernel at the same point of the schedule); B: `feedback` sal (learned by SAL,
+// executor host or firmware, concurrently with the task), fa (fixed random), bp (the host sets B to
+// the effective transpose of W2 after every update: the reference), none (fixed random B, W1 does
+// not learn).
 #pragma once
 
 #include <memory>
@@ -40,7 +44,8 @@ struct StudentTeacherParams : SalParams {
   int inputs = 20;
   int hidden = 10;
   int outputs = 10;
-  std::string feedback = "sal";  // sal, fa, bp, none
+  std::string feedback = "sal";           // sal, fa, bp, none
+  std::string forward_executor = "host";  // host, firmware
   int epochs = 20;
   int train_patterns = 16;
   int val_patterns = 8;
@@ -91,6 +96,7 @@ class StudentTeacher : public Experiment {
   int nudge_driver() const { return p_.hidden + p_.outputs + p_.inputs; }
   bool sal() const { return p_.feedback == "sal"; }
   bool on_firmware() const { return sal() && p_.executor == "firmware"; }
+  bool forward_on_firmware() const { return p_.forward_executor == "firmware"; }
 
   void wire(session::Session& s);
   void calibrate(session::Session& s);
@@ -105,9 +111,20 @@ class StudentTeacher : public Experiment {
   // Plays the inputs of `rates` (and nudge rates, signed Hz per output) on [now, now + dur),
   // measures the rate counters over the last `window` µs (in 1 ms pieces): counts per
   // network neuron.
+  // counted_by: -1 the host counts, 0/1 the forward-rule firmware counts as that phase.
   std::vector<int> phase(session::Session& s, const std::vector<double>& rates,
                          const std::vector<double>& nudge_hz, double window_us,
-                         Engine* input_trains = nullptr);
+                         Engine* input_trains = nullptr, int counted_by = -1);
+  // Forward-rule firmware: loads and starts it (after the student's codes are programmed),
+  // sends one mailbox command and waits for its answer, stops it at the end.
+  void start_forward_firmware(session::Session& s);
+  void command(session::Session& s, std::uint32_t cmd, std::uint32_t arg = 0);
+  // The forward update from the phases' counts with the shared kernel on the host's shadow
+  // weights: writes the codes (host executor) or counts the chip's codes that differ (firmware).
+  std::int32_t target_q8(const Pattern& pat, int k) const;    // over window_us, Q8
+  std::int32_t input_count(const Pattern& pat, int i) const;  // over window_us
+  void forward_update(AnalogCore& core, const Pattern& pat, const std::vector<int>& free,
+                      const std::vector<int>& nudged, bool write);
   // Validation MSE ((kHz)²) of the current student over `patterns`.
   double loss(session::Session& s, const std::vector<Pattern>& patterns);
   // One training pattern: free and nudged phase, then the forward update. Returns the
@@ -135,7 +152,10 @@ class StudentTeacher : public Experiment {
   // Host SAL executor: starts (sensors of the B rows reset) or stops updating.
   void set_sal_active(session::Session& s, bool on);
   Engine input_eng_;
-  std::uint32_t rng_ = 0x9E3779B9u;  // stochastic rounding of the forward rule
+  static constexpr std::uint32_t kRoundingSeed = 0x9E3779B9u;
+  std::uint32_t rng_ = kRoundingSeed;  // stochastic rounding of the forward rule
+  std::uint32_t seq_ = 0;              // forward firmware: last mailbox command
+  std::uint64_t fw_mismatches_ = 0;    // codes the firmware wrote that the host's kernel did not
 };
 
 }  // namespace salvo::experiments
