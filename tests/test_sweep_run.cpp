@@ -366,3 +366,74 @@ TEST(SweepReport, CorruptPointResultIsNamedNotSkippedSilently) {
   EXPECT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find(bad.string()), std::string::npos) << resumed.output;
 }
+
+// Calibration in a spec (docs/sweeps.md): the points that name it get `--calibration auto`,
+// sweep.csv carries the value as a column and salvo report groups by it.
+TEST(SweepRun, CalibrationIsAColumnOfSweepCsvAndAGroupOfTheReport) {
+  ScratchDir dir;
+  const auto spec = write_spec(dir, R"(
+seeds: {count: 2}
+axes: {chip.mismatch.scale: [1]}
+conditions:
+  raw: {}
+  cal: {calibration: full}
+)");
+  const fs::path out = dir.path / "out";
+  ASSERT_EQ(run(sweep(spec, out, "--jobs 2")).code, 0);
+  const Csv csv = read_csv(out / "sweep.csv");
+  ASSERT_EQ(csv.rows.size(), 4u);
+  EXPECT_EQ(csv.header[1], "condition");
+  EXPECT_EQ(csv.header[2], "chip.mismatch.scale");
+  EXPECT_EQ(csv.header[3], "calibration");
+  EXPECT_EQ(csv.header[4], "seed");
+  for (const auto& [id, row] : csv.by_id) {
+    const bool cal = row.at("condition") == "cal";
+    EXPECT_EQ(row.at("calibration"), cal ? "full" : "none") << id;
+    EXPECT_EQ(id, fmt::format("{}_calibration={}_scale=1_s{}", row.at("condition"),
+                              cal ? "full" : "none", row.at("seed")));
+    // What the run was given: --calibration auto exactly for the calibrated points.
+    EXPECT_EQ(row.at("metrics.calibration"), cal ? "auto" : "") << id;
+  }
+  const auto r = run(kSalvo + " report '" + out.string() + "' --no-plots");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto rows = salvo::sweep::parse_csv(read_text(out / "report.csv"));
+  ASSERT_GE(rows.size(), 3u);
+  EXPECT_EQ(rows[0][2], "calibration");
+  std::set<std::string> groups;
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    if (rows[i][3] == "metrics.score") groups.insert(rows[i][0] + "/" + rows[i][2]);
+  EXPECT_EQ(groups, (std::set<std::string>{"cal/full", "raw/none"}));
+}
+
+// Two points of the same chip instance (same chip config and seed) that both need its
+// calibration at once share one: the cache entry is calibrated once under a lock, the other
+// point waits and reads it (real salvo run, mini chip, playback).
+TEST(SweepRun, CalibratedPointsOfOneInstanceShareOneCachedCalibration) {
+  ScratchDir dir;
+  const fs::path spec = dir.path / "cal.yaml";
+  write_text(spec, "chip: " + std::string(SALVO_SOURCE_DIR) + "/configs/chips/mini.yaml\n" +
+                       "experiment: " + std::string(SALVO_SOURCE_DIR) +
+                       "/configs/experiments/playback-mini.yaml\n" +
+                       "seeds: [4]\ncalibration: full\nconditions: {a: {}, b: {}}\n");
+  const fs::path cache = dir.path / "cache";
+  const fs::path out = dir.path / "out";
+  const auto r =
+      run("SALVO_CALIBRATION_CACHE='" + cache.string() + "' " + sweep(spec, out, "--jobs 2"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const Csv csv = read_csv(out / "sweep.csv");
+  ASSERT_EQ(csv.rows.size(), 2u);
+  int calibrated = 0;
+  for (const auto& [id, row] : csv.by_id) {
+    EXPECT_EQ(row.at("status"), "ok") << id << row.at("error");
+    const std::string log = read_text(out / "points" / id / "stderr.log");
+    calibrated += log.find("write rounds") != std::string::npos;
+  }
+  EXPECT_EQ(calibrated, 1);
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(cache))
+    if (e.is_directory()) entries.push_back(e.path());
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_NE(entries[0].filename().string().find("-seed4"), std::string::npos);
+  const auto cal = nlohmann::json::parse(read_text(entries[0] / "calibration.json"));
+  EXPECT_EQ(cal.at("seed"), 4);
+}

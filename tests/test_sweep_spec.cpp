@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include "salvo_paths.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -162,10 +163,10 @@ TEST(SweepSpec, ErrorsNameFileLineColumnKeyAndAllowedValues) {
   EXPECT_EQ(
       error_of("seeds: [1]\naxis:\n  chip.x: [1]\n"),
       "spec.yaml:2:1: axis: unknown key (allowed: description, chip, experiment, seeds, axes, "
-      "conditions, set, timeout_s, run_command, extra_args)");
+      "conditions, set, calibration, timeout_s, run_command, extra_args)");
   EXPECT_EQ(error_of("axes:\n  mismatch.scale: [1]\n"),
             "spec.yaml:2:3: axes.mismatch.scale: not a config key (allowed: chip.<key> or "
-            "experiment.<key>, as for salvo run --set)");
+            "experiment.<key>, as for salvo run --set; or calibration)");
   EXPECT_EQ(
       error_of("axes:\n  chip.x: 1\n"),
       "spec.yaml:2:11: axes.chip.x: must be a non-empty list of values (allowed: [v1, v2, ...])");
@@ -204,7 +205,7 @@ TEST(SweepCli, BadSpecExitsTwoWithOneLine) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.output, "salvo: error: " + (dir.path / "bad.yaml").string() +
                           ":3:7: conditions.a.mismatch: not a config key (allowed: chip.<key> or "
-                          "experiment.<key>, as for salvo run --set)\n");
+                          "experiment.<key>, as for salvo run --set; or calibration)\n");
   EXPECT_EQ(run(kSalvo + " sweep " + (dir.path / "bad.yaml").string() + " --shard 2/2").code, 2);
   EXPECT_EQ(run(kSalvo + " sweep").code, 2);
   EXPECT_EQ(run(kSalvo + " report " + (dir.path / "nothing").string()).code, 2);
@@ -234,9 +235,9 @@ TEST(SweepSpec, ShippedMismatchRobustnessStudy) {
     GTEST_SKIP() << "configs/experiments/sal-feedback.yaml does not exist yet";
   const SweepSpec spec = load_spec(study.string());
   const auto points = expand(spec);
-  EXPECT_EQ(points.size(), 5u * 2u * 10u);
-  EXPECT_EQ(points.front().id, "sal_scale=0_s1");
-  EXPECT_EQ(points.back().id, "feedback-alignment_scale=2.0_s10");
+  EXPECT_EQ(points.size(), 5u * 2u * 2u * 10u);
+  EXPECT_EQ(points.front().id, "sal_calibration=none_scale=0_s1");
+  EXPECT_EQ(points.back().id, "feedback-alignment_calibration=full_scale=2.0_s10");
 }
 
 // Issue 12, class 7: a spec's keys and values are checked against the config schema (and the
@@ -308,4 +309,73 @@ TEST(SweepSpec, GridSizeIsBounded) {
   EXPECT_EQ(expand(parse_spec("seeds: {count: 1000}\naxes: {chip.a: [1, 2]}\n", "ok.yaml", "/tmp"))
                 .size(),
             2000u);
+}
+
+// Calibration as a study axis: `full` runs the point with `--calibration auto` (not a --set),
+// `none` without; the value is part of the id like any axis value.
+TEST(SweepSpec, CalibrationAxisRunsCalibrationAutoAndNamesThePoint) {
+  const SweepSpec spec = parse(
+      "seeds: [2]\naxes: {chip.mismatch.scale: [1], calibration: [none, full]}\n"
+      "conditions: {sal: {experiment.feedback_plasticity: sal}}\n");
+  EXPECT_EQ(column_keys(spec), (std::vector<std::string>{"chip.mismatch.scale", "calibration"}));
+  const auto points = expand(spec);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].id, "sal_calibration=none_scale=1_s2");
+  EXPECT_EQ(points[1].id, "sal_calibration=full_scale=1_s2");
+  const auto none = command_line(spec, points[0], "/o");
+  const auto full = command_line(spec, points[1], "/o");
+  EXPECT_EQ(std::count(none.begin(), none.end(), "--calibration"), 0);
+  EXPECT_EQ(std::count(full.begin(), full.end(), "--calibration"), 1);
+  const auto at = std::find(full.begin(), full.end(), "--calibration");
+  ASSERT_NE(at, full.end());
+  EXPECT_EQ(*(at + 1), "auto");
+  for (const auto& argv : {none, full})
+    for (const auto& a : argv) EXPECT_EQ(a.find("calibration="), std::string::npos) << a;
+}
+
+// Named at the top level or in a condition, the calibration is a column of its own (ids,
+// sweep.csv, report groups), "none" where nothing sets it; a spec that never names it keeps
+// its ids and columns.
+TEST(SweepSpec, CalibrationOutsideTheAxesIsAColumnOfItsOwn) {
+  const SweepSpec top = parse("seeds: [1]\ncalibration: full\naxes: {chip.mismatch.scale: [0]}\n");
+  EXPECT_EQ(column_keys(top), (std::vector<std::string>{"chip.mismatch.scale", "calibration"}));
+  const auto p = expand(top);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].id, "calibration=full_scale=0_s1");
+  EXPECT_EQ(p[0].axis_values, (std::vector<std::string>{"0", "full"}));
+  const auto argv = command_line(top, p[0], "/o");
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--calibration"), 1);
+
+  const SweepSpec cond =
+      parse("calibration: none\nconditions: {raw: {}, cal: {calibration: auto}}\n");
+  const auto q = expand(cond);
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0].id, "raw_calibration=none_s1");
+  EXPECT_EQ(q[1].id, "cal_calibration=auto_s1");
+  const auto raw = command_line(cond, q[0], "/o");
+  const auto cal = command_line(cond, q[1], "/o");
+  EXPECT_EQ(std::count(raw.begin(), raw.end(), "--calibration"), 0);
+  EXPECT_EQ(std::count(cal.begin(), cal.end(), "--calibration"), 1);
+  const SweepSpec plain = parse(kGrid);
+  EXPECT_EQ(column_keys(plain).size(), plain.axes.size());
+  // The calibration is part of the sweep's identity (a resume cannot switch it).
+  EXPECT_NE(spec_identity(parse("calibration: full\n")), spec_identity(parse("seeds: [1]\n")));
+}
+
+TEST(SweepSpec, CalibrationValuesAreCheckedWithOneLine) {
+  EXPECT_EQ(error_of("calibration: yes\n"),
+            "spec.yaml:1:14: calibration: 'yes' is not a calibration (allowed: none, full (salvo "
+            "run --calibration auto), auto)");
+  EXPECT_EQ(error_of("axes: {calibration: [none, partial]}\n"),
+            "spec.yaml:1:28: axes.calibration: 'partial' is not a calibration (allowed: none, full "
+            "(salvo run --calibration auto), auto)");
+  EXPECT_EQ(error_of("conditions: {a: {calibration: out/cal.json}}\n"),
+            "spec.yaml:1:31: conditions.a.calibration: 'out/cal.json' is not a calibration "
+            "(allowed: none, full (salvo run --calibration auto), auto)");
+  EXPECT_EQ(error_of("set: {calibration: full}\ncalibration: none\n"),
+            "spec.yaml:2:14: calibration: is given twice (top level and in set) (allowed: one of "
+            "the two places)");
+  EXPECT_EQ(error_of("axes: {calibration: [none, full]}\nconditions: {a: {calibration: full}}\n"),
+            "spec.yaml:2:31: conditions.a.calibration: is also an axis, so a point would get two "
+            "values (allowed: keys that are not axes)");
 }

@@ -1,9 +1,15 @@
 #include "emulator/calibration/calibrate.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -51,6 +57,32 @@ nlohmann::json rate_summary(const std::vector<double>& rates, double target) {
   return {{"target_hz", target},
           {"fraction_within_5pct", rates.empty() ? 0.0 : double(within) / rates.size()}};
 }
+
+// An exclusive flock on `path` (created if missing) for this object's lifetime: the processes
+// of a sweep that need the same instance's calibration at once take turns, so the instance is
+// calibrated once and the others read the cached file.
+class CacheLock {
+ public:
+  explicit CacheLock(const output::fs::path& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw RunFailure(fmt::format("calibration cache: cannot open the lock {}: {}", path.string(),
+                                   std::strerror(errno)));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    std::fprintf(stderr, "calibrate: waiting for another process calibrating this instance (%s)\n",
+                 path.c_str());
+    while (::flock(fd_, LOCK_EX) != 0)
+      if (errno != EINTR)
+        throw RunFailure(fmt::format("calibration cache: cannot lock {}: {}", path.string(),
+                                     std::strerror(errno)));
+  }
+  CacheLock(const CacheLock&) = delete;
+  CacheLock& operator=(const CacheLock&) = delete;
+  ~CacheLock() { ::close(fd_); }  // closing releases the lock
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace
 
@@ -123,9 +155,12 @@ std::shared_ptr<const Calibration> resolve_calibration(const std::string& spec,
     return c;
   }
   const char* env = std::getenv("SALVO_CALIBRATION_CACHE");
-  const output::fs::path dir = output::fs::path(env && *env ? env : "out/calibrations") /
-                               fmt::format("{}-{}-seed{}", cfg.chip_config.name, hash, cfg.seed);
+  const output::fs::path root(env && *env ? env : "out/calibrations");
+  const std::string name = fmt::format("{}-{}-seed{}", cfg.chip_config.name, hash, cfg.seed);
+  const output::fs::path dir = root / name;
   const output::fs::path file = dir / "calibration.json";
+  output::fs::create_directories(root);
+  const CacheLock lock(root / (name + ".lock"));
   if (output::fs::exists(file)) {
     auto c = std::make_shared<Calibration>(Calibration::read(file.string()));
     c->check_belongs(file.string(), cfg.chip_config.name, cfg.seed, hash, n);

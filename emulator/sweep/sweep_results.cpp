@@ -119,7 +119,7 @@ Manifest Manifest::from_json(const nlohmann::json& j) {
 Manifest Manifest::from_spec(const SweepSpec& spec) {
   Manifest m;
   m.spec_file = fs::absolute(spec.file).lexically_normal().string();
-  for (const auto& a : spec.axes) m.axis_keys.push_back(a.key);
+  m.axis_keys = column_keys(spec);
   for (const auto& c : spec.conditions) m.conditions.push_back(c.name);
   m.points = expand(spec);
   m.identity = spec_identity(spec);

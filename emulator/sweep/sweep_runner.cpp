@@ -720,9 +720,7 @@ PreparedSweep prepare_sweep(const SweepOptions& options) {
   const fs::path csv = shard ? s.out / fmt::format("sweep.shard-{}-of-{}.csv", options.shard_index,
                                                    options.shard_count)
                              : s.out / "sweep.csv";
-  std::vector<std::string> axis_keys;
-  for (const auto& a : s.spec.axes) axis_keys.push_back(a.key);
-  s.table = std::make_unique<ResultTable>(s.out, csv, axis_keys);
+  s.table = std::make_unique<ResultTable>(s.out, csv, column_keys(s.spec));
   const std::size_t found = s.table->load_existing(mine);
   if (found > 0 && !options.resume && !shard)
     throw UserError(fmt::format(

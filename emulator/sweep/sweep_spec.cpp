@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kTopKeys =
-    "description, chip, experiment, seeds, axes, conditions, set, timeout_s, run_command, "
-    "extra_args";
+    "description, chip, experiment, seeds, axes, conditions, set, calibration, timeout_s, "
+    "run_command, extra_args";
 
 // Builds the one-line message "file:line:col: key: problem (allowed: ...)".
 class SpecErrors {
@@ -58,10 +58,17 @@ std::string scalar_text(const SpecErrors& err, const YAML::Node& node, const std
 void check_override_key(const SpecErrors& err, const YAML::Node& at, const std::string& where,
                         const std::string& key) {
   const bool ok = (key.rfind("chip.", 0) == 0 && key.size() > 5) ||
-                  (key.rfind("experiment.", 0) == 0 && key.size() > 11);
+                  (key.rfind("experiment.", 0) == 0 && key.size() > 11) || key == kCalibrationKey;
   if (!ok)
     err.fail(at, where + "." + key, "not a config key",
-             "chip.<key> or experiment.<key>, as for salvo run --set");
+             "chip.<key> or experiment.<key>, as for salvo run --set; or calibration");
+}
+
+// A calibration value (top level, set, condition or axis).
+void check_calibration_value(const SpecErrors& err, const YAML::Node& at, const std::string& where,
+                             const std::string& value) {
+  if (value != "none" && value != "full" && value != "auto")
+    err.fail(at, where, fmt::format("'{}' is not a calibration", value), kCalibrationValues);
 }
 
 std::uint64_t parse_seed(const SpecErrors& err, const YAML::Node& node, const std::string& key) {
@@ -85,6 +92,8 @@ std::vector<Override> parse_overrides(const SpecErrors& err, const YAML::Node& n
     const std::string key = kv.first.Scalar();
     check_override_key(err, kv.first, where, key);
     out.push_back({key, scalar_text(err, kv.second, where + "." + key)});
+    if (key == kCalibrationKey)
+      check_calibration_value(err, kv.second, where + "." + key, out.back().value);
   }
   return out;
 }
@@ -195,6 +204,7 @@ void parse_axes(const SpecErrors& err, const YAML::Node& axes, SweepSpec& spec) 
     Axis axis{key, {}};
     for (const auto& v : kv.second) {
       std::string text = scalar_text(err, v, "axes." + key);
+      if (key == kCalibrationKey) check_calibration_value(err, v, "axes." + key, text);
       if (std::find(axis.values.begin(), axis.values.end(), text) != axis.values.end())
         err.fail(v, "axes." + key, fmt::format("value '{}' appears twice", text),
                  "distinct values");
@@ -220,6 +230,18 @@ void parse_conditions(const SpecErrors& err, const YAML::Node& conditions, Sweep
                    "is also an axis, so a point would get two values", "keys that are not axes");
     spec.conditions.push_back(std::move(c));
   }
+}
+
+// calibration (top level): the calibration of every point, as `set: {calibration: ...}` (a
+// condition or an axis may still choose another).
+void parse_calibration(const SpecErrors& err, const YAML::Node& node, SweepSpec& spec) {
+  for (const auto& o : spec.set)
+    if (o.key == kCalibrationKey)
+      err.fail(node, "calibration", "is given twice (top level and in set)",
+               "one of the two places");
+  const std::string value = scalar_text(err, node, "calibration");
+  check_calibration_value(err, node, "calibration", value);
+  spec.set.push_back({kCalibrationKey, value});
 }
 
 // timeout_s: seconds >= 0.
@@ -288,9 +310,9 @@ SweepSpec parse_spec(const std::string& yaml_text, const std::string& file,
   SweepSpec spec;
   spec.file = file;
   spec.directory = directory;
-  const std::set<std::string> known = {"description", "chip",       "experiment", "seeds",
-                                       "axes",        "conditions", "set",        "timeout_s",
-                                       "run_command", "extra_args"};
+  const std::set<std::string> known = {"description", "chip",        "experiment", "seeds",
+                                       "axes",        "conditions",  "set",        "calibration",
+                                       "timeout_s",   "run_command", "extra_args"};
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
     if (!known.count(key)) err.fail(kv.first, key, "unknown key", kTopKeys);
@@ -301,6 +323,7 @@ SweepSpec parse_spec(const std::string& yaml_text, const std::string& file,
   if (const YAML::Node seeds = root["seeds"]) parse_seeds(err, seeds, spec);
   if (const YAML::Node axes = root["axes"]) parse_axes(err, axes, spec);
   if (const YAML::Node set = root["set"]) spec.set = parse_overrides(err, set, "set");
+  if (const YAML::Node calibration = root["calibration"]) parse_calibration(err, calibration, spec);
   if (const YAML::Node conditions = root["conditions"]) parse_conditions(err, conditions, spec);
   if (const YAML::Node timeout = root["timeout_s"]) parse_timeout(err, timeout, spec);
   parse_command(err, root, spec);
@@ -317,15 +340,34 @@ SweepSpec load_spec(const std::string& path) {
   return parse_spec(text.str(), path, dir.string());
 }
 
+std::vector<std::string> column_keys(const SweepSpec& spec) {
+  std::vector<std::string> keys;
+  bool named = false;
+  for (const auto& a : spec.axes) {
+    keys.push_back(a.key);
+    named = named || a.key == kCalibrationKey;
+  }
+  if (named) return keys;  // the axis is the column
+  auto names = [](const std::vector<Override>& os) {
+    return std::any_of(os.begin(), os.end(),
+                       [](const Override& o) { return o.key == kCalibrationKey; });
+  };
+  bool elsewhere = names(spec.set);
+  for (const auto& c : spec.conditions) elsewhere = elsewhere || names(c.overrides);
+  if (elsewhere) keys.push_back(kCalibrationKey);
+  return keys;
+}
+
 std::string point_id(const SweepSpec& spec, const std::string& condition,
                      const std::vector<std::string>& axis_values, std::uint64_t seed) {
   // Short axis names (last dotted component) unless two axes share one.
+  const std::vector<std::string> keys = column_keys(spec);
   std::map<std::string, int> short_count;
   auto short_name = [](const std::string& key) { return key.substr(key.rfind('.') + 1); };
-  for (const auto& a : spec.axes) ++short_count[short_name(a.key)];
+  for (const auto& key : keys) ++short_count[short_name(key)];
   std::vector<std::pair<std::string, std::string>> parts;
-  for (std::size_t i = 0; i < spec.axes.size(); ++i) {
-    const std::string& key = spec.axes[i].key;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string& key = keys[i];
     parts.emplace_back(short_count[short_name(key)] > 1 ? key : short_name(key), axis_values.at(i));
   }
   std::sort(parts.begin(), parts.end());
@@ -348,6 +390,8 @@ std::vector<Point> expand(const SweepSpec& spec) {
   if (conditions.empty()) conditions.push_back(Condition{"", {}});
   std::size_t grid = 1;
   for (const auto& a : spec.axes) grid *= a.values.size();
+  // A calibration named outside the axes is a column of its own (see column_keys).
+  const bool calibration_column = column_keys(spec).size() > spec.axes.size();
   for (const std::uint64_t seed : spec.seeds) {
     for (const auto& condition : conditions) {
       for (std::size_t g = 0; g < grid; ++g) {
@@ -374,6 +418,12 @@ std::vector<Point> expand(const SweepSpec& spec) {
         for (const auto& o : condition.overrides) put(o);
         for (std::size_t a = 0; a < spec.axes.size(); ++a)
           put({spec.axes[a].key, p.axis_values[a]});
+        if (calibration_column) {
+          std::string value = "none";
+          for (const auto& o : p.overrides)
+            if (o.key == kCalibrationKey) value = o.value;
+          p.axis_values.push_back(value);
+        }
         p.id = point_id(spec, p.condition, p.axis_values, p.seed);
         points.push_back(std::move(p));
       }
@@ -396,7 +446,12 @@ std::vector<std::string> command_line(const SweepSpec& spec, const Point& point,
   if (!spec.experiment_file.empty())
     argv.insert(argv.end(), {"--experiment", spec.experiment_file});
   argv.insert(argv.end(), {"--seed", std::to_string(point.seed), "--out", out_dir});
-  for (const auto& o : point.overrides) argv.insert(argv.end(), {"--set", o.key + "=" + o.value});
+  for (const auto& o : point.overrides) {
+    if (o.key != kCalibrationKey)
+      argv.insert(argv.end(), {"--set", o.key + "=" + o.value});
+    else if (o.value != "none")
+      argv.insert(argv.end(), {"--calibration", "auto"});
+  }
   for (const auto& t : spec.extra_args) argv.push_back(substitute(t));
   return argv;
 }

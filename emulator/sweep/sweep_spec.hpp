@@ -11,7 +11,15 @@
 
 namespace salvo::sweep {
 
-// One `--set KEY=VALUE` override (VALUE as written in the spec).
+// The key that selects a point's chip calibration instead of a `--set`: top level
+// (`calibration: full`), in `set`, in a condition or as an axis; values kCalibrationValues.
+// "full" and "auto" run the point with `--calibration auto` (the chip instance calibrated
+// first, cached per chip hash and seed), "none" without.
+inline constexpr const char* kCalibrationKey = "calibration";
+inline constexpr const char* kCalibrationValues = "none, full (salvo run --calibration auto), auto";
+
+// One `--set KEY=VALUE` override (VALUE as written in the spec); key kCalibrationKey is the
+// point's calibration, not a --set.
 struct Override {
   std::string key;
   std::string value;
@@ -50,7 +58,7 @@ struct Point {
   std::size_t index = 0;  // position in expansion order (seed-major)
   std::string id;         // stable: derived from condition, axis values and seed only
   std::string condition;  // "" when the spec has no conditions
-  std::vector<std::string> axis_values;  // parallel to SweepSpec::axes
+  std::vector<std::string> axis_values;  // parallel to column_keys(spec)
   std::uint64_t seed = 1;
   std::vector<Override> overrides;  // composed: set, then condition, then axes
 };
@@ -62,11 +70,17 @@ SweepSpec load_spec(const std::string& path);
 SweepSpec parse_spec(const std::string& yaml_text, const std::string& file,
                      const std::string& directory);
 
+// The per-point value columns (ids, sweep.csv, the manifest, salvo report's groups): the axis
+// keys, then "calibration" when the spec names a calibration anywhere but not as an axis (its
+// value per point: the composed override, "none" where none applies).
+std::vector<std::string> column_keys(const SweepSpec& spec);
+
 // All points: seeds outermost (so a partial sweep covers the whole grid early), then
 // conditions, then the cartesian product of the axes (last axis fastest).
 std::vector<Point> expand(const SweepSpec& spec);
 
-// The id of a point: "<condition>_<axis>=<value>..._s<seed>", axis parts sorted by key
+// The id of a point: "<condition>_<axis>=<value>..._s<seed>" (axis_values parallel to
+// column_keys(spec), so a calibration named outside the axes is a part too), parts sorted by key
 // (short key = last dotted component unless ambiguous), unsafe characters %-encoded,
 // long ids shortened with a hash. Equal parameters give equal ids whatever the spec order.
 std::string point_id(const SweepSpec& spec, const std::string& condition,

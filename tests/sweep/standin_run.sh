@@ -4,13 +4,15 @@
 #   experiment.behaviour = ok | fail | crash | hang | badinput | nosummary   (default ok)
 #   experiment.sleep_s   = seconds to take before finishing                  (default 0)
 #   chip.mismatch.scale  = x; the metrics are x, seed and score = 10 x + seed
+#   --calibration C      = C (auto or a path) becomes the metric "calibration" (absent without)
 # It writes summary.json atomically (temporary + rename), like salvo run.
-out="" seed=1 behaviour=ok x=0 sleep_s=0
+out="" seed=1 behaviour=ok x=0 sleep_s=0 calibration=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --chip|--experiment) shift 2 ;;
+    --calibration) calibration=$2; shift 2 ;;
     --set)
       case "$2" in
         experiment.behaviour=*) behaviour=${2#*=} ;;
@@ -28,8 +30,8 @@ echo "standin: seed $seed, x $x, behaviour $behaviour"
 [ "$sleep_s" = 0 ] || sleep "$sleep_s"
 score=$(awk -v x="$x" -v s="$seed" 'BEGIN { printf "%.10g", 10 * x + s }')
 write_summary() {
-  printf '{"salvo_version": "standin", "chip": {"name": "standin"}, "experiment": {"name": "standin"}, "seed": %s, "emulated_time_us": 1000, "wall_time_s": 0.001, "spikes": 7, "bus": {"events": 3, "dropped": 0}, "ppu": {"instructions": 100, "cycles": 120}, "metrics": {"x": %s, "seed": %s, "score": %s, "passed": true, "label": "a, \\"quoted\\" label"}}\n' \
-    "$seed" "$x" "$seed" "$score" > "$out/summary.json.tmp"
+  printf '{"salvo_version": "standin", "chip": {"name": "standin"}, "experiment": {"name": "standin"}, "seed": %s, "emulated_time_us": 1000, "wall_time_s": 0.001, "spikes": 7, "bus": {"events": 3, "dropped": 0}, "ppu": {"instructions": 100, "cycles": 120}, "metrics": {"x": %s, "seed": %s, "score": %s, "passed": true, "label": "a, \\"quoted\\" label"%s}}\n' \
+    "$seed" "$x" "$seed" "$score" "${calibration:+, \"calibration\": \"$calibration\"}" > "$out/summary.json.tmp"
   mv "$out/summary.json.tmp" "$out/summary.json"
 }
 case "$behaviour" in
