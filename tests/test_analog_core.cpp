@@ -173,19 +173,25 @@ TEST(AnalogCore, ParameterWritesChangeTheCircuitAtRunTime) {
 
 namespace {
 
+// A threshold at which about half of two_half_run's steps go to the pool.
+constexpr double kMixedWorkNs = 400.0;
+
 struct TwoHalfRun {
+  std::uint64_t parallel_steps = 0;
   std::vector<RecordedSpike> spikes;
   std::vector<double> v_mV;
   std::vector<double> sensors_lsb;
 };
 
 // Both halves of a two-half mini chip driven by background Poisson rows, with membrane noise,
-// mismatch and sensors on, run on `threads` host threads.
-TwoHalfRun two_half_run(int threads) {
+// mismatch and sensors on, run on `threads` host threads; with two, steps go to the pool when
+// both halves' work estimate is at least min_work_ns (0: every step).
+TwoHalfRun two_half_run(int threads, double min_work_ns = 0.0) {
   auto cfg = mini({"chip.halves=2"});
   cfg.noise.membrane_mV_rms = 1.0;
   AnalogCore core(cfg, 17);
   core.set_threads(threads);
+  core.set_parallel_min_work_ns(min_work_ns);
   EXPECT_EQ(core.threads(), threads);
   core.select_drivers_by_index();
   core.route_all_inputs_round_robin();
@@ -201,6 +207,7 @@ TwoHalfRun two_half_run(int threads) {
   for (int n = 0; n < core.neurons_total(); ++n) core.set_neuron_label(n, 0x3F00);
   core.advance_to(400.0);
   TwoHalfRun out;
+  out.parallel_steps = core.parallel_steps();
   out.spikes = core.spikes();
   for (int n = 0; n < core.neurons_total(); ++n) out.v_mV.push_back(core.neurons().v_mV(n));
   for (int h = 0; h < 2; ++h)
@@ -215,6 +222,8 @@ TwoHalfRun two_half_run(int threads) {
 
 TEST(AnalogCore, ResultsDoNotDependOnTheThreadCount) {
   const TwoHalfRun one = two_half_run(1), two = two_half_run(2);
+  EXPECT_EQ(one.parallel_steps, 0u);
+  EXPECT_EQ(two.parallel_steps, 4000u);  // 400 µs of 0.1 µs steps, every one side by side
   ASSERT_GT(one.spikes.size(), 200u);
   bool both_halves = false;
   for (const auto& s : one.spikes) both_halves |= s.neuron >= 32;
@@ -229,6 +238,28 @@ TEST(AnalogCore, ResultsDoNotDependOnTheThreadCount) {
   double charge = 0;
   for (double x : one.sensors_lsb) charge += x;
   EXPECT_GT(charge, 0.0);
+}
+
+// Steps switching between side by side and one after the other (by the halves' work) change
+// nothing either.
+TEST(AnalogCore, ResultsDoNotDependOnWhichStepsRunSideBySide) {
+  const TwoHalfRun one = two_half_run(1), mixed = two_half_run(2, kMixedWorkNs);
+  EXPECT_GT(mixed.parallel_steps, 400u);
+  EXPECT_LT(mixed.parallel_steps, 3600u);
+  ASSERT_EQ(one.spikes.size(), mixed.spikes.size());
+  for (std::size_t i = 0; i < one.spikes.size(); ++i) {
+    EXPECT_EQ(one.spikes[i].t_us, mixed.spikes[i].t_us) << i;
+    EXPECT_EQ(one.spikes[i].neuron, mixed.spikes[i].neuron) << i;
+  }
+  EXPECT_EQ(one.v_mV, mixed.v_mV);
+  EXPECT_EQ(one.sensors_lsb, mixed.sensors_lsb);
+}
+
+TEST(AnalogCore, QuietHalvesStepOneAfterTheOther) {
+  // The default threshold: the mini chip's halves (4 blocks of 8 neurons each, a few rows)
+  // have too little to do per step to be worth a second core.
+  const TwoHalfRun two = two_half_run(2, AnalogCore::kParallelMinWorkNs);
+  EXPECT_LT(two.parallel_steps, 400u);
 }
 
 TEST(AnalogCore, ThreadsBeyondTheHalvesAreNotUsed) {

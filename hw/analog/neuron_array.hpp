@@ -132,6 +132,10 @@ class NeuronArray {
   // Block-steps skipped while asleep, and how many of them were replayed on demand so far.
   std::uint64_t block_steps_skipped() const { return sum(&SleepStats::skipped); }
   std::uint64_t block_steps_replayed() const { return sum(&SleepStats::replayed); }
+  // Blocks of 8 neurons of a group that are stepped (not asleep).
+  int awake_blocks(int group) const {
+    return group_stride_ / kBlock - asleep_count_[static_cast<std::size_t>(group)];
+  }
 
   double v_mV(int neuron) const { return at(cur_, &StateBlock::v, neuron); }
   double w_nA(int neuron) const { return at(cur_, &StateBlock::w, neuron); }

@@ -218,6 +218,7 @@ void AnalogCore::step_half(int h, double t0, double t1) {
   // Their exact times go to the correlation sensors (as pre spikes of the rows they hit),
   // in time order (delivered_ is sorted).
   hs.pre_events.clear();
+  std::size_t rows_hit = 0;
   {
     float* exc = exc_pending_.data() + h * per_half;
     float* inh = inh_pending_.data() + h * per_half;
@@ -226,18 +227,26 @@ void AnalogCore::step_half(int h, double t0, double t1) {
       hs.rows_hit.clear();
       syn.deliver(e.label, exc, inh, hs.rows_hit);
       for (int r : hs.rows_hit) hs.pre_events.push_back({e.t_us, r});
+      rows_hit += hs.rows_hit.size();
       hs.synaptic_events += hs.rows_hit.size() * static_cast<std::uint64_t>(per_half);
     }
   }
 
   hs.spikes.clear();
   neurons_->step_group(h, t0, hs.spikes);
-
+  const int rows = cfg_.synapses.rows_per_half;
+  double work_ns = kWorkNsPerAwakeBlock * neurons_->awake_blocks(h) +
+                   kWorkNsPerSpike * static_cast<double>(hs.spikes.size()) +
+                   kWorkNsPerSynapse * static_cast<double>(rows_hit * per_half);
   // Correlation sensors see pre (row) and post (column) spikes in one time order; at equal
   // times the pre spike goes first. Post spikes reach the sensors after
   // sensors.post_delay_us (the back-propagated pulse), matching the bus latency of the pre
   // spikes keeps the two directions of a reciprocal pair measured symmetrically.
-  if (!cfg_.sensors.enabled) return;
+  if (!cfg_.sensors.enabled) {
+    hs.work_ns = work_ns;
+    return;
+  }
+  const std::size_t posts_before = hs.post_pending.size() + hs.spikes.size();
   CorrelationSensors& sensors = *sensors_[h];
   for (const NeuronSpike& sp : hs.spikes)
     hs.post_pending.push_back({sp.time_us + post_delay_us_, sp.neuron - h * per_half});
@@ -251,6 +260,16 @@ void AnalogCore::step_half(int h, double t0, double t1) {
     sensors.on_post(pe.column, pe.t_us);
   }
   for (; ip < pre.size(); ++ip) sensors.on_pre(pre[ip].row, pre[ip].t_us);
+  const std::size_t posts = posts_before - hs.post_pending.size();
+  work_ns += kWorkNsPerSensorVisit * static_cast<double>(pre.size() * per_half + posts * rows);
+  hs.work_ns = work_ns;
+}
+
+bool AnalogCore::parallel_step() const {
+  if (!pool_) return false;
+  double least = half_[0].work_ns;
+  for (const HalfScratch& hs : half_) least = std::min(least, hs.work_ns);
+  return least >= parallel_min_work_ns_;
 }
 
 void AnalogCore::step_once() {
@@ -264,7 +283,10 @@ void AnalogCore::step_once() {
 
   // The halves share nothing within a step (their own neurons, noise stream, synapses and
   // sensors); what crosses between them (buses, crossbar, counters) runs below, serially.
-  if (pool_) {
+  // Side by side only when every half has enough to do: handing a half to another core costs
+  // about a microsecond (cache lines between cores), more than a quiet half's step.
+  if (parallel_step()) {
+    ++parallel_steps_;
     pool_->run(halves(), [&](int h) { step_half(h, t0, t1); });
   } else {
     for (int h = 0; h < halves(); ++h) step_half(h, t0, t1);

@@ -104,6 +104,14 @@ class AnalogCore {
   // `salvo run --threads`).
   static void set_default_threads(int threads);
   static int default_threads();
+  // With more than one thread, a step runs its halves side by side only when the previous
+  // step's work of every half (a count of what it did, weighted by typical costs in ns:
+  // kWorkNs*) was at least this much; otherwise the caller runs them one after the other.
+  // Where a half runs never changes what it computes. 0: always side by side.
+  static constexpr double kParallelMinWorkNs = 2000.0;
+  void set_parallel_min_work_ns(double ns) { parallel_min_work_ns_ = ns; }
+  // Steps whose halves went to the pool so far.
+  std::uint64_t parallel_steps() const { return parallel_steps_; }
 
   double now_us() const { return t_us_; }
   // Advances every block in whole steps while a step ends at or before t_us.
@@ -136,6 +144,14 @@ class AnalogCore {
   void step_once();
   // Each half's share of a step, run in parallel (see set_threads).
   void step_half(int half, double t0, double t1);
+  // Whether this step's halves go to the pool (see set_parallel_min_work_ns).
+  bool parallel_step() const;
+  // Typical host costs (ns, one core) of a half's step: an awake 8-neuron block (noise draws
+  // and common path), a spike (rare path), a synapse reached by a row event, a sensor visit.
+  static constexpr double kWorkNsPerAwakeBlock = 40.0;
+  static constexpr double kWorkNsPerSpike = 400.0;
+  static constexpr double kWorkNsPerSynapse = 0.15;
+  static constexpr double kWorkNsPerSensorVisit = 0.8;
 
   ChipConfig cfg_;
   std::uint64_t seed_;
@@ -177,9 +193,12 @@ class AnalogCore {
     std::vector<NeuronSpike> spikes;
     std::vector<int> rows_hit;
     std::uint64_t synaptic_events = 0;
+    double work_ns = 0.0;  // estimated host work of its last step (parallel_step)
   };
   std::vector<HalfScratch> half_;
   std::unique_ptr<WorkerPool> pool_;
+  double parallel_min_work_ns_ = kParallelMinWorkNs;
+  std::uint64_t parallel_steps_ = 0;
   std::vector<NeuronSpike> step_spikes_, merged_;
   struct Offer {
     double t_us;

@@ -41,9 +41,10 @@ void spin_until(Done&& done, std::chrono::microseconds budget) {
 }
 
 constexpr std::uint64_t kField = 0xFFFF;
-inline int tasks_of(std::uint64_t w) { return static_cast<int>((w >> 16) & kField); }
+// The end of the unclaimed range (the tasks at and above it are claimed).
+inline int end_of(std::uint64_t w) { return static_cast<int>((w >> 16) & kField); }
 inline int next_of(std::uint64_t w) { return static_cast<int>(w & kField); }
-inline bool claimable(std::uint64_t w) { return next_of(w) < tasks_of(w); }
+inline bool claimable(std::uint64_t w) { return next_of(w) < end_of(w); }
 
 }  // namespace
 
@@ -73,16 +74,20 @@ WorkerPool::~WorkerPool() {
   for (auto& t : helpers_) t.join();
 }
 
-bool WorkerPool::work() {
+bool WorkerPool::work(bool from_top) {
   bool ran = false;
   std::uint64_t w = work_.load(std::memory_order_acquire);
   while (claimable(w)) {
-    if (!work_.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel,
+    // The caller claims from the bottom (task 0 up), helpers from the top (last task down):
+    // with as many threads as tasks each keeps its own task (and that task's data stays in
+    // its core's cache) step after step, unless a late thread leaves its task to the others.
+    const std::uint64_t claimed = from_top ? w - (std::uint64_t{1} << 16) : w + 1;
+    if (!work_.compare_exchange_weak(w, claimed, std::memory_order_acq_rel,
                                      std::memory_order_acquire))
       continue;
     ran = true;
     try {
-      thunk_(fn_, next_of(w));
+      thunk_(fn_, from_top ? end_of(w) - 1 : next_of(w));
     } catch (...) {
       std::lock_guard<std::mutex> lock(error_mutex_);
       if (!error_) error_ = std::current_exception();
@@ -106,7 +111,7 @@ void WorkerPool::run_erased(int tasks, void* fn, Thunk thunk) {
     std::lock_guard<std::mutex> lock(mutex_);
     wake_.notify_all();
   }
-  work();
+  work(false);
   auto all_done = [&] { return finished_.load(std::memory_order_acquire) == tasks; };
   spin_until(all_done, kCallerSpin);
   while (!all_done()) std::this_thread::yield();
@@ -129,7 +134,7 @@ void WorkerPool::helper_main() {
       sleeping_.fetch_sub(1);
     }
     if (stop_.load()) return;
-    work();
+    work(true);
   }
 }
 

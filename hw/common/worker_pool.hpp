@@ -27,7 +27,8 @@ class WorkerPool {
   int threads() const { return static_cast<int>(helpers_.size()) + 1; }
 
   // Runs fn(k) for k = 0 .. tasks-1 (tasks <= 65535) and returns when all are done. Tasks
-  // are claimed one at a time by whichever thread is free, the caller included, so a helper
+  // are claimed one at a time by whichever thread is free, the caller included (the caller
+  // from task 0 up, helpers from the last task down), so a helper
   // that the OS has descheduled (a loaded machine) only costs parallelism, never waiting
   // for it to run. The first exception thrown by a task is rethrown here after all ended.
   template <class F>
@@ -46,12 +47,14 @@ class WorkerPool {
   using Thunk = void (*)(void*, int);
   void run_erased(int tasks, void* fn, Thunk thunk);
   void helper_main();
-  // Claims and runs tasks of the current region until none is left; false if none was left.
-  bool work();
+  // Claims and runs tasks of the current region until none is left (from the first unclaimed
+  // task up, or from the last one down); false if none was left.
+  bool work(bool from_top);
 
   std::vector<std::thread> helpers_;
   // The current region: fn_/thunk_ are written before work_ is published (release) and stay
-  // valid until all its tasks have finished. work_ = region << 32 | tasks << 16 | next task.
+  // valid until all its tasks have finished. work_ = region << 32 | end << 16 | next: the
+  // tasks next .. end-1 are unclaimed (the caller takes next, helpers end - 1).
   void* fn_ = nullptr;
   Thunk thunk_ = nullptr;
   std::atomic<std::uint64_t> work_{0};
