@@ -1,5 +1,5 @@
 // BackgroundSource: Poisson rate and CV within statistical bounds, exact regular intervals,
-// windowing independence and seeding.
+// windowing independence, seeding and reseeding.
 #include "hw/routing/background_source.hpp"
 
 #include <gtest/gtest.h>
@@ -84,6 +84,34 @@ TEST(BackgroundSource, SeedsAreReproducibleAndIndependent) {
   EXPECT_EQ(train(9, 2), train(9, 2));
   EXPECT_NE(train(9, 2), train(10, 2));
   EXPECT_NE(train(9, 2), train(9, 3));
+}
+
+// reseed(key, t): the same key restarts the same train (times relative to t, and addresses);
+// another key gives another one; the power-on train is not one of them.
+TEST(BackgroundSource, ReseedRepeatsTheTrainOfItsKey) {
+  BackgroundSource s(BackgroundSourceParams{}, 4, 1);
+  s.configure(Mode::kPoisson, 2e6, 0x100);
+  s.set_random_address_mask(0x3F);
+  EventList power_on, a, b, c;
+  s.generate_until(20.0, power_on);
+  auto window = [&](std::uint64_t key, double t0, EventList& out) {
+    s.reseed(key, t0);
+    s.generate_until(t0 + 20.0, out);
+    for (auto& e : out) e.t_us -= t0;
+  };
+  window(7, 100.0, a);
+  window(7, 300.0, b);
+  window(8, 500.0, c);
+  ASSERT_GT(a.size(), 10u);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    EXPECT_NEAR(a[k].t_us, b[k].t_us, 1e-9) << k;
+    EXPECT_EQ(a[k].label, b[k].label) << k;
+  }
+  EXPECT_NE(a, c);
+  EXPECT_NE(a, power_on);
+  EXPECT_EQ(s.rate_hz(), 2e6);
+  EXPECT_EQ(s.random_address_mask(), 0x3F);
 }
 
 TEST(BackgroundSource, OffAndReconfigure) {

@@ -141,6 +141,25 @@ TEST(StudentTeacher, FirmwareAndHostExecutorsComputeIdenticalWeights) {
   EXPECT_LT(metric(r, "loss_final"), metric(r, "loss_initial") / 2) << r.output;
 }
 
+// Without a nudge the free and the nudged phase differ only by noise: frozen noise (the
+// background generators restarted from the same seed) and frozen inputs leave the membrane
+// noise (and the phases' different starting states), which alone is a small remainder.
+TEST(StudentTeacher, FrozenNoiseShrinksTheHiddenErrorNoise) {
+  const std::string args = kSmall +
+                           "--set experiment.feedback=bp --set experiment.nudge_gain=0 "
+                           "--set experiment.epochs=2 ";
+  const std::string frozen =
+      "--set experiment.frozen_noise=true --set experiment.frozen_inputs=true ";
+  const auto open = run("open", args);
+  const auto fz = run("frozen", args + frozen);
+  const auto quiet = run("quiet", args + frozen + "--set chip.noise.membrane_mV_rms=0");
+  for (const auto* r : {&open, &fz, &quiet}) ASSERT_EQ(r->code, 0) << r->output;
+  const double e_open = metric(open, "hidden_error_rms_spikes");
+  EXPECT_GT(e_open, 2.0);  // mini: 4.3 spikes at ~15 per 1 ms window
+  EXPECT_LT(metric(fz, "hidden_error_rms_spikes"), 0.5 * e_open);     // 1.35
+  EXPECT_LT(metric(quiet, "hidden_error_rms_spikes"), 0.1 * e_open);  // 0.12
+}
+
 TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   const auto big = run("big", kSmall + "--set experiment.hidden=10");
   EXPECT_EQ(big.code, 2) << big.output;

@@ -79,6 +79,9 @@ class AnalogCore {
 
   // The next free background source (configure() it); UserError past background.sources.
   BackgroundSource& add_background();
+  // The background sources added so far (id = order of add_background()).
+  int background_count() const { return static_cast<int>(background_.size()); }
+  BackgroundSource& background(int id) { return background_.at(static_cast<std::size_t>(id)); }
   // Host-link playback events (any order; sorted here).
   void add_playback(std::vector<Event> events);
 

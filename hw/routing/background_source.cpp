@@ -17,6 +17,7 @@ BackgroundSourceParams BackgroundSourceParams::from_config(const ChipConfig& cfg
 
 BackgroundSource::BackgroundSource(const BackgroundSourceParams& params, std::uint64_t seed, int id)
     : params_(params),
+      seed_(seed),
       id_(id),
       engine_(make_engine(seed, Stream::kBackground, static_cast<std::uint64_t>(id))),
       address_engine_(
@@ -37,6 +38,7 @@ void BackgroundSource::configure(Mode mode, double rate_hz, std::uint16_t label,
     throw UserError(me + ": start time must be finite");
   }
   mode_ = mode;
+  phase_us_ = phase_us;
   rate_hz_ = rate_hz;
   label_ = label;
   k_ = 0;
@@ -52,6 +54,15 @@ void BackgroundSource::configure(Mode mode, double rate_hz, std::uint16_t label,
     next_us_ = start_us;
     schedule_next();
   }
+}
+
+void BackgroundSource::reseed(std::uint64_t key, double start_us) {
+  // Streams disjoint from the power-on ones (indices id and 0x10000 + id).
+  const std::uint64_t base = (key + 1) << 20;
+  engine_ = make_engine(seed_, Stream::kBackground, base + static_cast<std::uint64_t>(id_));
+  address_engine_ =
+      make_engine(seed_, Stream::kBackground, base + 0x10000ULL + static_cast<std::uint64_t>(id_));
+  configure(mode_, rate_hz_, label_, start_us, phase_us_);
 }
 
 void BackgroundSource::schedule_next() {

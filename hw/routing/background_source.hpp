@@ -41,6 +41,11 @@ class BackgroundSource {
   void set_random_address_mask(std::uint16_t mask) { random_mask_ = mask; }
   std::uint16_t random_address_mask() const { return random_mask_; }
 
+  // Loads the generator's seed register with `key` and restarts it at start_us (rate, mode,
+  // label and address mask unchanged): the same key gives the same spike train and addresses
+  // again, as the chip's seeded generators do after a reset. Spikes not emitted yet are dropped.
+  void reseed(std::uint64_t key, double start_us);
+
   // Appends every spike with time <= t_us not emitted yet, in time order.
   void generate_until(double t_us, EventList& out);
 
@@ -57,6 +62,7 @@ class BackgroundSource {
   void schedule_next();
 
   BackgroundSourceParams params_;
+  std::uint64_t seed_;
   int id_;
   Engine engine_;
   Mode mode_ = Mode::kRegular;
@@ -64,6 +70,7 @@ class BackgroundSource {
   std::uint16_t label_ = 0;
   std::uint16_t random_mask_ = 0;
   Engine address_engine_;
+  double phase_us_ = 0.0;
   double origin_us_ = 0.0;  // regular: time of spike 0
   double period_us_ = 0.0;
   std::uint64_t k_ = 0;  // regular: index of the next spike

@@ -76,6 +76,11 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
         field("nudge_weight", &P::nudge_weight, 0, 255, "weight code of the nudge synapses"),
         field("frozen_inputs", &P::frozen_inputs,
               "the free and the nudged phase of a pattern get the same input spike trains"),
+        field("frozen_noise", &P::frozen_noise,
+              "the free and the nudged phase of a pattern restart the chip's background "
+              "generators from the same seed (one per presentation; the chip's generators have "
+              "a seed register): both phases get the same noise trains, so the hidden neurons' "
+              "count difference is the nudge's effect (plus membrane noise)"),
         field("eta_hidden", &P::eta_hidden, 0.0, 1000.0,
               "W1 rate: codes per (hidden count change x input count)"),
         field("eta_output", &P::eta_output, 0.0, 1000.0,
@@ -494,8 +499,15 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
   const bool fw = forward_on_firmware();
   // frozen_inputs: both phases get the same input spike trains (a copy of one engine state),
   // so the count difference holds only what the nudge changed and the chip's own noise.
-  Engine trains = make_engine(s.seed(), Stream::kHostInput, 1000 + presentations_++);
+  const std::uint64_t presentation = presentations_++;
+  Engine trains = make_engine(s.seed(), Stream::kHostInput, 1000 + presentation);
   Engine replay = trains;
+  auto freeze_noise = [&] {
+    if (p_.frozen_noise)
+      for (int b = 0; b < core.background_count(); ++b)
+        core.background(b).reseed(presentation, s.now_us());
+  };
+  freeze_noise();
   const auto free =
       phase(s, pat.rate_hz, {}, p_.window_us, p_.frozen_inputs ? &trains : nullptr, fw ? 0 : -1);
   double se = 0;
@@ -506,11 +518,17 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
     nudge[k] = p_.nudge_gain * e;
   }
   std::vector<int> nudged;
+  freeze_noise();
   if (p_.feedback != "none")
     nudged = phase(s, pat.rate_hz, nudge, p_.window_us, p_.frozen_inputs ? &replay : nullptr,
                    fw ? 1 : -1);
   else
     advance(s, s.now_us() + p_.settle_us + p_.window_us);  // same schedule for every mode
+  for (int h = 0; h < p_.hidden && !nudged.empty(); ++h) {
+    diff_sq_ += std::pow(nudged[hid_id(h)] - free[hid_id(h)], 2);
+    diff_n_ += 1;
+    hidden_sum_ += free[hid_id(h)];
+  }
   if (fw) {
     // The host plays the pattern: the firmware gets its target and input counts.
     st_task_t task{};
@@ -675,6 +693,11 @@ void StudentTeacher::train(session::Session& s) {
     firmware->report(ctx);
   }
   ctx.metrics["loss_final"] = val;
+  if (diff_n_ > 0) {
+    // The hidden error's size against the counts it is the difference of.
+    ctx.metrics["hidden_error_rms_spikes"] = std::sqrt(diff_sq_ / diff_n_);
+    ctx.metrics["hidden_free_count_mean"] = hidden_sum_ / diff_n_;
+  }
   // The last epochs' mean: one validation pass is noisy (counting noise, and the rule's steps).
   ctx.metrics["loss_final_last5_mean"] = last5;
   ctx.metrics["loss_train_final"] = train_mse;

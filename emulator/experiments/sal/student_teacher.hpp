@@ -65,6 +65,7 @@ struct StudentTeacherParams : SalParams {
   double nudge_gain = 2.0;
   int nudge_weight = 20;
   bool frozen_inputs = false;
+  bool frozen_noise = false;
   double eta_hidden = 0.0002;
   double eta_output = 0.001;
 };
@@ -155,7 +156,10 @@ class StudentTeacher : public Experiment {
   static constexpr std::uint32_t kRoundingSeed = 0x9E3779B9u;
   std::uint32_t rng_ = kRoundingSeed;  // stochastic rounding of the forward rule
   std::uint32_t seq_ = 0;              // forward firmware: last mailbox command
-  std::uint64_t fw_mismatches_ = 0;    // codes the firmware wrote that the host's kernel did not
+  std::uint64_t fw_mismatches_ = 0;
+  double diff_sq_ = 0, diff_n_ = 0,
+         hidden_sum_ = 0;  // hidden error (nudged − free) statistics    // codes the firmware wrote
+                           // that the host's kernel did not
 };
 
 }  // namespace salvo::experiments
