@@ -102,7 +102,8 @@ __attribute__((always_inline)) inline void pair_block(float* acc, const float* a
 // One pre (or post) spike at t_us against the last partner spike times `partner` of a row (or
 // column): a pair where the partner fired after t_prev (this side's previous spike) and
 // strictly before t_us (Δt = 0 adds nothing, as the reference code's kernel is 0 there).
-// Branch-free inside a block; a block without any pair is skipped.
+// Branch-free inside a block; a block without any pair is skipped — first by `block_last`, the
+// latest partner spike of each 8 partners (none of them after t_prev: no pair), then lane by lane.
 // W = 8 lanes for AVX2 (one register), W = 4 for baseline SSE2 (GCC splits 8-lane vectors
 // poorly without AVX). The pairing test runs on float differences (double-vector compares lower
 // badly on SSE2): both differences are >= 1e-10 µs or exactly 0 for any realistic time, far
@@ -110,9 +111,12 @@ __attribute__((always_inline)) inline void pair_block(float* acc, const float* a
 template <int W>
 __attribute__((always_inline)) inline void pair_sweep_body(
     float* __restrict acc, const float* __restrict amp, const float* __restrict nit,
-    const double* __restrict partner, int n, double t_prev, double t_us, float range) {
+    const double* __restrict partner, const double* __restrict block_last, int n, double t_prev,
+    double t_us, float range) {
+  static_assert(detail::kSweepGroup % W == 0, "a lane block lies inside one partner group");
   int i = 0;
   for (; i + W <= n; i += W) {
+    if (!(block_last[i / detail::kSweepGroup] > t_prev)) continue;
     V4d tp0;
     std::memcpy(&tp0, partner + i, sizeof tp0);
     const V4f dt0 = __builtin_convertvector(t_us - tp0, V4f);
@@ -141,20 +145,21 @@ __attribute__((always_inline)) inline void pair_sweep_body(
 }
 
 void pair_sweep_generic(float* acc, const float* amp, const float* nit, const double* partner,
-                        int n, double t_prev, double t_us, float range) {
-  pair_sweep_body<4>(acc, amp, nit, partner, n, t_prev, t_us, range);
+                        const double* block_last, int n, double t_prev, double t_us, float range) {
+  pair_sweep_body<4>(acc, amp, nit, partner, block_last, n, t_prev, t_us, range);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx2"))) void pair_sweep_avx2(float* acc, const float* amp, const float* nit,
-                                                     const double* partner, int n, double t_prev,
+                                                     const double* partner,
+                                                     const double* block_last, int n, double t_prev,
                                                      double t_us, float range) {
-  pair_sweep_body<8>(acc, amp, nit, partner, n, t_prev, t_us, range);
+  pair_sweep_body<8>(acc, amp, nit, partner, block_last, n, t_prev, t_us, range);
 }
 #endif
 
-using SweepFn = void (*)(float*, const float*, const float*, const double*, int, double, double,
-                         float);
+using SweepFn = void (*)(float*, const float*, const float*, const double*, const double*, int,
+                         double, double, float);
 
 SweepFn select_sweep(bool allow_avx2) {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -166,9 +171,9 @@ SweepFn select_sweep(bool allow_avx2) {
 
 SweepFn g_sweep = select_sweep(true);
 
-inline void pair_sweep(float* acc, const float* amp, const float* nit, const double* partner, int n,
-                       double t_prev, double t_us, float range) {
-  g_sweep(acc, amp, nit, partner, n, t_prev, t_us, range);
+inline void pair_sweep(float* acc, const float* amp, const float* nit, const double* partner,
+                       const double* block_last, int n, double t_prev, double t_us, float range) {
+  g_sweep(acc, amp, nit, partner, block_last, n, t_prev, t_us, range);
 }
 
 }  // namespace
@@ -252,6 +257,10 @@ CorrelationSensors::CorrelationSensors(const CorrelationSensorParams& params, st
   }
   last_pre_us_.assign(static_cast<std::size_t>(rows_), kNever);
   last_post_us_.assign(static_cast<std::size_t>(cols_), kNever);
+  last_pre_group_us_.assign(
+      static_cast<std::size_t>((rows_ + detail::kSweepGroup - 1) / detail::kSweepGroup), kNever);
+  last_post_group_us_.assign(
+      static_cast<std::size_t>((cols_ + detail::kSweepGroup - 1) / detail::kSweepGroup), kNever);
   amp_trim_.assign(n, static_cast<std::uint8_t>(nominal_trim_code()));
   tau_trim_.assign(n, static_cast<std::uint8_t>(nominal_trim_code()));
   enable_.assign(n, 1);
@@ -355,6 +364,8 @@ void CorrelationSensors::on_pre(int row, double t_us) {
   const std::size_t r = static_cast<std::size_t>(row);
   const double t_prev_pre = last_pre_us_[r];
   last_pre_us_[r] = t_us;
+  last_pre_group_us_[r / detail::kSweepGroup] =
+      t_us;  // events come in time order: the group's latest
   const std::size_t base = r * static_cast<std::size_t>(cols_);
   float* __restrict acc = acausal_acc_.data() + base;
   const float* __restrict amp = acausal_amp_.data() + base;
@@ -363,7 +374,7 @@ void CorrelationSensors::on_pre(int row, double t_us) {
   const float range = range_;
   const int n = cols_;
   if (!drift_on_) {
-    pair_sweep(acc, amp, nit, post, n, t_prev_pre, t_us, range);
+    pair_sweep(acc, amp, nit, post, last_post_group_us_.data(), n, t_prev_pre, t_us, range);
   } else {
     double* touch = acausal_touch_us_.data() + base;
     for (int c = 0; c < n; ++c) {
@@ -383,6 +394,7 @@ void CorrelationSensors::on_post(int col, double t_us) {
   const std::size_t c = static_cast<std::size_t>(col);
   const double t_prev_post = last_post_us_[c];
   last_post_us_[c] = t_us;
+  last_post_group_us_[c / detail::kSweepGroup] = t_us;
   const std::size_t base = c * static_cast<std::size_t>(rows_);
   float* __restrict acc = causal_acc_.data() + base;
   const float* __restrict amp = causal_amp_.data() + base;
@@ -391,7 +403,7 @@ void CorrelationSensors::on_post(int col, double t_us) {
   const float range = range_;
   const int n = rows_;
   if (!drift_on_) {
-    pair_sweep(acc, amp, nit, pre, n, t_prev_post, t_us, range);
+    pair_sweep(acc, amp, nit, pre, last_pre_group_us_.data(), n, t_prev_post, t_us, range);
   } else {
     double* touch = causal_touch_us_.data() + base;
     for (int r = 0; r < n; ++r) {

@@ -55,6 +55,8 @@ struct CorrelationSensorParams {
 };
 
 namespace detail {
+// Partners (rows or columns) per entry of the sweeps' latest-spike-per-group tables.
+constexpr int kSweepGroup = 8;
 
 // e^x for x <= 0 in float, branch-free so the per-row/per-column loops vectorise without
 // -ffast-math (std::exp does not). Relative error < 3e-7 for x >= -87; 0 below.
@@ -177,6 +179,9 @@ class CorrelationSensors {
 
   std::vector<double> last_pre_us_;   // per row
   std::vector<double> last_post_us_;  // per column
+  // The latest of last_pre_us_ / last_post_us_ over each detail::kSweepGroup rows / columns: a
+  // sweep skips a group whose partners all fired before this side's previous spike (no pair).
+  std::vector<double> last_pre_group_us_, last_post_group_us_;
   double t_latest_us_ = kNever;
 
   // Cold per-synapse state, row-major: mismatch factors per channel, trims, enable.

@@ -564,14 +564,29 @@ void NeuronArray::add_inputs(int group, float* exc, float* inh) {
   for (int k0 = 0; k0 < n; k0 += kBlock) {
     const int len = std::min(kBlock, n - k0);
     // Blocks without input (all bits zero) are left alone: adding +0 changes nothing.
-    std::uint32_t bits = 0;
-    for (int k = k0; k < k0 + len; ++k) {
-      std::uint32_t e, h;
-      std::memcpy(&e, exc + k, sizeof e);
-      std::memcpy(&h, inh + k, sizeof h);
-      bits |= e | h;
+    if (len == kBlock) {
+      static_assert(kBlock == 8, "two 4-lane vectors per block");
+      typedef std::uint32_t V4u __attribute__((vector_size(16)));
+      V4u e0, e1, h0, h1;
+      std::memcpy(&e0, exc + k0, sizeof e0);
+      std::memcpy(&e1, exc + k0 + 4, sizeof e1);
+      std::memcpy(&h0, inh + k0, sizeof h0);
+      std::memcpy(&h1, inh + k0 + 4, sizeof h1);
+      const V4u m = (e0 | e1) | (h0 | h1);
+      std::uint64_t lo, hi;
+      std::memcpy(&lo, &m, sizeof lo);
+      std::memcpy(&hi, reinterpret_cast<const char*>(&m) + sizeof lo, sizeof hi);
+      if ((lo | hi) == 0) continue;
+    } else {
+      std::uint32_t bits = 0;
+      for (int k = k0; k < k0 + len; ++k) {
+        std::uint32_t e, h;
+        std::memcpy(&e, exc + k, sizeof e);
+        std::memcpy(&h, inh + k, sizeof h);
+        bits |= e | h;
+      }
+      if (bits == 0) continue;
     }
-    if (bits == 0) continue;
     const int b = (base + k0) / kBlock;
     if (asleep_[static_cast<std::size_t>(b)]) wake(b);
     for (int k = k0; k < k0 + len; ++k) {

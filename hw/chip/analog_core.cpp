@@ -211,7 +211,7 @@ void AnalogCore::step_half(int h, double t0, double t1) {
   const int per_half = neurons_per_half();
   HalfScratch& hs = half_[h];
   // Inputs delivered during the previous step act now.
-  if (has_pending_)
+  if (hs.pending)
     neurons_->add_inputs(h, exc_pending_.data() + h * per_half, inh_pending_.data() + h * per_half);
   // Bus deliveries inside this step [t0, t1) are converted into synaptic current jumps
   // now but act at the start of the next step: late by less than one step, never early.
@@ -234,6 +234,8 @@ void AnalogCore::step_half(int h, double t0, double t1) {
 
   hs.spikes.clear();
   neurons_->step_group(h, t0, hs.spikes);
+  // Rows reached now add to the pending currents (all +0 otherwise: add_inputs consumed them).
+  hs.pending = rows_hit > 0;
   const int rows = cfg_.synapses.rows_per_half;
   double work_ns = kWorkNsPerAwakeBlock * neurons_->awake_blocks(h) +
                    kWorkNsPerSpike * static_cast<double>(hs.spikes.size()) +
@@ -291,7 +293,6 @@ void AnalogCore::step_once() {
   } else {
     for (int h = 0; h < halves(); ++h) step_half(h, t0, t1);
   }
-  has_pending_ = !delivered_.empty();
   neurons_->end_step();
   // One time order (then neuron) over the halves' sorted spike lists.
   step_spikes_.clear();

@@ -181,7 +181,6 @@ class AnalogCore {
 
   // Per-step scratch, kept to avoid allocation in the loop.
   std::vector<float> exc_pending_, inh_pending_;  // delivered this step, act next step
-  bool has_pending_ = false;
   struct PreEvent {
     double t_us;
     int row;
@@ -197,6 +196,7 @@ class AnalogCore {
     std::vector<int> rows_hit;
     std::uint64_t synaptic_events = 0;
     double work_ns = 0.0;  // estimated host work of its last step (parallel_step)
+    bool pending = false;  // rows reached in the last step: inputs for this one
   };
   std::vector<HalfScratch> half_;
   std::unique_ptr<WorkerPool> pool_;
