@@ -671,6 +671,13 @@ void NeuronArray::step_group(int group, double t_start_us, std::vector<NeuronSpi
   const int group_end = base + std::min(group_size_, n_ - group * group_size_);
   const int b0 = base / kBlock, b1 = (base + group_stride_) / kBlock;
   std::uint64_t& steps = group_steps_[static_cast<std::size_t>(group)];
+  if (asleep_count_[static_cast<std::size_t>(group)] == b1 - b0) {
+    // Every block asleep: nothing below would touch a block (no draws, no common or rare
+    // path, no sleep check), only the counts move.
+    ++steps;
+    sleep_stats_[static_cast<std::size_t>(group)].skipped += static_cast<std::uint64_t>(b1 - b0);
+    return;
+  }
 
   for (int b = b0; b < b1; ++b) {
     if (asleep_[b]) continue;
