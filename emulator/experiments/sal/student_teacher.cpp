@@ -48,6 +48,9 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
               "depends on the pattern rather than on a large per-neuron bias"),
         field("w_init", &P::w_init, 0, 255,
               "student forward codes drawn uniformly in [-w_init, w_init]"),
+        choice("student_init", &P::student_init, {"random", "teacher"},
+               "the student's forward codes: random (±w_init), or the teacher's (a perfect "
+               "student: its loss is the floor the measurement can reach)"),
         field("b_init", &P::b_init, 0, 255,
               "initial feedback codes drawn uniformly in [-b_init, b_init]"),
         field("feedback_scale", &P::feedback_scale, 0.0, 4.0,
@@ -478,6 +481,10 @@ void StudentTeacher::make_task(session::Session& s) {
     }
   target_metrics(s, hsum, hsq);
   // The student.
+  if (p_.student_init == "teacher") {
+    w1_init_ = t1;
+    w2_init_ = t2;
+  }
   program_forward(core, w1_init_, w2_init_);
   if (p_.feedback == "bp") {
     set_feedback_to_transpose(core);

@@ -53,6 +53,7 @@ struct StudentTeacherParams : SalParams {
   int teacher_w = 24;
   bool teacher_centered = true;
   int w_init = 4;
+  std::string student_init = "random";  // random, teacher
   int b_init = 16;
   double feedback_scale = 1.0;
   double input_rate_max_hz = 50000.0;
