@@ -78,6 +78,25 @@ std::vector<double> Bench::madc_each_mV() {
   return v;
 }
 
+void Bench::read_sensor_row(int half, int row, int reads, std::vector<double>& causal,
+                            std::vector<double>& acausal, std::vector<char>& clipped) {
+  ColumnAdc& adc = core_.cadc(half);
+  causal.assign(per_half_, 0.0);
+  acausal.assign(per_half_, 0.0);
+  clipped.assign(per_half_, 0);
+  std::vector<std::uint8_t> c(per_half_), a(per_half_);
+  const int top = adc.max_code();
+  for (int k = 0; k < reads; ++k) {
+    adc.convert_row(core_.sensors(half), row, core_.now_us(), c.data(), a.data());
+    for (int i = 0; i < per_half_; ++i) {
+      causal[i] += c[i] / double(reads);
+      acausal[i] += a[i] / double(reads);
+      if (c[i] == 0 || c[i] == top) clipped[i] |= 1;
+      if (a[i] == 0 || a[i] == top) clipped[i] |= 2;
+    }
+  }
+}
+
 std::vector<int> Bench::count_spikes(double window_us) {
   core_.reset_rate_counters();
   wait(window_us);

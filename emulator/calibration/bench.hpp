@@ -10,6 +10,7 @@
 #include <functional>
 #include <vector>
 
+#include "hw/analog/column_adc.hpp"
 #include "hw/chip/analog_core.hpp"
 
 namespace salvo::calibration {
@@ -51,6 +52,13 @@ class Bench {
   void clear_clipped() { clipped_.assign(n_, 0); }
   // One MADC sample of each neuron in turn (for membranes that stand still, e.g. held at reset).
   std::vector<double> madc_each_mV();
+  // Correlation-sensor readout of one row of a half, `reads` conversions averaged (LSB, both
+  // channels, raw codes: the caller subtracts a reading taken right after a reset); `clipped`
+  // per column: bit 0 (causal) / bit 1 (acausal) set when a conversion hit 0 or the top code. The
+  // caller lets the conversions' time pass (reads x conversion time per row; the halves convert in
+  // parallel).
+  void read_sensor_row(int half, int row, int reads, std::vector<double>& causal,
+                       std::vector<double>& acausal, std::vector<char>& clipped);
   // Spikes per neuron during `window_us` from the rate counters (saturating, as on the chip).
   std::vector<int> count_spikes(double window_us);
   // Recorded spike times per neuron during `window_us`.

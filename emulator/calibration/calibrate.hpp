@@ -30,6 +30,10 @@ CalibrationRun calibrate_chip(AnalogCore& core, const std::function<void(double)
 // Writes calibration.json, summary.json, oracle.csv into dir (atomically).
 void write_run(const CalibrationRun& run, const std::string& dir);
 
+// Names the calibration procedures in the `auto` cache: a calibration cached by an older
+// procedure is not reused (bump it whenever the procedures' results change).
+inline constexpr const char* kProcedureVersion = "p2";
+
 // `--calibration PATH|auto` for the instance of cfg: PATH is read and checked (ConfigError
 // unless it belongs to this chip config and seed); auto calibrates on a chip of its own (no
 // processors) unless $SALVO_CALIBRATION_CACHE (default out/calibrations) already holds one for

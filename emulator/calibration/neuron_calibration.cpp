@@ -33,6 +33,16 @@ CodeLine line_fit(const std::array<double, 3>& c, const std::array<double, 3>& v
   return {c[anchor], vm + slope * (c[anchor] - cm), slope};
 }
 
+// For targets set later far from the calibrated point (e.g. the sampling network's τ_syn of
+// 20 µs against the calibrated 5 µs): the line through the origin and the fitted value at the
+// chosen code. The measured slopes come from codes ~40 % apart and are too noisy to extrapolate
+// 4x; a bias current is proportional to its code up to the cell's offset (~2 % at the
+// calibrated points), so the proportional law extrapolates better (tests/test_calibration.cpp).
+CodeLine through_origin(const CodeLine& l, int code) {
+  const double v = l.value0 + (code - l.code0) * l.per_code;
+  return {static_cast<double>(code), v, code > 0 ? v / code : 0.0};
+}
+
 // Settling of the membrane after a leak change (several τ_mem of an uncalibrated neuron).
 constexpr double kSettleUs = 120.0;
 constexpr double kMeanUs = 200.0;
@@ -279,8 +289,9 @@ void NeuronCalibrator::tau_mem() {
   const auto t = tau_mem_us(code);
   for (int i = 0; i < n_; ++i) {
     CodeLine& l = inv_tau_mem_[i];
-    l = {static_cast<double>(code[i]), 1.0 / t[i], l.per_code};
+    l = line_fit({double(ca), double(cb), double(code[i])}, {1 / ta[i], 1 / tb[i], 1 / t[i]}, 2);
     code[i] = std::max(1, l.code_for(1.0 / target, b_.code_max()));
+    out_->neurons[i].inv_tau_mem = through_origin(l, code[i]);
     const double predicted = 1.0 / (l.value0 + (code[i] - l.code0) * l.per_code);
     if (!(std::abs(predicted / target - 1.0) <= chip_.calibration.relative_tolerance))
       fail(i, fmt::format("tau_mem: {:.2f} µs at code {} (measured {:.2f} µs at {})", predicted,
@@ -514,12 +525,22 @@ void NeuronCalibrator::synapses(bool inh) {
     lg[i] = line_fit({double(ga), double(gb), double(gc[i])}, {a.gain[i], b.gain[i], c.gain[i]}, 2);
     tc[i] = std::max(1, lt[i].code_for(1.0 / tau_t, b_.code_max()));
     gc[i] = std::max(0, lg[i].code_for(gain_t, b_.code_max()));
+    (inh ? out_->neurons[i].inv_tau_syn_inh : out_->neurons[i].inv_tau_syn_exc) =
+        through_origin(lt[i], tc[i]);
+    (inh ? out_->neurons[i].gain_inh : out_->neurons[i].gain_exc) = through_origin(lg[i], gc[i]);
     const double tp = 1.0 / (lt[i].value0 + (tc[i] - lt[i].code0) * lt[i].per_code);
     const double gp = lg[i].value0 + (gc[i] - lg[i].code0) * lg[i].per_code;
     if (!(std::abs(tp / tau_t - 1) <= tol))
       fail(i, fmt::format("tau_syn_{}: {:.2f} µs at code {}", q, tp, tc[i]));
     if (!(std::abs(gp / gain_t - 1) <= tol))
       fail(i, fmt::format("synaptic_strength_{}: {:.3f} at code {}", q, gp, gc[i]));
+    // A fit that sends the code far outside the searched range is a failed measurement (e.g.
+    // a clipped trace): such a neuron keeps the design codes rather than a wild one.
+    if (tc[i] < ta / 3 || tc[i] > 3 * ta || gc[i] < ga / 3 || gc[i] > 3 * ga) {
+      fail(i, fmt::format("tau_syn_{}: fit out of range, design codes kept", q));
+      tc[i] = ta;
+      gc[i] = ga;
+    }
   }
   keep(pm.cell_index(tau_cell), tc);
   keep(pm.cell_index(gain_cell), gc);
@@ -568,6 +589,7 @@ void NeuronCalibrator::refractory() {
       continue;
     }
     l = {static_cast<double>(code[i]), 1 / isi[i], l.per_code};
+    out_->neurons[i].inv_refractory = l;
     code[i] = std::max(1, l.code_for(1 / target, top));
     const double t = 1 / (l.value0 + (code[i] - l.code0) * l.per_code);
     if (!(std::abs(t / target - 1) <= chip_.calibration.relative_tolerance))

@@ -184,6 +184,7 @@ const Fields<ChipConfig>& chip_fields() {
                 field("voltage_tolerance_mV", &CalibrationConfig::voltage_tolerance_mV, 0.1, 500.0, "leak, reset, threshold: a neuron whose measured value misses its target by more is reported unusable"),
                 field("relative_tolerance", &CalibrationConfig::relative_tolerance, 0.001, 10.0, "τ_mem, τ_syn, synaptic strength, refractory time: relative miss allowed before a neuron is reported unusable"),
                 field("rate_tolerance", &CalibrationConfig::rate_tolerance, 0.001, 10.0, "target-rate mode: relative rate miss allowed"),
+                field("sensors", &CalibrationConfig::sensors, "correlation sensors: measure amplitude and τ of every synapse through CADC reads after pre/post pairs, report the global values and set the per-synapse trims (false: skipped)"),
                 field("settle_us", &CalibrationConfig::settle_us, 0.0, 1e7, "hardware settling time after each parameter-memory write round (counted into the hardware-equivalent calibration time, not emulated; calix waits ~20 ms)"),
             },
             "`salvo calibrate`: targets (with neurons.*), tolerances, measurement settings"),

@@ -126,6 +126,12 @@ void AnalogCore::set_voltage_target(int neuron, VoltageCell cell, double target_
                   mapped >= 0 ? mapped : parameters_->ideal_code(cell, target_mV));
 }
 
+void AnalogCore::set_current_target(int neuron, CurrentCell cell, double parameter) {
+  const int mapped = current_map_ ? current_map_(neuron, cell, parameter) : -1;
+  write_parameter(neuron, parameters_->cell_index(cell),
+                  mapped >= 0 ? mapped : parameters_->ideal_code(cell, parameter));
+}
+
 void AnalogCore::select_madc(int neuron) {
   if (neuron >= neurons_total())
     throw UserError(fmt::format("MADC: neuron {} does not exist (allowed: -1..{})", neuron,

@@ -94,6 +94,11 @@ class AnalogCore {
   void set_voltage_target(int neuron, VoltageCell cell, double target_mV);
   using VoltageMap = std::function<int(int neuron, VoltageCell cell, double target_mV)>;
   void set_voltage_map(VoltageMap map) { voltage_map_ = std::move(map); }
+  // The same for a current cell's circuit parameter (τ_mem, τ_syn, t_ref in µs, synaptic gain):
+  // the ideal code, or the calibration's per-neuron line (set_current_map) when it has one.
+  void set_current_target(int neuron, CurrentCell cell, double parameter);
+  using CurrentMap = std::function<int(int neuron, CurrentCell cell, double parameter)>;
+  void set_current_map(CurrentMap map) { current_map_ = std::move(map); }
 
   // Membrane ADC: one selected neuron, sampled at madc.sample_rate_msps (-1: off).
   void select_madc(int neuron);
@@ -213,6 +218,7 @@ class AnalogCore {
   std::vector<Event> delivered_;
 
   VoltageMap voltage_map_;
+  CurrentMap current_map_;
   bool record_spikes_ = true;
   std::vector<RecordedSpike> spikes_;
   std::uint64_t spike_count_ = 0;

@@ -140,17 +140,13 @@ double psp_kappa(double tau_syn_us, double tau_mem_us, double tau_on_us) {
 
 void set_sampling_time_constants(AnalogCore& core, const SalNetwork& net,
                                  const SamplingNeuronParams& p) {
-  auto& pm = core.parameters();
   for (int c : net.columns) {
     const int neuron = net.half * core.neurons_per_half() + c;
-    core.write_parameter(neuron, pm.cell_index(CurrentCell::kRefractoryBias),
-                         pm.ideal_code(CurrentCell::kRefractoryBias, p.tau_on_us));
-    core.write_parameter(neuron, pm.cell_index(CurrentCell::kSynExcBias),
-                         pm.ideal_code(CurrentCell::kSynExcBias, p.tau_syn_us));
-    core.write_parameter(neuron, pm.cell_index(CurrentCell::kSynInhBias),
-                         pm.ideal_code(CurrentCell::kSynInhBias, p.tau_syn_us));
-    core.write_parameter(neuron, pm.cell_index(CurrentCell::kLeakBias),
-                         pm.ideal_code(CurrentCell::kLeakBias, p.tau_mem_us));
+    // Through the calibration's per-neuron lines when one is applied (else the ideal codes).
+    core.set_current_target(neuron, CurrentCell::kRefractoryBias, p.tau_on_us);
+    core.set_current_target(neuron, CurrentCell::kSynExcBias, p.tau_syn_us);
+    core.set_current_target(neuron, CurrentCell::kSynInhBias, p.tau_syn_us);
+    core.set_current_target(neuron, CurrentCell::kLeakBias, p.tau_mem_us);
   }
 }
 
