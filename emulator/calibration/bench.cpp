@@ -68,6 +68,7 @@ std::vector<double> Bench::cadc_mean_mV(double window_us) {
 std::vector<double> Bench::madc_each_mV() {
   std::vector<double> v(n_);
   const double period = 1.0 / core_.config().madc.sample_rate_msps;
+  const double t0 = now_us();
   for (int i = 0; i < n_; ++i) {
     const std::size_t before = core_.madc_samples().size();
     core_.select_madc(i);
@@ -75,6 +76,11 @@ std::vector<double> Bench::madc_each_mV() {
     v[i] = core_.madc_samples().back().v_mV;
   }
   core_.select_madc(-1);
+  // One conversion per neuron takes one sample period: the MADC delivers a neuron's first
+  // sample at the moment it is selected, so without a Session between the selections (the
+  // `--calibration auto` path advances the core directly) no time would pass at all.
+  const double t_end = t0 + n_ * period;
+  if (now_us() < t_end) wait(t_end - now_us());
   return v;
 }
 
