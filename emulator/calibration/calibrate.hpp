@@ -32,7 +32,7 @@ void write_run(const CalibrationRun& run, const std::string& dir);
 
 // Names the calibration procedures in the `auto` cache: a calibration cached by an older
 // procedure is not reused (bump it whenever the procedures' results change).
-inline constexpr const char* kProcedureVersion = "p3";
+inline constexpr const char* kProcedureVersion = "p4";
 
 // `--calibration PATH|auto` for the instance of cfg: PATH is read and checked (ConfigError
 // unless it belongs to this chip config and seed); auto calibrates on a chip of its own (no

@@ -77,6 +77,7 @@ class NeuronCalibrator {
   std::vector<StepReport> steps_;
   std::vector<CodeLine> inv_tau_mem_;  // 1/τ_mem (1/µs) over the leak-bias code
   std::vector<double> rates_;
+  std::vector<int> syn_weight_;  // per neuron: the weight of its synaptic-input test rows
 };
 
 }  // namespace salvo::calibration
