@@ -172,7 +172,7 @@ struct CalibrationConfig {
   double relative_tolerance = 0.08;  // τ_mem, τ_syn, strength, refractory: relative error allowed
   double rate_tolerance = 0.05;      // target-rate mode: relative rate error allowed
   double settle_us = 20000.0;  // hardware settling after a parameter write (counted, not emulated)
-  bool sensors = true;  // correlation sensors: measure A and τ per synapse, set the trims
+  bool sensors = true;         // correlation sensors: measure A and τ per synapse, set the trims
 };
 
 // Cost-model coefficients (docs/codesign.md lists each default's source or how it was
