@@ -85,7 +85,7 @@ void BM_NoiseDrawsBoostPerCall(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 512);
 }
 void BM_NoiseDrawsStream(benchmark::State& state) {
-  salvo::StandardNormalStream stream(salvo::make_engine(1, salvo::Stream::kMembraneNoise));
+  salvo::StandardNormalStream stream(salvo::engine_seed(1, salvo::Stream::kMembraneNoise));
   std::vector<double> xi(512);
   for (auto _ : state) {
     stream.fill(xi.data(), 512);

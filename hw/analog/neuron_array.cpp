@@ -245,7 +245,7 @@ void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   block_second_draw_.assign(nb, 0);
   noise_normals_.clear();
   for (std::size_t b = 0; b < nb; ++b)
-    noise_normals_.emplace_back(make_engine(seed_, Stream::kMembraneNoise, b));
+    noise_normals_.emplace_back(engine_seed(seed_, Stream::kMembraneNoise, b));
   asleep_.assign(nb, 0);
   asleep_from_step_.assign(nb, 0);
   asleep_from_us_.assign(nb, 0.0);
@@ -505,7 +505,7 @@ void NeuronArray::reset() {
     refr_[i] = -kInf;
   }
   for (std::size_t b = 0; b < noise_normals_.size(); ++b)
-    noise_normals_[b].reset(make_engine(seed_, Stream::kMembraneNoise, b));
+    noise_normals_[b].reset(engine_seed(seed_, Stream::kMembraneNoise, b));
   std::fill(asleep_.begin(), asleep_.end(), 0);
   std::fill(asleep_count_.begin(), asleep_count_.end(), 0);
   std::fill(group_steps_.begin(), group_steps_.end(), 0);
@@ -531,18 +531,23 @@ void NeuronArray::end_step() { cur_.swap(nxt_); }
 void NeuronArray::draw_noise(int b) {
   // N(0, 1) draws neuron by neuron from the block's own stream: xi of every neuron, directly
   // followed by xi2 for the neurons that need a second draw (only those: the others' second
-  // term is zero).
+  // term is zero). One block of draws, then spread out.
   StandardNormalStream& normals = noise_normals_[static_cast<std::size_t>(b)];
   const int base = b * kBlock;
   const int real = block_real_[static_cast<std::size_t>(b)];
-  int next = 0;
-  for (unsigned m = block_second_draw_[b]; m != 0; m &= m - 1) {
-    const int k = __builtin_ctz(m);
-    normals.fill(xi_.data() + base + next, k + 1 - next);
-    normals.fill(xi2_.data() + base + k, 1);
-    next = k + 1;
+  const unsigned second = block_second_draw_[static_cast<std::size_t>(b)];
+  double z[2 * kBlock];
+  normals.fill(z, real + __builtin_popcount(second));
+  double* __restrict xi = xi_.data() + base;
+  double* __restrict xi2 = xi2_.data() + base;
+  if (second == 0) {
+    std::copy_n(z, real, xi);
+    return;
   }
-  normals.fill(xi_.data() + base + next, real - next);
+  for (int k = 0, q = 0; k < real; ++k) {
+    xi[k] = z[q++];
+    if ((second >> k) & 1u) xi2[k] = z[q++];
+  }
 }
 
 void NeuronArray::common_step(double t0, double t_end, int b0, int b1) {

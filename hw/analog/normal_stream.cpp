@@ -17,30 +17,22 @@ namespace salvo {
 // same output is handed back to Boost's own algorithm, which redoes the first iteration and
 // continues (wedge test, tail) on the following outputs. Either way the numbers and the
 // engine outputs consumed are Boost's (tests/test_normal_stream.cpp checks this bit by bit).
-static_assert(Engine::word_size == 64 && std::is_same<Engine::result_type, std::uint64_t>::value,
+static_assert(std::is_same<BulkMt19937_64::result_type, std::uint64_t>::value &&
+                  BulkMt19937_64::max() == ~std::uint64_t{0},
               "the fast path assumes an engine with full-range 64-bit outputs");
-static_assert(std::numeric_limits<double>::digits == 53, "IEEE double expected");
-
-void StandardNormalStream::refill() {
-  // Straight into the buffer: a local copy of the engine (which would keep its index in a
-  // register) costs more in copying its 2.5 kB state twice, with one stream per neuron block
-  // competing for the caches.
-  for (std::size_t k = 0; k < kBlock; ++k) buf_[k] = engine_();
-  pos_ = 0;
-  len_ = kBlock;
-}
-
 void StandardNormalStream::fill(double* out, int n) {
   const double* const table_x = boost::random::detail::normal_table<double>::table_x;
   const double sigma = 1.0, mean = 0.0;  // as normal_distribution<double>(0, 1) applies them
   int k = 0;
   while (k < n) {
-    if (pos_ == len_) refill();
-    // Fast path over the buffered outputs with the position in a register; stops at the
-    // first output outside its rectangle or at the end of the buffer.
-    const std::uint64_t* const buf = buf_;
-    std::size_t pos = pos_;
-    const std::size_t stop = std::min(len_, pos + static_cast<std::size_t>(n - k));
+    if (engine_.pos() == BulkMt19937_64::kWords) engine_.next_block();
+    // Fast path over the engine's block with the position in a register; stops at the
+    // first output outside its rectangle or at the end of the block.
+    const std::uint64_t* const buf = engine_.data();
+    const std::size_t start = engine_.pos();
+    std::size_t pos = start;
+    const std::size_t stop =
+        std::min(BulkMt19937_64::kWords, pos + static_cast<std::size_t>(n - k));
     for (; pos < stop; ++pos, ++k) {
       const std::uint64_t u = buf[pos];
       const int bucket = static_cast<int>(u & 0xFF);
@@ -51,11 +43,10 @@ void StandardNormalStream::fill(double* out, int n) {
       if (!(x < table_x[i + 1])) break;
       out[k] = x * sign * sigma + mean;
     }
-    pos_ = pos;
+    engine_.advance(pos - start);
     if (pos < stop) {
       // Boost's own algorithm from that output on (it draws it again).
-      Buffered b{this};
-      out[k++] = boost::random::normal_distribution<double>(mean, sigma)(b);
+      out[k++] = boost::random::normal_distribution<double>(mean, sigma)(engine_);
     }
   }
 }

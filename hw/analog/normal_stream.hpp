@@ -1,26 +1,25 @@
 // StandardNormalStream: the per-step Gaussian draws of the membrane noise, served in blocks.
 // Not a chip block: a host-side helper that returns exactly the numbers
-// boost::random::normal_distribution<double>(0, 1) gives when called once per number on the
-// same Boost engine — same engine outputs consumed in the same order, same arithmetic — only
-// without one out-of-line call and one engine round trip through memory per number.
+// boost::random::normal_distribution<double>(0, 1) gives when called once per number on
+// boost::random::mt19937_64 seeded alike — same engine outputs (BulkMt19937_64: the same
+// Mersenne Twister, generated a block at a time) consumed in the same order, same arithmetic —
+// only without one out-of-line call and one engine round trip through memory per number.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-#include "hw/common/rng.hpp"
+#include "hw/common/bulk_mt.hpp"
 
 namespace salvo {
 
 class StandardNormalStream {
  public:
-  explicit StandardNormalStream(const Engine& engine) : engine_(engine) {}
+  // The stream of boost::random::mt19937_64(seed) (e.g. seed = engine_seed(...), rng.hpp).
+  explicit StandardNormalStream(std::uint64_t seed) : engine_(seed) {}
 
-  // Restarts from `engine` (buffered outputs are dropped, as a reseed would).
-  void reset(const Engine& engine) {
-    engine_ = engine;
-    pos_ = len_ = 0;
-  }
+  // Restarts the sequence from `seed` (buffered outputs are dropped).
+  void reset(std::uint64_t seed) { engine_.seed(seed); }
 
   // out[k] = the k-th next N(0, 1) draw, k = 0 .. n-1.
   void fill(double* out, int n);
@@ -31,24 +30,7 @@ class StandardNormalStream {
   }
 
  private:
-  // Engine interface over the buffered outputs, for Boost's own algorithm on the rare path.
-  struct Buffered {
-    using result_type = Engine::result_type;
-    static constexpr result_type min() { return 0; }
-    static constexpr result_type max() { return ~result_type{0}; }
-    StandardNormalStream* s;
-    result_type operator()() {
-      if (s->pos_ == s->len_) s->refill();
-      return s->buf_[s->pos_++];
-    }
-  };
-  void refill();
-
-  // Small: NeuronArray keeps one stream per 8-neuron block (64 on the reference chip).
-  static constexpr std::size_t kBlock = 128;
-  Engine engine_;
-  std::size_t pos_ = 0, len_ = 0;
-  std::uint64_t buf_[kBlock];
+  BulkMt19937_64 engine_;
 };
 
 }  // namespace salvo

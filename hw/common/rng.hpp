@@ -10,6 +10,8 @@
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 
+#include "hw/common/bulk_mt.hpp"
+
 namespace salvo {
 
 using Engine = boost::random::mt19937_64;
@@ -36,8 +38,21 @@ constexpr std::uint64_t mix_seed(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// The 64-bit seed of the engine of (chip seed, stream, index).
+constexpr std::uint64_t engine_seed(std::uint64_t seed, Stream stream, std::uint64_t index = 0) {
+  return mix_seed(mix_seed(mix_seed(seed) ^ static_cast<std::uint64_t>(stream)) ^ index);
+}
+
 inline Engine make_engine(std::uint64_t seed, Stream stream, std::uint64_t index = 0) {
-  return Engine(mix_seed(mix_seed(mix_seed(seed) ^ static_cast<std::uint64_t>(stream)) ^ index));
+  return Engine(engine_seed(seed, stream, index));
+}
+
+// The engine of the hot streams (background generators, host Poisson inputs, membrane noise):
+// the numbers of Engine seeded alike, generated a block at a time (hw/common/bulk_mt.hpp).
+using BulkEngine = BulkMt19937_64;
+
+inline BulkEngine make_bulk_engine(std::uint64_t seed, Stream stream, std::uint64_t index = 0) {
+  return BulkEngine(engine_seed(seed, stream, index));
 }
 
 // One N(0, sigma^2) sample; sigma == 0 returns exactly 0 without consuming the engine

@@ -19,9 +19,9 @@ BackgroundSource::BackgroundSource(const BackgroundSourceParams& params, std::ui
     : params_(params),
       seed_(seed),
       id_(id),
-      engine_(make_engine(seed, Stream::kBackground, static_cast<std::uint64_t>(id))),
-      address_engine_(
-          make_engine(seed, Stream::kBackground, 0x10000ULL + static_cast<std::uint64_t>(id))) {}
+      engine_(make_bulk_engine(seed, Stream::kBackground, static_cast<std::uint64_t>(id))),
+      address_engine_(make_bulk_engine(seed, Stream::kBackground,
+                                       0x10000ULL + static_cast<std::uint64_t>(id))) {}
 
 void BackgroundSource::configure(Mode mode, double rate_hz, std::uint16_t label, double start_us,
                                  double phase_us) {
@@ -59,9 +59,9 @@ void BackgroundSource::configure(Mode mode, double rate_hz, std::uint16_t label,
 void BackgroundSource::reseed(std::uint64_t key, double start_us) {
   // Streams disjoint from the power-on ones (indices id and 0x10000 + id).
   const std::uint64_t base = (key + 1) << 20;
-  engine_ = make_engine(seed_, Stream::kBackground, base + static_cast<std::uint64_t>(id_));
-  address_engine_ =
-      make_engine(seed_, Stream::kBackground, base + 0x10000ULL + static_cast<std::uint64_t>(id_));
+  engine_ = make_bulk_engine(seed_, Stream::kBackground, base + static_cast<std::uint64_t>(id_));
+  address_engine_ = make_bulk_engine(seed_, Stream::kBackground,
+                                     base + 0x10000ULL + static_cast<std::uint64_t>(id_));
   configure(mode_, rate_hz_, label_, start_us, phase_us_);
 }
 

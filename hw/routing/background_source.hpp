@@ -64,12 +64,12 @@ class BackgroundSource {
   BackgroundSourceParams params_;
   std::uint64_t seed_;
   int id_;
-  Engine engine_;
+  BulkEngine engine_;
   Mode mode_ = Mode::kRegular;
   double rate_hz_ = 0.0;
   std::uint16_t label_ = 0;
   std::uint16_t random_mask_ = 0;
-  Engine address_engine_;
+  BulkEngine address_engine_;
   double phase_us_ = 0.0;
   double origin_us_ = 0.0;  // regular: time of spike 0
   double period_us_ = 0.0;

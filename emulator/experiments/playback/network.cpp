@@ -213,8 +213,8 @@ std::vector<Event> make_inputs(const AnalogCore& core, const std::vector<InputSp
     for (int r = in.first_row; r < in.first_row + in.rows; ++r) {
       const std::uint16_t label =
           AnalogCore::row_label(in.half, r, rpd, row_address(core, r, in.address));
-      Engine eng = make_engine(seed, Stream::kHostInput,
-                               (k << 20) | static_cast<std::uint64_t>(in.half * 1024 + r));
+      BulkEngine eng = make_bulk_engine(seed, Stream::kHostInput,
+                                        (k << 20) | static_cast<std::uint64_t>(in.half * 1024 + r));
       if (in.type == "regular") {
         // Rows are staggered evenly over one period so a block of rows does not fire in lockstep.
         const double phase = mean_isi_us * (r - in.first_row) / in.rows;
