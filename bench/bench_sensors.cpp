@@ -3,6 +3,7 @@
 //   cmake --build build --target bench_sensors && build/bench/bench_sensors
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -109,6 +110,51 @@ void BM_MixedSpikeTrain(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 BENCHMARK(BM_MixedSpikeTrain)->Args({256, 0})->Args({256, 1});
+
+// The end-to-end benchmark's load (configs/experiments/benchmark-e2e.yaml): both halves of the
+// reference chip, 100 ns steps, every row a 200 kHz Poisson input (p = 0.02 per step) and
+// every column a ~310 kHz neuron (p = 0.031), spike times uniform inside the step, pre before
+// post at equal times. A pre-generated trace of 4096 steps is replayed (times keep rising).
+void BM_E2eLikeSteps(benchmark::State& state) {
+  constexpr int kN = 256, kSteps = 4096;
+  constexpr double kDt = 0.1;
+  CorrelationSensors half0(reference_params(kN, 0.0), 1, 0), half1(reference_params(kN, 0.0), 1, 1);
+  salvo::Engine eng = salvo::make_engine(1, salvo::Stream::kExperiment, 0);
+  struct Ev {
+    double frac;
+    bool pre;
+    int index;
+  };
+  std::vector<std::vector<Ev>> trace(kSteps);
+  std::size_t visits = 0;
+  for (auto& step : trace) {
+    for (int i = 0; i < 2 * kN; ++i) {
+      const bool pre = i < kN;
+      if (salvo::draw_uniform01(eng) < (pre ? 0.02 : 0.031))
+        step.push_back({salvo::draw_uniform01(eng) * kDt, pre, i % kN});
+    }
+    std::sort(step.begin(), step.end(), [](const Ev& a, const Ev& b) {
+      return a.frac < b.frac || (a.frac == b.frac && a.pre && !b.pre);
+    });
+    visits += step.size() * kN;
+  }
+  double t0 = 0.0;
+  std::size_t k = 0;
+  for (auto _ : state) {
+    for (CorrelationSensors* s : {&half0, &half1}) {
+      for (const Ev& e : trace[k % kSteps]) {
+        if (e.pre)
+          s->on_pre(e.index, t0 + e.frac);
+        else
+          s->on_post(e.index, t0 + e.frac);
+      }
+    }
+    t0 += kDt;
+    ++k;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(2 * visits / kSteps * state.iterations()));
+}
+BENCHMARK(BM_E2eLikeSteps);
 
 void BM_CadcConvertRow(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "hw/analog/column_adc.hpp"
@@ -311,6 +312,72 @@ TEST(CorrelationSensors, WideAndBaselineSweepsAgreeBitwise) {
   }
   EXPECT_GT(total, 10.0);
   if (!have_wide) GTEST_SKIP() << "CPU without AVX2: only the baseline sweep ran";
+}
+
+// The vector sweeps (pass 1: Δt per partner, +inf where no pair; pass 2: kernel over the
+// blocks with a pair, `below` folded into A) give bit for bit the scalar float formula
+// acc = min(acc + (pair·A)·exp_nonpositive(Δt·(−1/τ)), range), in both variants, with
+// quiet partner groups, disabled synapses, saturation and sizes that are not whole blocks.
+TEST(CorrelationSensors, SweepsMatchScalarFloatFormulaBitwise) {
+  CorrelationSensorParams p = mini_params();
+  p.rows = 29;
+  p.columns = 19;
+  p.tau_min_us = 0.01;
+  int clamped = 0, saturated = 0, synapses = 0;
+  // Short τ: some pairs reach the exp clamp (Δt/τ > 87); long τ and a low range: saturation.
+  for (const auto& [tau, wide] :
+       {std::pair{0.05, false}, {0.05, true}, {5.0, false}, {5.0, true}}) {
+    p.tau_us = tau;
+    p.range_lsb = tau < 1.0 ? 9.0 : 3.0;
+    detail::use_wide_sweep(wide);
+    CorrelationSensors s(p, 11);
+    s.set_enable(3, 4, false);
+    std::vector<Event> events = random_events(5, p.rows, p.columns, 4000, 0.05);
+    for (std::size_t i = events.size() / 2; i < events.size(); ++i) events[i].index %= 7;
+    const std::size_t n = static_cast<std::size_t>(p.rows * p.columns);
+    std::vector<float> causal(n, 0.0f), acausal(n, 0.0f);
+    std::vector<double> last_pre(p.rows, CorrelationSensors::kNever);
+    std::vector<double> last_post(p.columns, CorrelationSensors::kNever);
+    const float range = static_cast<float>(p.range_lsb);
+    auto add = [&](float& acc, SensorChannel ch, int r, int c, double tp, double t_prev, double t) {
+      const float dt = static_cast<float>(t - tp);
+      const float since_prev = static_cast<float>(tp - t_prev);
+      const float pair = (dt > 0.0f && since_prev > 0.0f) ? 1.0f : 0.0f;
+      const float amp = s.enabled(r, c) ? static_cast<float>(s.amplitude_lsb(ch, r, c)) : 0.0f;
+      const float nit = static_cast<float>(-1.0 / s.tau_us(ch, r, c));
+      clamped += pair > 0.0f && dt * nit < -87.0f;
+      const float v = acc + pair * amp * detail::exp_nonpositive(dt * nit);
+      acc = v < range ? v : range;
+    };
+    for (const Event& e : events) {
+      if (e.pre) {
+        for (int c = 0; c < p.columns; ++c)
+          add(acausal[e.index * p.columns + c], kA, e.index, c, last_post[c], last_pre[e.index],
+              e.t_us);
+        last_pre[e.index] = e.t_us;
+        s.on_pre(e.index, e.t_us);
+      } else {
+        for (int r = 0; r < p.rows; ++r)
+          add(causal[r * p.columns + e.index], kC, r, e.index, last_pre[r], last_post[e.index],
+              e.t_us);
+        last_post[e.index] = e.t_us;
+        s.on_post(e.index, e.t_us);
+      }
+    }
+    for (int r = 0; r < p.rows; ++r) {
+      for (int c = 0; c < p.columns; ++c) {
+        const float want_c = causal[r * p.columns + c], want_a = acausal[r * p.columns + c];
+        ASSERT_EQ(static_cast<float>(s.accumulated_lsb(kC, r, c, 0.0)), want_c) << r << " " << c;
+        ASSERT_EQ(static_cast<float>(s.accumulated_lsb(kA, r, c, 0.0)), want_a) << r << " " << c;
+        saturated += (want_c == range) + (want_a == range);
+      }
+    }
+    synapses += 2 * p.rows * p.columns;
+  }
+  EXPECT_GT(saturated, 0) << "no synapse saturated: the test misses the range clamp";
+  EXPECT_LT(saturated, synapses / 2) << "most synapses saturated: the test is weak";
+  EXPECT_GT(clamped, 0) << "no pair below the exp clamp: the test misses that region";
+  detail::use_wide_sweep(true);
 }
 
 TEST(CorrelationSensors, TimeGoingBackwardsIsAnInternalError) {

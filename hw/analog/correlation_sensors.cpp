@@ -31,22 +31,15 @@ typedef double V4d __attribute__((vector_size(32)));
 typedef float V4f __attribute__((vector_size(16)));
 typedef std::int32_t V4i __attribute__((vector_size(16)));
 
-// Same steps and constants as detail::exp_nonpositive, on a vector of floats VF (VI: the int
-// vector of the same lane count).
+// e^x for −87 <= x <= 0: the steps and constants of detail::exp_nonpositive after its clamp,
+// on a vector of floats VF (VI: the int vector of the same lane count).
 template <class VF, class VI>
-__attribute__((always_inline)) inline VF exp_nonpositive_v(VF x) {
-  const VF zero = {};
-  const VF one = zero + 1.0f;
-  const VF lo = zero - 87.0f;
-  const VI under = x < lo;
-  const VF below = under ? zero : one;
-  x = under ? lo : x;
+__attribute__((always_inline)) inline VF exp_clamped_v(VF x) {
   const float kMagic = 12582912.0f;
   const VF n = (x * 1.44269504088896341f + kMagic) - kMagic;
   VF r = x - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
-  VF p = zero + 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
+  VF p = (VF{} + 1.9875691500e-4f) * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
@@ -55,7 +48,7 @@ __attribute__((always_inline)) inline VF exp_nonpositive_v(VF x) {
   const VI bits = (__builtin_convertvector(n, VI) + 127) << 23;
   VF scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale * below;
+  return p * scale;
 }
 
 // Whether any lane of a compare result is set (all ones).
@@ -79,87 +72,141 @@ __attribute__((always_inline)) inline bool any_lane(VI m) {
 #endif
 }
 
-// The lanes of one block: pair mask, kernel, saturating add (dt, since_prev as float vectors).
+// Pass 1 of a sweep, per 8-partner block b with a partner that fired after t_prev
+// (`group_last`): the float Δt of every partner's pair with this spike at t_us, or +inf where
+// it does not pair (fired at or before t_prev, at t_us, or never), and b appended to `blocks`
+// where at least one partner pairs. Returns the number of blocks listed. The pairing test runs
+// on float differences (double-vector compares lower badly on SSE2): both differences are
+// >= 1e-10 µs or exactly 0 for any realistic time, far above float underflow, and NaN
+// (−inf − −inf: never fired) compares false.
+__attribute__((always_inline)) inline int pair_deltas(
+    const float* line, const double* __restrict partner, const double* __restrict group_last,
+    int n_pad, double t_prev, double t_us, float* __restrict dt, std::int32_t* __restrict blocks) {
+  const V4f zero = {};
+  const V4f inf = zero + std::numeric_limits<float>::infinity();
+  int count = 0;
+  for (int b = 0; b < n_pad / detail::kSweepGroup; ++b) {
+    if (!(group_last[b] > t_prev)) continue;
+    // The hot block (1.5 cache lines) is likely in L3 only: fetch it while pass 1 goes on.
+    const float* blk = line + detail::kHotBlockFloats * b;
+    __builtin_prefetch(blk, 1);
+    __builtin_prefetch(blk + detail::kHotBlockFloats - 1, 1);
+    V4i any = {};
+    for (int h = 0; h < detail::kSweepGroup; h += 4) {
+      V4d tp;
+      std::memcpy(&tp, partner + detail::kSweepGroup * b + h, sizeof tp);
+      const V4f d = __builtin_convertvector(t_us - tp, V4f);
+      const V4f since_prev = __builtin_convertvector(tp - t_prev, V4f);
+      const V4i pairs = (d > zero) & (since_prev > zero);
+      const V4f out = pairs ? d : inf;
+      std::memcpy(dt + detail::kSweepGroup * b + h, &out, sizeof out);
+      any |= pairs;
+    }
+    blocks[count] = b;
+    count += any_lane(any) ? 1 : 0;
+  }
+  return count;
+}
+
+// Pass 2, the lanes of one block: acc += A·e^(Δt·(−1/τ)), saturating at range. Δt = +inf (no
+// pair) gives an exponent below −87: the lane adds an exact +0. Bit-identical to the scalar
+// form acc + (pair·A)·(e^x·below) with pair, below ∈ {0, 1} (A, e^x finite and >= 0): the
+// factor `below` is folded into A instead of multiplied in.
 template <class VF, class VI>
-__attribute__((always_inline)) inline void pair_block(float* acc, const float* amp,
-                                                      const float* nit, VF dt, VF since_prev,
-                                                      float range) {
+__attribute__((always_inline)) inline VF pair_kernel(VF x0, VF a, VF k, VF d, float range) {
   const VF zero = {};
-  const VI pairs = (dt > zero) & (since_prev > zero);
-  // A block where no synapse pairs would add exact zeros: skip it (partners that never fired
-  // or fired before this side's previous spike; common when only part of a row is active).
-  if (!any_lane(pairs)) return;
-  const VF pair = pairs ? (zero + 1.0f) : zero;
-  VF a, k, x;
-  std::memcpy(&a, amp, sizeof a);
-  std::memcpy(&k, nit, sizeof k);
-  std::memcpy(&x, acc, sizeof x);
-  const VF v = x + pair * a * exp_nonpositive_v<VF, VI>(dt * k);
-  const VF out = v < range ? v : (zero + range);
+  const VF lo = zero - 87.0f;
+  VF x = d * k;
+  const VI under = x < lo;
+  x = under ? lo : x;
+  const VF a_eff = under ? zero : a;
+  const VF v = x0 + exp_clamped_v<VF, VI>(x) * a_eff;
+  return v < range ? v : (zero + range);
+}
+
+template <class VF, class VI>
+__attribute__((always_inline)) inline void pair_lanes(float* acc, const float* d, float range) {
+  constexpr int kG = detail::kSweepGroup;
+  VF dv, a, k, x0;
+  std::memcpy(&dv, d, sizeof dv);
+  std::memcpy(&a, acc + kG, sizeof a);
+  std::memcpy(&k, acc + 2 * kG, sizeof k);
+  std::memcpy(&x0, acc, sizeof x0);
+  const VF out = pair_kernel<VF, VI>(x0, a, k, dv, range);
   std::memcpy(acc, &out, sizeof out);
 }
 
+// Two blocks at once (AVX2): two independent dependency chains in one basic block, which the
+// compiler interleaves; one block alone is latency-bound.
+__attribute__((always_inline)) inline void pair_lanes2(float* acc0, const float* d0, float* acc1,
+                                                       const float* d1, float range) {
+  constexpr int kG = detail::kSweepGroup;
+  V8f dv0, a0, k0, x0, dv1, a1, k1, x1;
+  std::memcpy(&dv0, d0, sizeof dv0);
+  std::memcpy(&a0, acc0 + kG, sizeof a0);
+  std::memcpy(&k0, acc0 + 2 * kG, sizeof k0);
+  std::memcpy(&x0, acc0, sizeof x0);
+  std::memcpy(&dv1, d1, sizeof dv1);
+  std::memcpy(&a1, acc1 + kG, sizeof a1);
+  std::memcpy(&k1, acc1 + 2 * kG, sizeof k1);
+  std::memcpy(&x1, acc1, sizeof x1);
+  const V8f out0 = pair_kernel<V8f, V8i>(x0, a0, k0, dv0, range);
+  const V8f out1 = pair_kernel<V8f, V8i>(x1, a1, k1, dv1, range);
+  std::memcpy(acc0, &out0, sizeof out0);
+  std::memcpy(acc1, &out1, sizeof out1);
+}
+
 // One pre (or post) spike at t_us against the last partner spike times `partner` of a row (or
-// column): a pair where the partner fired after t_prev (this side's previous spike) and
-// strictly before t_us (Δt = 0 adds nothing, as the reference code's kernel is 0 there).
-// Branch-free inside a block; a block without any pair is skipped — first by `block_last`, the
-// latest partner spike of each 8 partners (none of them after t_prev: no pair), then lane by lane.
-// W = 8 lanes for AVX2 (one register), W = 4 for baseline SSE2 (GCC splits 8-lane vectors
-// poorly without AVX). The pairing test runs on float differences (double-vector compares lower
-// badly on SSE2): both differences are >= 1e-10 µs or exactly 0 for any realistic time, far
-// above float underflow, and NaN (−inf − −inf: never fired) compares false.
+// column) whose interleaved hot blocks start at `line`: a pair where the partner fired after
+// t_prev (this side's previous spike) and strictly before t_us (Δt = 0 adds nothing, as the
+// reference code's kernel is 0 there). Pass 1 lists the blocks with a pair, pass 2 runs the
+// kernel over them without data-dependent branches. W = 8 lanes for AVX2 (one register), W = 4
+// for baseline SSE2 (GCC splits 8-lane vectors poorly without AVX).
 template <int W>
-__attribute__((always_inline)) inline void pair_sweep_body(
-    float* __restrict acc, const float* __restrict amp, const float* __restrict nit,
-    const double* __restrict partner, const double* __restrict block_last, int n, double t_prev,
-    double t_us, float range) {
-  static_assert(detail::kSweepGroup % W == 0, "a lane block lies inside one partner group");
+__attribute__((always_inline)) inline void pair_sweep_body(float* __restrict line,
+                                                           const double* __restrict partner,
+                                                           const double* __restrict group_last,
+                                                           int n_pad, double t_prev, double t_us,
+                                                           float range, float* __restrict dt,
+                                                           std::int32_t* __restrict blocks) {
+  const int count = pair_deltas(line, partner, group_last, n_pad, t_prev, t_us, dt, blocks);
+  constexpr int kG = detail::kSweepGroup;
+  constexpr int kB = detail::kHotBlockFloats;
   int i = 0;
-  for (; i + W <= n; i += W) {
-    if (!(block_last[i / detail::kSweepGroup] > t_prev)) continue;
-    V4d tp0;
-    std::memcpy(&tp0, partner + i, sizeof tp0);
-    const V4f dt0 = __builtin_convertvector(t_us - tp0, V4f);
-    const V4f sp0 = __builtin_convertvector(tp0 - t_prev, V4f);
-    if constexpr (W == 8) {
-      V4d tp1;
-      std::memcpy(&tp1, partner + i + 4, sizeof tp1);
-      const V4f dt1 = __builtin_convertvector(t_us - tp1, V4f);
-      const V4f sp1 = __builtin_convertvector(tp1 - t_prev, V4f);
-      const V8f dt = __builtin_shufflevector(dt0, dt1, 0, 1, 2, 3, 4, 5, 6, 7);
-      const V8f since_prev = __builtin_shufflevector(sp0, sp1, 0, 1, 2, 3, 4, 5, 6, 7);
-      pair_block<V8f, V8i>(acc + i, amp + i, nit + i, dt, since_prev, range);
-    } else {
-      pair_block<V4f, V4i>(acc + i, amp + i, nit + i, dt0, sp0, range);
-    }
+  if constexpr (W == 8) {
+    for (; i + 2 <= count; i += 2)
+      pair_lanes2(line + kB * blocks[i], dt + kG * blocks[i], line + kB * blocks[i + 1],
+                  dt + kG * blocks[i + 1], range);
   }
-  for (; i < n; ++i) {
-    const double tp = partner[i];
-    const float dt = static_cast<float>(t_us - tp);
-    const float since_prev = static_cast<float>(tp - t_prev);
-    const float pair = (dt > 0.0f && since_prev > 0.0f) ? 1.0f : 0.0f;
-    const float inc = pair * amp[i] * detail::exp_nonpositive(dt * nit[i]);
-    const float v = acc[i] + inc;
-    acc[i] = v < range ? v : range;
+  for (; i < count; ++i) {
+    for (int h = 0; h < kG; h += W) {
+      float* acc = line + kB * blocks[i] + h;
+      const float* d = dt + kG * blocks[i] + h;
+      if constexpr (W == 8) {
+        pair_lanes<V8f, V8i>(acc, d, range);
+      } else {
+        pair_lanes<V4f, V4i>(acc, d, range);
+      }
+    }
   }
 }
 
-void pair_sweep_generic(float* acc, const float* amp, const float* nit, const double* partner,
-                        const double* block_last, int n, double t_prev, double t_us, float range) {
-  pair_sweep_body<4>(acc, amp, nit, partner, block_last, n, t_prev, t_us, range);
+void pair_sweep_generic(float* line, const double* partner, const double* group_last, int n_pad,
+                        double t_prev, double t_us, float range, float* dt, std::int32_t* blocks) {
+  pair_sweep_body<4>(line, partner, group_last, n_pad, t_prev, t_us, range, dt, blocks);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) void pair_sweep_avx2(float* acc, const float* amp, const float* nit,
-                                                     const double* partner,
-                                                     const double* block_last, int n, double t_prev,
-                                                     double t_us, float range) {
-  pair_sweep_body<8>(acc, amp, nit, partner, block_last, n, t_prev, t_us, range);
+__attribute__((target("avx2"))) void pair_sweep_avx2(float* line, const double* partner,
+                                                     const double* group_last, int n_pad,
+                                                     double t_prev, double t_us, float range,
+                                                     float* dt, std::int32_t* blocks) {
+  pair_sweep_body<8>(line, partner, group_last, n_pad, t_prev, t_us, range, dt, blocks);
 }
 #endif
 
-using SweepFn = void (*)(float*, const float*, const float*, const double*, const double*, int,
-                         double, double, float);
+using SweepFn = void (*)(float*, const double*, const double*, int, double, double, float, float*,
+                         std::int32_t*);
 
 SweepFn select_sweep(bool allow_avx2) {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -170,11 +217,6 @@ SweepFn select_sweep(bool allow_avx2) {
 }
 
 SweepFn g_sweep = select_sweep(true);
-
-inline void pair_sweep(float* acc, const float* amp, const float* nit, const double* partner,
-                       const double* block_last, int n, double t_prev, double t_us, float range) {
-  g_sweep(acc, amp, nit, partner, block_last, n, t_prev, t_us, range);
-}
 
 }  // namespace
 
@@ -241,26 +283,36 @@ CorrelationSensors::CorrelationSensors(const CorrelationSensorParams& params, st
       drift_rate_lsb_per_us_(params.drift_lsb_per_ms * 1e-3),
       drift_tau_us_(params.drift_tau_ms * 1e3),
       range_(static_cast<float>(params.range_lsb)),
+      rows_pad_((params.rows + detail::kSweepGroup - 1) / detail::kSweepGroup *
+                detail::kSweepGroup),
+      cols_pad_((params.columns + detail::kSweepGroup - 1) / detail::kSweepGroup *
+                detail::kSweepGroup),
       noise_engine_(make_engine(seed, Stream::kSensorNoise, static_cast<std::uint64_t>(half))) {
   p_.validate();
   if (half < 0) throw InternalError("CorrelationSensors: negative half index");
   const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);
-  acausal_acc_.assign(n, 0.0f);
-  acausal_amp_.assign(n, 0.0f);
-  acausal_neg_inv_tau_.assign(n, 0.0f);
-  causal_acc_.assign(n, 0.0f);
-  causal_amp_.assign(n, 0.0f);
-  causal_neg_inv_tau_.assign(n, 0.0f);
+  const std::size_t n_acausal =
+      static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_pad_);
+  const std::size_t n_causal =
+      static_cast<std::size_t>(cols_) * static_cast<std::size_t>(rows_pad_);
+  // Padding synapses: A = 0, −1/τ = −1 (refresh_synapse overwrites every real one).
+  auto init_hot = [](HotVector& hot, std::size_t synapses) {
+    hot.assign(synapses / detail::kSweepGroup * detail::kHotBlockFloats, 0.0f);
+    for (std::size_t i = 2 * detail::kSweepGroup; i < hot.size(); i += detail::kHotBlockFloats)
+      std::fill_n(hot.begin() + static_cast<std::ptrdiff_t>(i), detail::kSweepGroup, -1.0f);
+  };
+  init_hot(acausal_hot_, n_acausal);
+  init_hot(causal_hot_, n_causal);
   if (drift_on_) {
-    acausal_touch_us_.assign(n, 0.0);
-    causal_touch_us_.assign(n, 0.0);
+    acausal_touch_us_.assign(n_acausal, 0.0);
+    causal_touch_us_.assign(n_causal, 0.0);
   }
-  last_pre_us_.assign(static_cast<std::size_t>(rows_), kNever);
-  last_post_us_.assign(static_cast<std::size_t>(cols_), kNever);
-  last_pre_group_us_.assign(
-      static_cast<std::size_t>((rows_ + detail::kSweepGroup - 1) / detail::kSweepGroup), kNever);
-  last_post_group_us_.assign(
-      static_cast<std::size_t>((cols_ + detail::kSweepGroup - 1) / detail::kSweepGroup), kNever);
+  last_pre_us_.assign(static_cast<std::size_t>(rows_pad_), kNever);
+  last_post_us_.assign(static_cast<std::size_t>(cols_pad_), kNever);
+  last_pre_group_us_.assign(static_cast<std::size_t>(rows_pad_ / detail::kSweepGroup), kNever);
+  last_post_group_us_.assign(static_cast<std::size_t>(cols_pad_ / detail::kSweepGroup), kNever);
+  sweep_dt_.assign(static_cast<std::size_t>(std::max(rows_pad_, cols_pad_)), 0.0f);
+  sweep_blocks_.assign(sweep_dt_.size() / detail::kSweepGroup, 0);
   amp_trim_.assign(n, static_cast<std::uint8_t>(nominal_trim_code()));
   tau_trim_.assign(n, static_cast<std::uint8_t>(nominal_trim_code()));
   enable_.assign(n, 1);
@@ -315,14 +367,16 @@ double CorrelationSensors::tau_mismatch(SensorChannel ch, int row, int col) cons
 }
 
 void CorrelationSensors::refresh_synapse(int row, int col) {
-  const std::size_t rc = idx_rc(row, col);
-  const std::size_t cr = idx_cr(row, col);
-  const bool on = enable_[rc] != 0;
-  causal_amp_[cr] = on ? static_cast<float>(amplitude_lsb(SensorChannel::kCausal, row, col)) : 0.0f;
-  causal_neg_inv_tau_[cr] = static_cast<float>(-1.0 / tau_us(SensorChannel::kCausal, row, col));
-  acausal_amp_[rc] =
+  const bool on = enable_[idx_rc(row, col)] != 0;
+  constexpr std::size_t kAmp = detail::kSweepGroup, kNit = 2 * detail::kSweepGroup;
+  const std::size_t c = causal_at(row, col);
+  const std::size_t a = acausal_at(row, col);
+  causal_hot_[c + kAmp] =
+      on ? static_cast<float>(amplitude_lsb(SensorChannel::kCausal, row, col)) : 0.0f;
+  causal_hot_[c + kNit] = static_cast<float>(-1.0 / tau_us(SensorChannel::kCausal, row, col));
+  acausal_hot_[a + kAmp] =
       on ? static_cast<float>(amplitude_lsb(SensorChannel::kAcausal, row, col)) : 0.0f;
-  acausal_neg_inv_tau_[rc] = static_cast<float>(-1.0 / tau_us(SensorChannel::kAcausal, row, col));
+  acausal_hot_[a + kNit] = static_cast<float>(-1.0 / tau_us(SensorChannel::kAcausal, row, col));
 }
 
 void CorrelationSensors::check_row(int row) const {
@@ -358,6 +412,22 @@ double CorrelationSensors::drifted(double acc, double dt_us) const {
   return x > 0.0 ? x : 0.0;
 }
 
+void CorrelationSensors::drift_sweep(float* line, double* touch, const double* partner, int n,
+                                     double t_prev, double t_us) {
+  constexpr int kG = detail::kSweepGroup;
+  for (int j = 0; j < n; ++j) {
+    float& acc = line[j / kG * detail::kHotBlockFloats + j % kG];
+    const float amp = (&acc)[kG];
+    const float nit = (&acc)[2 * kG];
+    const double tp = partner[j];
+    if (!(tp > t_prev && tp < t_us) || amp == 0.0f) continue;
+    const float inc = amp * detail::exp_nonpositive(static_cast<float>(t_us - tp) * nit);
+    const double v = drifted(acc, t_us - touch[j]) + inc;
+    acc = static_cast<float>(std::min(v, static_cast<double>(range_)));
+    touch[j] = t_us;
+  }
+}
+
 void CorrelationSensors::on_pre(int row, double t_us) {
   check_row(row);
   check_time(t_us);
@@ -366,25 +436,13 @@ void CorrelationSensors::on_pre(int row, double t_us) {
   last_pre_us_[r] = t_us;
   last_pre_group_us_[r / detail::kSweepGroup] =
       t_us;  // events come in time order: the group's latest
-  const std::size_t base = r * static_cast<std::size_t>(cols_);
-  float* __restrict acc = acausal_acc_.data() + base;
-  const float* __restrict amp = acausal_amp_.data() + base;
-  const float* __restrict nit = acausal_neg_inv_tau_.data() + base;
-  const double* __restrict post = last_post_us_.data();
-  const float range = range_;
-  const int n = cols_;
+  float* line = acausal_hot_.data() + acausal_at(row, 0);
   if (!drift_on_) {
-    pair_sweep(acc, amp, nit, post, last_post_group_us_.data(), n, t_prev_pre, t_us, range);
+    g_sweep(line, last_post_us_.data(), last_post_group_us_.data(), cols_pad_, t_prev_pre, t_us,
+            range_, sweep_dt_.data(), sweep_blocks_.data());
   } else {
-    double* touch = acausal_touch_us_.data() + base;
-    for (int c = 0; c < n; ++c) {
-      const double tp = post[c];
-      if (!(tp > t_prev_pre && tp < t_us) || amp[c] == 0.0f) continue;
-      const float inc = amp[c] * detail::exp_nonpositive(static_cast<float>(t_us - tp) * nit[c]);
-      const double v = drifted(acc[c], t_us - touch[c]) + inc;
-      acc[c] = static_cast<float>(std::min(v, static_cast<double>(range)));
-      touch[c] = t_us;
-    }
+    drift_sweep(line, acausal_touch_us_.data() + acausal_touch_at(row, 0), last_post_us_.data(),
+                cols_, t_prev_pre, t_us);
   }
 }
 
@@ -395,25 +453,13 @@ void CorrelationSensors::on_post(int col, double t_us) {
   const double t_prev_post = last_post_us_[c];
   last_post_us_[c] = t_us;
   last_post_group_us_[c / detail::kSweepGroup] = t_us;
-  const std::size_t base = c * static_cast<std::size_t>(rows_);
-  float* __restrict acc = causal_acc_.data() + base;
-  const float* __restrict amp = causal_amp_.data() + base;
-  const float* __restrict nit = causal_neg_inv_tau_.data() + base;
-  const double* __restrict pre = last_pre_us_.data();
-  const float range = range_;
-  const int n = rows_;
+  float* line = causal_hot_.data() + causal_at(0, col);
   if (!drift_on_) {
-    pair_sweep(acc, amp, nit, pre, last_pre_group_us_.data(), n, t_prev_post, t_us, range);
+    g_sweep(line, last_pre_us_.data(), last_pre_group_us_.data(), rows_pad_, t_prev_post, t_us,
+            range_, sweep_dt_.data(), sweep_blocks_.data());
   } else {
-    double* touch = causal_touch_us_.data() + base;
-    for (int r = 0; r < n; ++r) {
-      const double tp = pre[r];
-      if (!(tp > t_prev_post && tp < t_us) || amp[r] == 0.0f) continue;
-      const float inc = amp[r] * detail::exp_nonpositive(static_cast<float>(t_us - tp) * nit[r]);
-      const double v = drifted(acc[r], t_us - touch[r]) + inc;
-      acc[r] = static_cast<float>(std::min(v, static_cast<double>(range)));
-      touch[r] = t_us;
-    }
+    drift_sweep(line, causal_touch_us_.data() + causal_touch_at(0, col), last_pre_us_.data(), rows_,
+                t_prev_post, t_us);
   }
 }
 
@@ -421,29 +467,25 @@ double CorrelationSensors::accumulated_lsb(SensorChannel ch, int row, int col, d
   check_row(row);
   check_col(col);
   if (ch == SensorChannel::kCausal) {
-    const std::size_t i = idx_cr(row, col);
-    const double a = causal_acc_[i];
-    return drift_on_ ? drifted(a, t_us - causal_touch_us_[i]) : a;
+    const double a = causal_hot_[causal_at(row, col)];
+    return drift_on_ ? drifted(a, t_us - causal_touch_us_[causal_touch_at(row, col)]) : a;
   }
-  const std::size_t i = idx_rc(row, col);
-  const double a = acausal_acc_[i];
-  return drift_on_ ? drifted(a, t_us - acausal_touch_us_[i]) : a;
+  const double a = acausal_hot_[acausal_at(row, col)];
+  return drift_on_ ? drifted(a, t_us - acausal_touch_us_[acausal_touch_at(row, col)]) : a;
 }
 
 void CorrelationSensors::read_row(int row, double t_us, float* causal_lsb, float* acausal_lsb) {
   check_row(row);
   const double base = p_.baseline_lsb;
   for (int c = 0; c < cols_; ++c) {
-    const std::size_t i = idx_cr(row, c);
-    const double a = causal_acc_[i];
-    causal_lsb[c] =
-        static_cast<float>(base - (drift_on_ ? drifted(a, t_us - causal_touch_us_[i]) : a));
+    const double a = causal_hot_[causal_at(row, c)];
+    causal_lsb[c] = static_cast<float>(
+        base - (drift_on_ ? drifted(a, t_us - causal_touch_us_[causal_touch_at(row, c)]) : a));
   }
   for (int c = 0; c < cols_; ++c) {
-    const std::size_t i = idx_rc(row, c);
-    const double a = acausal_acc_[i];
-    acausal_lsb[c] =
-        static_cast<float>(base - (drift_on_ ? drifted(a, t_us - acausal_touch_us_[i]) : a));
+    const double a = acausal_hot_[acausal_at(row, c)];
+    acausal_lsb[c] = static_cast<float>(
+        base - (drift_on_ ? drifted(a, t_us - acausal_touch_us_[acausal_touch_at(row, c)]) : a));
   }
   // Temporal noise, fixed draw order (all causal columns, then all acausal) so runs are
   // reproducible. The engine has no other consumer, so σ = 0 may skip the draws.
@@ -458,18 +500,19 @@ void CorrelationSensors::read_row(int row, double t_us, float* causal_lsb, float
 void CorrelationSensors::reset_row(int row, double t_us) {
   check_row(row);
   for (int c = 0; c < cols_; ++c) {
-    causal_acc_[idx_cr(row, c)] = 0.0f;
-    acausal_acc_[idx_rc(row, c)] = 0.0f;
+    causal_hot_[causal_at(row, c)] = 0.0f;
+    acausal_hot_[acausal_at(row, c)] = 0.0f;
     if (drift_on_) {
-      causal_touch_us_[idx_cr(row, c)] = t_us;
-      acausal_touch_us_[idx_rc(row, c)] = t_us;
+      causal_touch_us_[causal_touch_at(row, c)] = t_us;
+      acausal_touch_us_[acausal_touch_at(row, c)] = t_us;
     }
   }
 }
 
 void CorrelationSensors::reset_all(double t_us) {
-  std::fill(causal_acc_.begin(), causal_acc_.end(), 0.0f);
-  std::fill(acausal_acc_.begin(), acausal_acc_.end(), 0.0f);
+  for (HotVector* hot : {&causal_hot_, &acausal_hot_})
+    for (std::size_t i = 0; i < hot->size(); i += detail::kHotBlockFloats)
+      std::fill_n(hot->begin() + static_cast<std::ptrdiff_t>(i), detail::kSweepGroup, 0.0f);
   if (drift_on_) {
     std::fill(causal_touch_us_.begin(), causal_touch_us_.end(), t_us);
     std::fill(acausal_touch_us_.begin(), acausal_touch_us_.end(), t_us);

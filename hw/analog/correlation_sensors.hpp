@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include "hw/common/chip_config.hpp"
@@ -55,8 +57,32 @@ struct CorrelationSensorParams {
 };
 
 namespace detail {
-// Partners (rows or columns) per entry of the sweeps' latest-spike-per-group tables.
+// Partners (rows or columns) per entry of the sweeps' latest-spike-per-group tables, and
+// synapses per block of the interleaved hot arrays: [acc ×8][A ×8][−1/τ ×8].
 constexpr int kSweepGroup = 8;
+constexpr int kHotBlockFloats = 3 * kSweepGroup;
+
+// Allocator for the hot arrays: 64-byte aligned, so no 8-float lane block straddles two cache
+// lines.
+template <class T>
+struct CacheAlignedAllocator {
+  using value_type = T;
+  static constexpr std::size_t kAlign = 64;
+  CacheAlignedAllocator() = default;
+  template <class U>
+  CacheAlignedAllocator(const CacheAlignedAllocator<U>&) {}  // NOLINT: rebind
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = (n * sizeof(T) + kAlign - 1) / kAlign * kAlign;
+    void* p = std::aligned_alloc(kAlign, bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) { std::free(p); }
+  template <class U>
+  bool operator==(const CacheAlignedAllocator<U>&) const {
+    return true;
+  }
+};
 
 // e^x for x <= 0 in float, branch-free so the per-row/per-column loops vectorise without
 // -ffast-math (std::exp does not). Relative error < 3e-7 for x >= -87; 0 below.
@@ -147,12 +173,29 @@ class CorrelationSensors {
   static constexpr double kNever = -std::numeric_limits<double>::infinity();
 
  private:
-  std::size_t idx_rc(int row, int col) const {  // row-major (acausal arrays, oracle arrays)
+  std::size_t idx_rc(int row, int col) const {  // row-major (cold and oracle arrays)
     return static_cast<std::size_t>(row) * static_cast<std::size_t>(cols_) +
            static_cast<std::size_t>(col);
   }
-  std::size_t idx_cr(int row, int col) const {  // column-major (causal arrays)
-    return static_cast<std::size_t>(col) * static_cast<std::size_t>(rows_) +
+  // Hot arrays: one line per row (acausal, swept by on_pre) or per column (causal, swept by
+  // on_post), `pad` = partners per line rounded up to whole blocks. hot_acc is the index of a
+  // synapse's charge; its A and −1/τ follow kSweepGroup and 2·kSweepGroup floats later.
+  static std::size_t hot_acc(int line, int j, int pad) {
+    const std::size_t blocks = static_cast<std::size_t>(pad / detail::kSweepGroup);
+    return (static_cast<std::size_t>(line) * blocks +
+            static_cast<std::size_t>(j / detail::kSweepGroup)) *
+               detail::kHotBlockFloats +
+           static_cast<std::size_t>(j % detail::kSweepGroup);
+  }
+  std::size_t acausal_at(int row, int col) const { return hot_acc(row, col, cols_pad_); }
+  std::size_t causal_at(int row, int col) const { return hot_acc(col, row, rows_pad_); }
+  // Index into the drift touch-time arrays (same lines, no interleaving).
+  std::size_t acausal_touch_at(int row, int col) const {
+    return static_cast<std::size_t>(row) * static_cast<std::size_t>(cols_pad_) +
+           static_cast<std::size_t>(col);
+  }
+  std::size_t causal_touch_at(int row, int col) const {
+    return static_cast<std::size_t>(col) * static_cast<std::size_t>(rows_pad_) +
            static_cast<std::size_t>(row);
   }
   void check_row(int row) const;
@@ -161,6 +204,10 @@ class CorrelationSensors {
   void refresh_synapse(int row, int col);  // recompute hot A / −1/τ from mismatch, trims, enable
   // Drift of an accumulated value over dt_us (exact flow of dx/dt = −x/τ_d − r, floored at 0).
   double drifted(double acc, double dt_us) const;
+  // The sweep of one spike at t_us with drift on (scalar): `line` and `touch` are the hot line
+  // and touch times of the row (on_pre) or column (on_post), `partner` the other side's times.
+  void drift_sweep(float* line, double* touch, const double* partner, int n, double t_prev,
+                   double t_us);
 
   CorrelationSensorParams p_;
   int rows_;
@@ -170,18 +217,27 @@ class CorrelationSensors {
   double drift_tau_us_;
   float range_;
 
-  // Hot per-channel arrays. Acausal: row-major (on_pre sweeps a row); causal: column-major
-  // (on_post sweeps a column). amp = enable ? A : 0, neg_inv_tau = −1/τ, acc = charge (LSB).
-  std::vector<float> acausal_acc_, acausal_amp_, acausal_neg_inv_tau_;
-  std::vector<float> causal_acc_, causal_amp_, causal_neg_inv_tau_;
-  // Last-touch time per accumulator, only maintained when drift is on (same layouts).
+  int rows_pad_;  // rows_ / cols_ rounded up to whole kSweepGroup blocks
+  int cols_pad_;
+
+  // Hot per-channel arrays, interleaved per block of kSweepGroup synapses (see hot_acc).
+  // Acausal: one line per row (on_pre sweeps a row); causal: one line per column (on_post
+  // sweeps a column). A = enable ? A : 0, −1/τ, acc = charge (LSB). Padding synapses have
+  // A = 0 and −1/τ = −1 and never pair.
+  using HotVector = std::vector<float, detail::CacheAlignedAllocator<float>>;
+  HotVector acausal_hot_, causal_hot_;
+  // Last-touch time per accumulator, only maintained when drift is on (index *_touch_at).
   std::vector<double> acausal_touch_us_, causal_touch_us_;
 
-  std::vector<double> last_pre_us_;   // per row
-  std::vector<double> last_post_us_;  // per column
+  // Per row / column, padded with kNever (never fired) to rows_pad_ / cols_pad_.
+  std::vector<double> last_pre_us_;
+  std::vector<double> last_post_us_;
   // The latest of last_pre_us_ / last_post_us_ over each detail::kSweepGroup rows / columns: a
   // sweep skips a group whose partners all fired before this side's previous spike (no pair).
   std::vector<double> last_pre_group_us_, last_post_group_us_;
+  // Sweep scratch: Δt per partner and the blocks with a pair (see pair_sweep).
+  std::vector<float> sweep_dt_;
+  std::vector<std::int32_t> sweep_blocks_;
   double t_latest_us_ = kNever;
 
   // Cold per-synapse state, row-major: mismatch factors per channel, trims, enable.
