@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include "salvo_paths.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -99,8 +100,17 @@ TEST(Cli, PositionalArgumentsAreUsedOrRefused) {
   EXPECT_EQ(r.code, 0) << r.out;
   std::ifstream summary(out / "summary.json");
   ASSERT_TRUE(summary.good()) << r.out;
-  EXPECT_EQ(nlohmann::json::parse(summary)["experiment"]["name"], "playback")
+  const nlohmann::json j = nlohmann::json::parse(summary);
+  EXPECT_EQ(j["experiment"]["name"], "playback")
       << "the positional file's experiment ran, not the default one";
+  // The host-work block: 50 µs of 0.1 µs steps; a chip without input sleeps most of them.
+  const nlohmann::json& host = j["host"];
+  EXPECT_EQ(host["steps"], 500);
+  const auto blocks = host["neuron_block_steps"].get<std::uint64_t>();
+  EXPECT_EQ(blocks % 500, 0u);
+  EXPECT_GT(host["neuron_block_steps_skipped"].get<std::uint64_t>(), blocks / 2);
+  EXPECT_LT(host["neuron_block_steps_skipped"].get<std::uint64_t>(), blocks);
+  EXPECT_EQ(host["neuron_block_steps_replayed"], 0);
   const auto twice = salvo("run " + kStdp + " --experiment " + kPlayback);
   EXPECT_EQ(twice.code, 2) << twice.out;
   const auto extra = salvo("run " + kStdp + " extra.yaml");

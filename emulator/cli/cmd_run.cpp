@@ -57,8 +57,28 @@ nlohmann::json summary_json(const config::ResolvedConfig& cfg, const session::Ru
        {{"instructions", ctx.stats.ppu_instructions},
         {"cycles", ctx.stats.ppu_cycles},
         {"busy_fraction", ctx.stats.ppu_busy_fraction}}},
+      {"host",
+       {{"threads", ctx.stats.threads},
+        {"steps", ctx.stats.steps},
+        {"parallel_steps", ctx.stats.parallel_steps},
+        {"neuron_block_steps", ctx.stats.block_steps},
+        {"neuron_block_steps_skipped", ctx.stats.block_steps_skipped},
+        {"neuron_block_steps_replayed", ctx.stats.block_steps_replayed}}},
       {"metrics", ctx.metrics},
   };
+}
+
+// The host side of --profile: how much of the chip was stepped, on how many threads.
+void print_host_work(const session::RunStats& s) {
+  const auto share = [](std::uint64_t part, std::uint64_t whole) {
+    return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+  };
+  std::printf(
+      "host: %llu steps on %d thread(s), %.1f %% with the halves side by side; neuron blocks "
+      "asleep (skipped) %.1f %% of %llu block-steps, %.2f %% of those replayed on demand\n",
+      static_cast<unsigned long long>(s.steps), s.threads, share(s.parallel_steps, s.steps),
+      share(s.block_steps_skipped, s.block_steps), static_cast<unsigned long long>(s.block_steps),
+      share(s.block_steps_replayed, s.block_steps_skipped));
 }
 
 void print_result(const config::ResolvedConfig& cfg, const session::RunContext& ctx, double wall,
@@ -71,6 +91,7 @@ void print_result(const config::ResolvedConfig& cfg, const session::RunContext& 
   std::printf("\n");
   for (const auto& line : ctx.summary_lines) std::printf("  %s\n", line.c_str());
   for (const auto& [half, text] : ctx.profiles) std::printf("%s", text.c_str());
+  if (ctx.profile) print_host_work(ctx.stats);
   std::printf("  results: %s\n", out_dir.c_str());
 }
 

@@ -29,6 +29,14 @@ struct RunStats {
   std::uint64_t ppu_instructions = 0;
   std::uint64_t ppu_cycles = 0;
   double ppu_busy_fraction = 0;
+  // Host work (docs/performance.md): time steps, those whose halves ran side by side, and
+  // neuron block-steps (8 neurons each) in all, skipped asleep, replayed on demand.
+  std::uint64_t steps = 0;
+  std::uint64_t parallel_steps = 0;
+  int threads = 1;
+  std::uint64_t block_steps = 0;
+  std::uint64_t block_steps_skipped = 0;
+  std::uint64_t block_steps_replayed = 0;
 };
 
 class RunContext {

@@ -109,6 +109,12 @@ void Session::collect_stats() {
   ctx_.stats.spikes = core.spike_count();
   ctx_.stats.bus_events = core.bus_offered();
   ctx_.stats.bus_dropped = core.bus_dropped();
+  ctx_.stats.steps = core.steps();
+  ctx_.stats.parallel_steps = core.parallel_steps();
+  ctx_.stats.threads = core.threads();
+  ctx_.stats.block_steps = core.neurons().block_steps_total();
+  ctx_.stats.block_steps_skipped = core.neurons().block_steps_skipped();
+  ctx_.stats.block_steps_replayed = core.neurons().block_steps_replayed();
   for (const auto& fw : firmware_)
     if (fw->started()) fw->record_stats(ctx_);
   if (trace_) {

@@ -132,6 +132,13 @@ class NeuronArray {
   // Block-steps skipped while asleep, and how many of them were replayed on demand so far.
   std::uint64_t block_steps_skipped() const { return sum(&SleepStats::skipped); }
   std::uint64_t block_steps_replayed() const { return sum(&SleepStats::replayed); }
+  // Block-steps in all (stepped, skipped or not): every block of every group, every step.
+  std::uint64_t block_steps_total() const {
+    std::uint64_t n = 0;
+    for (std::uint64_t s : group_steps_)
+      n += s * static_cast<std::uint64_t>(group_stride_ / kBlock);
+    return n;
+  }
   // Blocks of 8 neurons of a group that are stepped (not asleep).
   int awake_blocks(int group) const {
     return group_stride_ / kBlock - asleep_count_[static_cast<std::size_t>(group)];

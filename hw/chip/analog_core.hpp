@@ -120,6 +120,7 @@ class AnalogCore {
   void set_parallel_min_work_ns(double ns) { parallel_min_work_ns_ = ns; }
   // Steps whose halves went to the pool so far.
   std::uint64_t parallel_steps() const { return parallel_steps_; }
+  std::uint64_t steps() const { return steps_; }
 
   double now_us() const { return t_us_; }
   // Advances every block in whole steps while a step ends at or before t_us.
