@@ -284,10 +284,13 @@ void AnalogCore::step_once() {
   const double t0 = t_us_;
   const double t1 = static_cast<double>(steps_ + 1) * dt_us();
 
+  const double before_t1 = std::nextafter(t1, -1.0);  // the last time inside [t0, t1)
   delivered_.clear();
-  for (auto& b : buses_) b->pop_until(std::nextafter(t1, -1.0), delivered_);
-  std::stable_sort(delivered_.begin(), delivered_.end(),
-                   [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+  for (auto& b : buses_) b->pop_until(before_t1, delivered_);
+  // (std::stable_sort takes a temporary buffer from the heap even for one element.)
+  if (delivered_.size() > 1)
+    std::stable_sort(delivered_.begin(), delivered_.end(),
+                     [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
 
   // The halves share nothing within a step (their own neurons, noise stream, synapses and
   // sensors); what crosses between them (buses, crossbar, counters) runs below, serially.
@@ -317,8 +320,9 @@ void AnalogCore::step_once() {
   // neurons' own spikes, offered to the buses in timestamp order.
   offers_.clear();
   for (std::size_t s = 0; s < background_.size(); ++s) {
+    if (!(background_[s].next_spike_us() <= before_t1)) continue;  // nothing due this step
     generated_.clear();
-    background_[s].generate_until(std::nextafter(t1, -1.0), generated_);
+    background_[s].generate_until(before_t1, generated_);
     for (const Event& e : generated_)
       offers_.push_back({e.t_us, e.label, inputs_.first_background + static_cast<int>(s)});
   }
@@ -339,8 +343,9 @@ void AnalogCore::step_once() {
       offers_.push_back(
           {sp.time_us, neuron_label_[sp.neuron], crossbar_->neuron_output_of(sp.neuron)});
   }
-  std::stable_sort(offers_.begin(), offers_.end(),
-                   [](const Offer& a, const Offer& b) { return a.t_us < b.t_us; });
+  if (offers_.size() > 1)
+    std::stable_sort(offers_.begin(), offers_.end(),
+                     [](const Offer& a, const Offer& b) { return a.t_us < b.t_us; });
   for (const Offer& o : offers_) {
     std::uint32_t mask = crossbar_->route(o.input, o.label);
     for (int b = 0; mask; ++b, mask >>= 1)
