@@ -2,7 +2,8 @@
 # Golden outputs: runs a fixed set of experiments (every experiment, mini and reference
 # chips, host and firmware executors) with fixed seeds, and compares two such sets file by
 # file. A refactor or optimisation that must not move results passes `compare` with no
-# difference. wall_time_s (and the other wall-clock fields) are the only fields ignored.
+# difference. wall_time_s (and the other wall-clock fields) are the only fields ignored, with
+# host.threads and host.parallel_steps (where the host work ran, not what it computed).
 #
 #   tools/golden.sh run SALVO_BIN OUT_DIR [CASE_REGEX]   # e.g. build/bin/salvo /tmp/golden-before
 #   tools/golden.sh compare DIR_A DIR_B
@@ -53,7 +54,7 @@ case "${1:-}" in
         case "$base" in
           *.png) continue ;;
           summary.json)
-            strip='del(.wall_time_s) | del(.salvo_version) | walk(if type == "object" then with_entries(select(.key | test("wall") | not)) else . end)'
+            strip='del(.wall_time_s) | del(.salvo_version) | del(.host.threads) | del(.host.parallel_steps) | walk(if type == "object" then with_entries(select(.key | test("wall") | not)) else . end)'
             if ! diff -q <(jq -S "$strip" "$f") <(jq -S "$strip" "$b/$name/$base") >/dev/null; then
               echo "$name/$base differs:"; diff <(jq -S "$strip" "$f") <(jq -S "$strip" "$b/$name/$base") | head -20 || true; bad=1
             fi ;;

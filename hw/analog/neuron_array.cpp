@@ -251,6 +251,7 @@ void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   asleep_from_us_.assign(nb, 0.0);
   group_steps_.assign(static_cast<std::size_t>(groups_), 0);
   asleep_count_.assign(static_cast<std::size_t>(groups_), 0);
+  awake_list_.assign(static_cast<std::size_t>(groups_), {});
   sleep_stats_.assign(static_cast<std::size_t>(groups_), SleepStats{});
   block_real_.assign(nb, 0);
   for (int k = 0; k < n_pad_; ++k) block_real_[k / kBlock] += real_slot(k) ? 1 : 0;
@@ -508,7 +509,17 @@ void NeuronArray::reset() {
     noise_normals_[b].reset(engine_seed(seed_, Stream::kMembraneNoise, b));
   std::fill(asleep_.begin(), asleep_.end(), 0);
   std::fill(asleep_count_.begin(), asleep_count_.end(), 0);
+  wake_all_lists();
   std::fill(group_steps_.begin(), group_steps_.end(), 0);
+}
+
+void NeuronArray::wake_all_lists() {
+  for (int g = 0; g < groups_; ++g) {
+    std::vector<int>& list = awake_list_[static_cast<std::size_t>(g)];
+    list.clear();
+    const int b0 = group_base(g) / kBlock;
+    for (int b = b0; b < b0 + group_stride_ / kBlock; ++b) list.push_back(b);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -550,16 +561,16 @@ void NeuronArray::draw_noise(int b) {
   }
 }
 
-void NeuronArray::common_step(double t0, double t_end, int b0, int b1) {
+void NeuronArray::common_step(double t0, double t_end, const int* blocks, int count) {
   const int noise = noise_on_ ? (noise_second_draw_ ? 2 : 1) : 0;
   if (any_adaptation_) {
-    noise == 2   ? common_path<true, 2>(t0, t_end, b0, b1)
-    : noise == 1 ? common_path<true, 1>(t0, t_end, b0, b1)
-                 : common_path<true, 0>(t0, t_end, b0, b1);
+    noise == 2   ? common_path<true, 2>(t0, t_end, blocks, count)
+    : noise == 1 ? common_path<true, 1>(t0, t_end, blocks, count)
+                 : common_path<true, 0>(t0, t_end, blocks, count);
   } else {
-    noise == 2   ? common_path<false, 2>(t0, t_end, b0, b1)
-    : noise == 1 ? common_path<false, 1>(t0, t_end, b0, b1)
-                 : common_path<false, 0>(t0, t_end, b0, b1);
+    noise == 2   ? common_path<false, 2>(t0, t_end, blocks, count)
+    : noise == 1 ? common_path<false, 1>(t0, t_end, blocks, count)
+                 : common_path<false, 0>(t0, t_end, blocks, count);
   }
 }
 
@@ -616,6 +627,8 @@ void NeuronArray::wake(int b) {
   asleep_[bs] = 0;
   const std::size_t group = static_cast<std::size_t>(b * kBlock / group_stride_);
   --asleep_count_[group];
+  std::vector<int>& list = awake_list_[group];
+  list.insert(std::lower_bound(list.begin(), list.end(), b), b);
   SleepStats& stats = sleep_stats_[group];
   const std::uint64_t steps = group_steps_[group] - asleep_from_step_[bs];
   stats.replayed += steps;
@@ -629,7 +642,7 @@ void NeuronArray::wake(int b) {
   for (std::uint64_t k = 0; k < steps; ++k) {
     const double t0 = asleep_from_us_[bs] + static_cast<double>(k) * dt_us_;
     if (noise_on_) draw_noise(b);
-    common_step(t0, t0 + dt_us_, b, b + 1);
+    common_step(t0, t0 + dt_us_, &b, 1);
     for (unsigned m = block_flag_[bs]; m != 0; m &= m - 1) {
       // A crossing while asleep (the margin makes this practically impossible): the state
       // follows it, the spike itself is too late to deliver.
@@ -684,18 +697,19 @@ void NeuronArray::step_group(int group, double t_start_us, std::vector<NeuronSpi
     return;
   }
 
-  for (int b = b0; b < b1; ++b) {
-    if (asleep_[b]) continue;
-    if (noise_on_) draw_noise(b);
-  }
+  // Only the awake blocks are visited (asleep ones have no draws, no flags).
+  std::vector<int>& awake = awake_list_[static_cast<std::size_t>(group)];
+  const int n_awake = static_cast<int>(awake.size());
+  if (noise_on_)
+    for (int b : awake) draw_noise(b);
 
-  common_step(t0, t_end, b0, b1);
+  common_step(t0, t_end, awake.data(), n_awake);
 
   // Rare path: exponential term, refractoriness ending inside the step, adaptation while
   // refractory, and every threshold crossing (spike time resolved inside the step).
   const std::size_t first = out.size();
   // The common path marked exactly the neurons that need it (one bit each), in neuron order.
-  for (int b = b0; b < b1; ++b) {
+  for (int b : awake) {
     for (unsigned m = block_flag_[b]; m != 0; m &= m - 1) {
       const int i = b * kBlock + __builtin_ctz(m);
       if (i >= group_end) break;
@@ -711,14 +725,19 @@ void NeuronArray::step_group(int group, double t_start_us, std::vector<NeuronSpi
   ++steps;
   // Idle blocks go to sleep (checked every few steps: the test costs about a step).
   if (sleep_on_ && steps % kSleepCheckSteps == 0) {
-    for (int b = b0; b < b1; ++b) {
-      if (asleep_[b] || !may_sleep(b, t_end)) continue;
+    int kept = 0;
+    for (int b : awake) {
+      if (!may_sleep(b, t_end)) {
+        awake[static_cast<std::size_t>(kept++)] = b;
+        continue;
+      }
       asleep_[b] = 1;
       ++asleep_count_[static_cast<std::size_t>(group)];
       asleep_from_step_[b] = steps;
       asleep_from_us_[b] = t_end;
       cur_[static_cast<std::size_t>(b)] = nxt_[static_cast<std::size_t>(b)];  // both current
     }
+    awake.resize(static_cast<std::size_t>(kept));
   }
   sleep_stats_[static_cast<std::size_t>(group)].skipped +=
       static_cast<std::uint64_t>(asleep_count_[static_cast<std::size_t>(group)]);
@@ -727,7 +746,7 @@ void NeuronArray::step_group(int group, double t_start_us, std::vector<NeuronSpi
 // Every neuron as if linear and free (or held at reset for the whole step), exactly, with
 // the one-step propagators; flags the blocks that hold a neuron needing the rare path.
 template <bool kAdaptation, int kNoise>
-void NeuronArray::common_path(double t0, double t_end, int first_block, int end_block) {
+void NeuronArray::common_path(double t0, double t_end, const int* blocks, int count) {
   StateBlock* __restrict cur = cur_.data();
   StateBlock* __restrict nxt = nxt_.data();
   const CoefBlock* __restrict coef = coef_.data();
@@ -740,8 +759,8 @@ void NeuronArray::common_path(double t0, double t_end, int first_block, int end_
   const Vd t0_v = {t0, t0};
   const Vd t_end_v = {t_end, t_end};
   const Vd zero_v = {0.0, 0.0};
-  for (int b = first_block; b < end_block; ++b) {
-    if (asleep_[static_cast<std::size_t>(b)]) continue;
+  for (int q = 0; q < count; ++q) {
+    const int b = blocks[q];
     StateBlock& s = cur[b];
     StateBlock& o = nxt[b];
     const CoefBlock& c = coef[b];

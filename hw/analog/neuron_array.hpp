@@ -228,13 +228,13 @@ class NeuronArray {
   // kNoise: 0 no noise, 1 one draw per step, 2 two draws (the second term is skipped when no
   // neuron needs it: it would only add exact zeros).
   template <bool kAdaptation, int kNoise>
-  void common_path(double t0, double t_end, int first_block, int end_block);
+  void common_path(double t0, double t_end, const int* blocks, int count);
   void advance_slow(int i, double t0, std::vector<NeuronSpike>& out);
   // The membrane-noise draws of one step for block b (xi_, xi2_), from its own stream.
   void draw_noise(int b);
   // The common path of one step for blocks [first, end), with the template the array's
   // configuration selects.
-  void common_step(double t0, double t_end, int first_block, int end_block);
+  void common_step(double t0, double t_end, const int* blocks, int count);
   void wake(int b);
   bool may_sleep(int b, double t_end) const;
   bool free_linear(int i, double i_extra_nA, double* y, double h, double* s_spike);
@@ -273,6 +273,9 @@ class NeuronArray {
   bool sleep_on_ = true;
   std::vector<std::uint8_t> asleep_;
   std::vector<int> asleep_count_;  // per group
+  // Per group, its blocks that are awake, in ascending order: what a step visits.
+  std::vector<std::vector<int>> awake_list_;
+  void wake_all_lists();  // every block awake (lists only)
   std::vector<std::uint64_t> asleep_from_step_;
   std::vector<double> asleep_from_us_;
   std::vector<std::uint64_t> group_steps_;
