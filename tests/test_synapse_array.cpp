@@ -126,6 +126,55 @@ TEST(SynapseArray, MatchesDefinitionForAllLabelsWithMaskedDrivers) {
   }
 }
 
+// Rows whose labels all agree skip the label compare (add every amplitude or nothing); the
+// sums stay bit for bit those of the masked add, also after label writes turn a uniform row
+// mixed (set_label) or mixed rows uniform (set_label_row), for deliver and deliver_to_row.
+TEST(SynapseArray, UniformLabelRowsGiveTheMaskedSumsBitwise) {
+  for (int columns : {32, 37}) {
+    SynapseArray a(mini(columns, 0.03), 5);
+    randomise(a, 4);
+    const std::vector<std::uint8_t> threes(static_cast<std::size_t>(columns), 3);
+    for (int r = 0; r < a.rows(); r += 3) a.set_label_row(r, threes.data());
+    const auto n = static_cast<std::size_t>(columns);
+    std::vector<float> exc(n, 0.0f), inh(n, 0.0f), exc_ref(n, 0.0f), inh_ref(n, 0.0f);
+    auto reference_row = [&](int r, int address) {
+      const bool inhibitory = a.row_sign(r) == SynapseArray::RowSign::kInhibitory;
+      for (int c = 0; c < columns; ++c) {
+        const float amp = static_cast<float>(std::abs(a.amplitude_nA(r, c)));
+        (inhibitory ? inh_ref : exc_ref)[static_cast<std::size_t>(c)] +=
+            a.label(r, c) == address ? amp : 0.0f;
+      }
+    };
+    Engine eng = make_engine(9, Stream::kExperiment, 0);
+    int uniform_hits = 0;
+    for (int k = 0; k < 600; ++k) {
+      if (k == 200) a.set_label(3, 1, 5);               // row 3 uniform -> mixed
+      if (k == 400) a.set_label_row(4, threes.data());  // row 4 mixed -> uniform
+      const int address = static_cast<int>(draw_uniform01(eng) * 5);
+      if (k % 2 == 0) {
+        const int driver = static_cast<int>(draw_uniform01(eng) * a.drivers());
+        std::vector<int> rows;
+        a.deliver(make_label(static_cast<unsigned>(driver), static_cast<unsigned>(address), 0),
+                  exc.data(), inh.data(), rows);
+        for (int r : rows) {
+          reference_row(r, address);
+          uniform_hits += r % 3 == 0 && address == 3;
+        }
+      } else {
+        const int r = static_cast<int>(draw_uniform01(eng) * a.rows());
+        a.deliver_to_row(r, address, exc.data(), inh.data());
+        reference_row(r, address);
+        uniform_hits += r % 3 == 0 && address == 3;
+      }
+    }
+    for (std::size_t c = 0; c < n; ++c) {
+      ASSERT_EQ(exc[c], exc_ref[c]) << "column " << c;
+      ASSERT_EQ(inh[c], inh_ref[c]) << "column " << c;
+    }
+    EXPECT_GT(uniform_hits, 20) << "uniform rows were hardly reached: the test is weak";
+  }
+}
+
 TEST(SynapseArray, DeliverToRowMatchesTheDefinition) {
   SynapseArray a(mini(37, 0.03), 7);
   randomise(a, 4);

@@ -27,6 +27,7 @@ namespace {
 typedef float V8f __attribute__((vector_size(32)));
 typedef std::int32_t V8i __attribute__((vector_size(32)));
 typedef double V4d __attribute__((vector_size(32)));
+typedef std::int64_t V4l __attribute__((vector_size(32)));
 
 typedef float V4f __attribute__((vector_size(16)));
 typedef std::int32_t V4i __attribute__((vector_size(16)));
@@ -49,6 +50,19 @@ __attribute__((always_inline)) inline VF exp_clamped_v(VF x) {
   VF scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return p * scale;
+}
+
+// Whether any lane of a 4 × 64-bit compare result is set (all ones).
+__attribute__((always_inline)) inline bool any_lane(V4l m) {
+  typedef std::int64_t V2l __attribute__((vector_size(16)));
+  const V2l m2 = __builtin_shufflevector(m, m, 0, 1) | __builtin_shufflevector(m, m, 2, 3);
+#if defined(__x86_64__) && defined(__GNUC__)
+  __m128d f;  // baseline SSE2 movmskpd, usable from every variant
+  std::memcpy(&f, &m2, sizeof f);
+  return _mm_movemask_pd(f) != 0;
+#else
+  return (m2[0] | m2[1]) != 0;
+#endif
 }
 
 // Whether any lane of a compare result is set (all ones).
@@ -75,15 +89,14 @@ __attribute__((always_inline)) inline bool any_lane(VI m) {
 // Pass 1 of a sweep, per 8-partner block b with a partner that fired after t_prev
 // (`group_last`): the float Δt of every partner's pair with this spike at t_us, or +inf where
 // it does not pair (fired at or before t_prev, at t_us, or never), and b appended to `blocks`
-// where at least one partner pairs. Returns the number of blocks listed. The pairing test runs
-// on float differences (double-vector compares lower badly on SSE2): both differences are
-// >= 1e-10 µs or exactly 0 for any realistic time, far above float underflow, and NaN
-// (−inf − −inf: never fired) compares false.
+// where at least one partner pairs. Returns the number of blocks listed. The pairing test
+// compares the double times (t_prev < tp < t_us, false for never = −inf); one conversion to
+// float per partner. This is the same test as float(t_us − tp) > 0 && float(tp − t_prev) > 0:
+// differences of realistic times are >= 1e-10 µs or 0, far above float underflow.
 __attribute__((always_inline)) inline int pair_deltas(
     const float* line, const double* __restrict partner, const double* __restrict group_last,
     int n_pad, double t_prev, double t_us, float* __restrict dt, std::int32_t* __restrict blocks) {
-  const V4f zero = {};
-  const V4f inf = zero + std::numeric_limits<float>::infinity();
+  const V4d inf = V4d{} + std::numeric_limits<double>::infinity();
   int count = 0;
   for (int b = 0; b < n_pad / detail::kSweepGroup; ++b) {
     if (!(group_last[b] > t_prev)) continue;
@@ -91,14 +104,12 @@ __attribute__((always_inline)) inline int pair_deltas(
     const float* blk = line + detail::kHotBlockFloats * b;
     __builtin_prefetch(blk, 1);
     __builtin_prefetch(blk + detail::kHotBlockFloats - 1, 1);
-    V4i any = {};
+    V4l any = {};
     for (int h = 0; h < detail::kSweepGroup; h += 4) {
       V4d tp;
       std::memcpy(&tp, partner + detail::kSweepGroup * b + h, sizeof tp);
-      const V4f d = __builtin_convertvector(t_us - tp, V4f);
-      const V4f since_prev = __builtin_convertvector(tp - t_prev, V4f);
-      const V4i pairs = (d > zero) & (since_prev > zero);
-      const V4f out = pairs ? d : inf;
+      const V4l pairs = (tp > t_prev) & (tp < t_us);
+      const V4f out = __builtin_convertvector(pairs ? t_us - tp : inf, V4f);
       std::memcpy(dt + detail::kSweepGroup * b + h, &out, sizeof out);
       any |= pairs;
     }
@@ -136,24 +147,24 @@ __attribute__((always_inline)) inline void pair_lanes(float* acc, const float* d
   std::memcpy(acc, &out, sizeof out);
 }
 
-// Two blocks at once (AVX2): two independent dependency chains in one basic block, which the
+// K blocks at once (AVX2): K independent dependency chains in one basic block, which the
 // compiler interleaves; one block alone is latency-bound.
-__attribute__((always_inline)) inline void pair_lanes2(float* acc0, const float* d0, float* acc1,
-                                                       const float* d1, float range) {
+template <int K>
+__attribute__((always_inline)) inline void pair_lanes_k(float* line, const float* dt,
+                                                        const std::int32_t* blocks, float range) {
   constexpr int kG = detail::kSweepGroup;
-  V8f dv0, a0, k0, x0, dv1, a1, k1, x1;
-  std::memcpy(&dv0, d0, sizeof dv0);
-  std::memcpy(&a0, acc0 + kG, sizeof a0);
-  std::memcpy(&k0, acc0 + 2 * kG, sizeof k0);
-  std::memcpy(&x0, acc0, sizeof x0);
-  std::memcpy(&dv1, d1, sizeof dv1);
-  std::memcpy(&a1, acc1 + kG, sizeof a1);
-  std::memcpy(&k1, acc1 + 2 * kG, sizeof k1);
-  std::memcpy(&x1, acc1, sizeof x1);
-  const V8f out0 = pair_kernel<V8f, V8i>(x0, a0, k0, dv0, range);
-  const V8f out1 = pair_kernel<V8f, V8i>(x1, a1, k1, dv1, range);
-  std::memcpy(acc0, &out0, sizeof out0);
-  std::memcpy(acc1, &out1, sizeof out1);
+  V8f out[K];
+  for (int j = 0; j < K; ++j) {
+    const float* acc = line + detail::kHotBlockFloats * blocks[j];
+    V8f dv, a, k, x;
+    std::memcpy(&dv, dt + kG * blocks[j], sizeof dv);
+    std::memcpy(&a, acc + kG, sizeof a);
+    std::memcpy(&k, acc + 2 * kG, sizeof k);
+    std::memcpy(&x, acc, sizeof x);
+    out[j] = pair_kernel<V8f, V8i>(x, a, k, dv, range);
+  }
+  for (int j = 0; j < K; ++j)
+    std::memcpy(line + detail::kHotBlockFloats * blocks[j], &out[j], sizeof out[j]);
 }
 
 // One pre (or post) spike at t_us against the last partner spike times `partner` of a row (or
@@ -172,11 +183,10 @@ __attribute__((always_inline)) inline void pair_sweep_body(float* __restrict lin
   const int count = pair_deltas(line, partner, group_last, n_pad, t_prev, t_us, dt, blocks);
   constexpr int kG = detail::kSweepGroup;
   constexpr int kB = detail::kHotBlockFloats;
+  constexpr int KK = 2;
   int i = 0;
   if constexpr (W == 8) {
-    for (; i + 2 <= count; i += 2)
-      pair_lanes2(line + kB * blocks[i], dt + kG * blocks[i], line + kB * blocks[i + 1],
-                  dt + kG * blocks[i + 1], range);
+    for (; i + KK <= count; i += KK) pair_lanes_k<KK>(line, dt, blocks + i, range);
   }
   for (; i < count; ++i) {
     for (int h = 0; h < kG; h += W) {

@@ -31,6 +31,23 @@ inline void masked_add4(I32x4 hit, const float* amp, float* acc) {
   std::memcpy(acc, &s, sizeof s);
 }
 
+// acc[c] += amp[c] for every column (a row whose labels all equal the event's address).
+inline void add_all_columns(const float* __restrict amp, float* __restrict acc, int n) {
+  int c = 0;
+  for (; c + 8 <= n; c += 8) {
+    F32x4 a0, a1, s0, s1;
+    std::memcpy(&a0, amp + c, sizeof a0);
+    std::memcpy(&a1, amp + c + 4, sizeof a1);
+    std::memcpy(&s0, acc + c, sizeof s0);
+    std::memcpy(&s1, acc + c + 4, sizeof s1);
+    s0 += a0;
+    s1 += a1;
+    std::memcpy(acc + c, &s0, sizeof s0);
+    std::memcpy(acc + c + 4, &s1, sizeof s1);
+  }
+  for (; c < n; ++c) acc[c] += amp[c];
+}
+
 // acc[c] += amp[c] for every column whose synapse label equals `address`.
 inline void add_matching_columns(const std::uint8_t* __restrict labels, const float* __restrict amp,
                                  float* __restrict acc, int n, std::uint8_t address) {
@@ -121,6 +138,7 @@ SynapseArray::SynapseArray(const SynapseArrayParams& params, std::uint64_t seed,
   const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(columns_);
   weights_.assign(n, 0);
   labels_.assign(n, 0);
+  row_label_.assign(static_cast<std::size_t>(rows_), 0);
   amplitude_.assign(n, 0.0f);
   dac_delta_.resize(n);
   dac_gain_.resize(n);
@@ -200,6 +218,7 @@ void SynapseArray::set_label(int row, int column, int label) {
                     " out of range; allowed 0.." + std::to_string(label_max_));
   }
   labels_[static_cast<std::size_t>(row) * columns_ + column] = static_cast<std::uint8_t>(label);
+  row_label_[static_cast<std::size_t>(row)] = kLabelsUnknown;
 }
 
 int SynapseArray::label(int row, int column) const {
@@ -297,6 +316,7 @@ void SynapseArray::set_label_row(int row, const std::uint8_t* labels) {
   }
   std::copy(labels, labels + columns_,
             labels_.begin() + static_cast<std::ptrdiff_t>(row) * columns_);
+  row_label_[static_cast<std::size_t>(row)] = kLabelsUnknown;
 }
 
 void SynapseArray::rebuild_address_table() const {
@@ -324,6 +344,25 @@ void SynapseArray::rows_for_label(std::uint16_t label, std::vector<int>& rows) c
               address_rows_.begin() + address_row_begin_[a + 1]);
 }
 
+void SynapseArray::deliver_row(int row, std::uint8_t address, float* exc_acc, float* inh_acc) {
+  const auto r = static_cast<std::size_t>(row);
+  const std::size_t offset = r * static_cast<std::size_t>(columns_);
+  const std::uint8_t* labels = labels_.data() + offset;
+  std::int16_t& uniform = row_label_[r];
+  if (uniform == kLabelsUnknown) {
+    const bool same = std::all_of(labels, labels + columns_,
+                                  [first = labels[0]](std::uint8_t l) { return l == first; });
+    uniform = same ? labels[0] : kMixedLabels;
+  }
+  if (uniform != kMixedLabels && uniform != address) return;  // no synapse matches
+  float* acc = row_sign_[r] == RowSign::kInhibitory ? inh_acc : exc_acc;
+  if (uniform == address) {
+    add_all_columns(amplitude_.data() + offset, acc, columns_);
+  } else {
+    add_matching_columns(labels, amplitude_.data() + offset, acc, columns_, address);
+  }
+}
+
 int SynapseArray::deliver(std::uint16_t label, float* exc_acc, float* inh_acc,
                           std::vector<int>& rows_hit) {
   if (table_dirty_) rebuild_address_table();
@@ -333,10 +372,7 @@ int SynapseArray::deliver(std::uint16_t label, float* exc_acc, float* inh_acc,
   const auto address = static_cast<std::uint8_t>(synapse_address_of(label));
   for (int i = begin; i < end; ++i) {
     const int r = address_rows_[static_cast<std::size_t>(i)];
-    const std::size_t offset = static_cast<std::size_t>(r) * columns_;
-    float* acc = row_sign_[static_cast<std::size_t>(r)] == RowSign::kInhibitory ? inh_acc : exc_acc;
-    add_matching_columns(labels_.data() + offset, amplitude_.data() + offset, acc, columns_,
-                         address);
+    deliver_row(r, address, exc_acc, inh_acc);
     rows_hit.push_back(r);
   }
   return end - begin;
@@ -348,10 +384,7 @@ void SynapseArray::deliver_to_row(int row, int synapse_address, float* exc_acc, 
     throw UserError(where(half_) + ": synapse address " + std::to_string(synapse_address) +
                     " out of range; allowed 0.." + std::to_string(label_max_));
   }
-  const std::size_t offset = static_cast<std::size_t>(row) * columns_;
-  float* acc = row_sign_[static_cast<std::size_t>(row)] == RowSign::kInhibitory ? inh_acc : exc_acc;
-  add_matching_columns(labels_.data() + offset, amplitude_.data() + offset, acc, columns_,
-                       static_cast<std::uint8_t>(synapse_address));
+  deliver_row(row, static_cast<std::uint8_t>(synapse_address), exc_acc, inh_acc);
 }
 
 double SynapseArray::dac_mismatch(int row, int column) const {

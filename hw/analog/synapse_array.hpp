@@ -102,6 +102,8 @@ class SynapseArray {
   void update_amplitude(int row, int column);
   void update_row_amplitudes(int row);
   void rebuild_address_table() const;
+  // Adds row `row`'s synapses labelled `address` to acc (deliver, deliver_to_row).
+  void deliver_row(int row, std::uint8_t address, float* exc_acc, float* inh_acc);
 
   SynapseArrayParams params_;
   int rows_, columns_, drivers_, rows_per_driver_;
@@ -125,6 +127,14 @@ class SynapseArray {
   mutable bool table_dirty_ = true;
   mutable std::vector<int> address_row_begin_;  // size row_select_max_ + 2
   mutable std::vector<int> address_rows_;
+
+  // Per row: the label all its synapses share, kMixedLabels, or kLabelsUnknown after a label
+  // write (recomputed at the next delivery). A uniform row skips the label compare: it adds
+  // every amplitude, or nothing, exactly what the masked add gives (acc + (+0) = acc: the
+  // accumulators hold sums of amplitudes >= 0, never −0).
+  static constexpr std::int16_t kMixedLabels = -1;
+  static constexpr std::int16_t kLabelsUnknown = -2;
+  std::vector<std::int16_t> row_label_;
 };
 
 }  // namespace salvo
