@@ -67,6 +67,13 @@ void BM_AdExNoise512(benchmark::State& s) { run(s, kAdexNoise); }
 BENCHMARK(BM_LifSubthreshold512);
 BENCHMARK(BM_Lif512);
 BENCHMARK(BM_LifNoise512);
+// The same with the common path's 2-lane body instead of the AVX2 one (same numbers).
+void BM_LifNoise512Narrow(benchmark::State& s) {
+  salvo::detail::use_wide_common_path(false);
+  run(s, kLifNoise);
+  salvo::detail::use_wide_common_path(true);
+}
+BENCHMARK(BM_LifNoise512Narrow);
 BENCHMARK(BM_AdaptationOnly512);
 BENCHMARK(BM_AdEx512);
 BENCHMARK(BM_AdExNoise512);

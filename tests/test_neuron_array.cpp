@@ -729,6 +729,48 @@ TEST(NeuronArray, SleepingIdleBlocksIsBitIdenticalToSteppingThem) {
 }
 
 // A block whose membrane may reach threshold (noise margin) never sleeps.
+// The common path's AVX2 body (4 lanes) against its 2-lane body: the same numbers, with
+// noise (one and two draws), adaptation, spikes and refractory ends in the mix.
+TEST(NeuronArray, WideAndNarrowCommonPathsAgreeBitForBit) {
+  std::vector<NeuronCircuitParams> ps(40, lif());
+  for (int i = 0; i < 40; ++i) {
+    ps[i].noise_v_rms_mV = 1.0;
+    ps[i].noise_tau_us = i % 5 == 0 ? 0.1 : 1.0;  // some need the second draw
+    ps[i].i_offset_nA = 42.0 + 0.25 * i;          // most spike, driven by the noise
+    if (i % 3 == 0) {
+      ps[i].adaptation = true;
+      ps[i].adapt_a_nS = 20.0;
+      ps[i].adapt_b_nA = 0.5;
+    }
+  }
+  auto run = [&](bool wide, std::vector<double>* state) {
+    detail::use_wide_common_path(wide);
+    NeuronArray a(ps, 0.1, 7, 16);
+    std::vector<NeuronSpike> spikes;
+    for (int k = 0; k < 5000; ++k) {
+      if (k % 50 == 0) a.add_exc_input(k % 40, 30.0);
+      a.step(k * 0.1, spikes);
+    }
+    for (int i = 0; i < 40; ++i) {
+      state->push_back(a.v_mV(i));
+      state->push_back(a.w_nA(i));
+    }
+    detail::use_wide_common_path(true);
+    return spikes;
+  };
+  std::vector<double> narrow_state, wide_state;
+  const auto narrow = run(false, &narrow_state);
+  if (!detail::use_wide_common_path(true)) GTEST_SKIP() << "CPU without AVX2";
+  const auto wide = run(true, &wide_state);
+  ASSERT_GT(narrow.size(), 200u);
+  ASSERT_EQ(narrow.size(), wide.size());
+  for (std::size_t k = 0; k < narrow.size(); ++k) {
+    ASSERT_EQ(narrow[k].time_us, wide[k].time_us) << k;
+    ASSERT_EQ(narrow[k].neuron, wide[k].neuron) << k;
+  }
+  EXPECT_EQ(narrow_state, wide_state);
+}
+
 TEST(NeuronArray, BlocksNearThresholdStayAwake) {
   NeuronCircuitParams p = lif();
   p.noise_v_rms_mV = 1.0;

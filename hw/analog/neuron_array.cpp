@@ -30,6 +30,23 @@ inline Vi loadi(const std::int64_t* p) {
   std::memcpy(&x, p, sizeof x);
   return x;
 }
+// Lane-generic loads and stores for the common path's 2-lane (SSE2) and 4-lane (AVX2) bodies.
+// -Wpsabi: the 32-byte vectors never cross a call boundary (always inlined); GCC reports it at
+// the end of the file, so it stays off for this file (no push/pop).
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double Vd4 __attribute__((vector_size(4 * sizeof(double))));
+typedef std::int64_t Vi4 __attribute__((vector_size(4 * sizeof(std::int64_t))));
+template <class V>
+__attribute__((always_inline)) inline V vload(const void* p) {
+  V x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+template <class V>
+__attribute__((always_inline)) inline void vstore(void* p, V x) {
+  std::memcpy(p, &x, sizeof x);
+}
+bool g_wide_common_path = false;  // set below: AVX2 where the CPU has it
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kMaxTaylorTerms = 40;
 // A neuron whose reset is above its threshold and that has no refractory period would
@@ -745,8 +762,11 @@ void NeuronArray::step_group(int group, double t_start_us, std::vector<NeuronSpi
 
 // Every neuron as if linear and free (or held at reset for the whole step), exactly, with
 // the one-step propagators; flags the blocks that hold a neuron needing the rare path.
-template <bool kAdaptation, int kNoise>
-void NeuronArray::common_path(double t0, double t_end, const int* blocks, int count) {
+template <class VD, class VI, bool kAdaptation, int kNoise>
+__attribute__((always_inline)) inline void NeuronArray::common_path_body(double t0, double t_end,
+                                                                         const int* blocks,
+                                                                         int count) {
+  constexpr int kL = static_cast<int>(sizeof(VD) / sizeof(double));
   StateBlock* __restrict cur = cur_.data();
   StateBlock* __restrict nxt = nxt_.data();
   const CoefBlock* __restrict coef = coef_.data();
@@ -756,9 +776,9 @@ void NeuronArray::common_path(double t0, double t_end, const int* blocks, int co
   const double* __restrict xi2 = xi2_.data();
   const double* __restrict refr = refr_.data();
   std::uint8_t* __restrict flag = block_flag_.data();
-  const Vd t0_v = {t0, t0};
-  const Vd t_end_v = {t_end, t_end};
-  const Vd zero_v = {0.0, 0.0};
+  const VD zero_v = {};
+  const VD t0_v = zero_v + t0;
+  const VD t_end_v = zero_v + t_end;
   for (int q = 0; q < count; ++q) {
     const int b = blocks[q];
     StateBlock& s = cur[b];
@@ -766,57 +786,78 @@ void NeuronArray::common_path(double t0, double t_end, const int* blocks, int co
     const CoefBlock& c = coef[b];
     const int base = b * kBlock;
     unsigned need_rare = block_exp_[b];
-    for (int j = 0; j < kBlock; j += kLanes) {
-      const Vd e0 = load(s.ie + j) + load(c.ge + j) * load(ein + base + j);
-      const Vd h0 = load(s.ii + j) + load(c.gi + j) * load(iin + base + j);
-      store(ein + base + j, zero_v);
-      store(iin + base + j, zero_v);
-      store(s.ie + j, e0);  // the rare path starts from the state after the input jumps
-      store(s.ii + j, h0);
-      const Vd v0 = load(s.v + j), n0 = load(s.in + j);
-      Vd vl = load(c.pvv + j) * v0 + load(c.pve + j) * e0 + load(c.pvi + j) * h0 +
-              load(c.pvn + j) * n0 + load(c.kv + j);
-      Vd nn = load(c.dn + j) * n0;
+    for (int j = 0; j < kBlock; j += kL) {
+      const VD e0 = vload<VD>(s.ie + j) + vload<VD>(c.ge + j) * vload<VD>(ein + base + j);
+      const VD h0 = vload<VD>(s.ii + j) + vload<VD>(c.gi + j) * vload<VD>(iin + base + j);
+      vstore(ein + base + j, zero_v);
+      vstore(iin + base + j, zero_v);
+      vstore(s.ie + j, e0);  // the rare path starts from the state after the input jumps
+      vstore(s.ii + j, h0);
+      const VD v0 = vload<VD>(s.v + j), n0 = vload<VD>(s.in + j);
+      VD vl = vload<VD>(c.pvv + j) * v0 + vload<VD>(c.pve + j) * e0 + vload<VD>(c.pvi + j) * h0 +
+              vload<VD>(c.pvn + j) * n0 + vload<VD>(c.kv + j);
+      VD nn = vload<VD>(c.dn + j) * n0;
       if (kNoise == 2) {
-        const Vd x = load(xi + base + j);
-        vl += load(c.nv + j) * x + load(c.nv2 + j) * load(xi2 + base + j);
-        nn += load(c.qn + j) * x;
+        const VD x = vload<VD>(xi + base + j);
+        vl += vload<VD>(c.nv + j) * x + vload<VD>(c.nv2 + j) * vload<VD>(xi2 + base + j);
+        nn += vload<VD>(c.qn + j) * x;
       } else if (kNoise == 1) {
-        const Vd x = load(xi + base + j);
-        vl += load(c.nv + j) * x;
-        nn += load(c.qn + j) * x;
+        const VD x = vload<VD>(xi + base + j);
+        vl += vload<VD>(c.nv + j) * x;
+        nn += vload<VD>(c.qn + j) * x;
       }
       if (kAdaptation) {
-        const Vd w0 = load(s.w + j);
-        vl += load(c.pvw + j) * w0;
-        Vd wl = load(c.pwv + j) * v0 + load(c.pww + j) * w0 + load(c.pwe + j) * e0 +
-                load(c.pwi + j) * h0 + load(c.pwn + j) * n0 + load(c.kw + j);
+        const VD w0 = vload<VD>(s.w + j);
+        vl += vload<VD>(c.pvw + j) * w0;
+        VD wl = vload<VD>(c.pwv + j) * v0 + vload<VD>(c.pww + j) * w0 + vload<VD>(c.pwe + j) * e0 +
+                vload<VD>(c.pwi + j) * h0 + vload<VD>(c.pwn + j) * n0 + vload<VD>(c.kw + j);
         if (kNoise == 2) {
-          wl += load(c.nw + j) * load(xi + base + j) + load(c.nw2 + j) * load(xi2 + base + j);
+          wl += vload<VD>(c.nw + j) * vload<VD>(xi + base + j) +
+                vload<VD>(c.nw2 + j) * vload<VD>(xi2 + base + j);
         } else if (kNoise == 1) {
-          wl += load(c.nw + j) * load(xi + base + j);
+          wl += vload<VD>(c.nw + j) * vload<VD>(xi + base + j);
         }
-        store(o.w + j, wl);
+        vstore(o.w + j, wl);
       }  // else w is constant and both buffers hold it (see sync_constant_w)
-      store(o.ie + j, load(c.de + j) * e0);
-      store(o.ii + j, load(c.di + j) * h0);
-      store(o.in + j, nn);
-      const Vd r = load(refr + base + j);
-      vl = r >= t_end_v ? load(c.vr + j) : vl;  // held at reset all step
-      const Vd lo = load(c.vmin + j), hi = load(c.vmax + j);
+      vstore(o.ie + j, vload<VD>(c.de + j) * e0);
+      vstore(o.ii + j, vload<VD>(c.di + j) * h0);
+      vstore(o.in + j, nn);
+      const VD r = vload<VD>(refr + base + j);
+      vl = r >= t_end_v ? vload<VD>(c.vr + j) : vl;  // held at reset all step
+      const VD lo = vload<VD>(c.vmin + j), hi = vload<VD>(c.vmax + j);
       vl = vl < lo ? lo : vl;
       vl = vl > hi ? hi : vl;
-      store(o.v + j, vl);
-      Vi refractory_ends = (r > t0_v) & (r < t_end_v);
-      if (kAdaptation) refractory_ends |= (r > t0_v) & loadi(c.adapt_mask + j);
-      const Vi need = (vl >= load(c.vth + j)) | refractory_ends;
-      static_assert(kLanes == 2, "one bit per lane below");
-      need_rare |= static_cast<unsigned>(need[0] & 1) << j | static_cast<unsigned>(need[1] & 1)
-                                                                 << (j + 1);
+      vstore(o.v + j, vl);
+      VI refractory_ends = (r > t0_v) & (r < t_end_v);
+      if (kAdaptation) refractory_ends |= (r > t0_v) & vload<VI>(c.adapt_mask + j);
+      const VI need = (vl >= vload<VD>(c.vth + j)) | refractory_ends;
+      for (int l = 0; l < kL; ++l) need_rare |= static_cast<unsigned>(need[l] & 1) << (j + l);
     }
     flag[b] = static_cast<std::uint8_t>(need_rare);
   }
 }
+
+template <bool kAdaptation, int kNoise>
+void NeuronArray::common_path(double t0, double t_end, const int* blocks, int count) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (g_wide_common_path) {
+    common_path_avx2<kAdaptation, kNoise>(t0, t_end, blocks, count);
+    return;
+  }
+#endif
+  common_path_body<Vd, Vi, kAdaptation, kNoise>(t0, t_end, blocks, count);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same body on 4-lane vectors (one AVX2 register): the same IEEE operations lane by lane
+// (no FMA: ISO C++ mode does not contract, and the target adds AVX2 only), so both variants
+// give identical numbers.
+template <bool kAdaptation, int kNoise>
+__attribute__((target("avx2"))) void NeuronArray::common_path_avx2(double t0, double t_end,
+                                                                   const int* blocks, int count) {
+  common_path_body<Vd4, Vi4, kAdaptation, kNoise>(t0, t_end, blocks, count);
+}
+#endif
 
 void NeuronArray::advance_slow(int i, double t0, std::vector<NeuronSpike>& out) {
   const NeuronCircuitParams& p = params_[i];
@@ -1020,5 +1061,20 @@ bool NeuronArray::free_exponential(int i, double i_extra_nA, double* y, double h
   }
   return false;
 }
+
+namespace detail {
+bool use_wide_common_path(bool allow) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  g_wide_common_path = allow && __builtin_cpu_supports("avx2");
+#else
+  (void)allow;
+#endif
+  return g_wide_common_path;
+}
+}  // namespace detail
+
+namespace {
+const bool kWideCommonPathAtStart = detail::use_wide_common_path(true);
+}  // namespace
 
 }  // namespace salvo

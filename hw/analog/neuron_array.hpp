@@ -229,6 +229,11 @@ class NeuronArray {
   // neuron needs it: it would only add exact zeros).
   template <bool kAdaptation, int kNoise>
   void common_path(double t0, double t_end, const int* blocks, int count);
+  // Its body on vectors VD (VI: the matching integer vector), and that body built for AVX2.
+  template <class VD, class VI, bool kAdaptation, int kNoise>
+  void common_path_body(double t0, double t_end, const int* blocks, int count);
+  template <bool kAdaptation, int kNoise>
+  void common_path_avx2(double t0, double t_end, const int* blocks, int count);
   void advance_slow(int i, double t0, std::vector<NeuronSpike>& out);
   // The membrane-noise draws of one step for block b (xi_, xi2_), from its own stream.
   void draw_noise(int b);
@@ -291,5 +296,12 @@ class NeuronArray {
   }
   std::vector<std::uint8_t> block_real_;  // real (non-padding) neurons per block
 };
+
+namespace detail {
+// Test/benchmark hook: the common path runs its AVX2 body when the CPU has it (selected at
+// start-up); use_wide_common_path(false) forces the 2-lane body. Both give identical results.
+// Returns whether the AVX2 body is now in use.
+bool use_wide_common_path(bool allow);
+}  // namespace detail
 
 }  // namespace salvo
