@@ -839,7 +839,7 @@ __attribute__((always_inline)) inline void NeuronArray::common_path_body(double 
 
 template <bool kAdaptation, int kNoise>
 void NeuronArray::common_path(double t0, double t_end, const int* blocks, int count) {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SALVO_NO_WIDE_ISA)
   if (g_wide_common_path) {
     common_path_avx2<kAdaptation, kNoise>(t0, t_end, blocks, count);
     return;
@@ -848,7 +848,7 @@ void NeuronArray::common_path(double t0, double t_end, const int* blocks, int co
   common_path_body<Vd, Vi, kAdaptation, kNoise>(t0, t_end, blocks, count);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SALVO_NO_WIDE_ISA)
 // The same body on 4-lane vectors (one AVX2 register): the same IEEE operations lane by lane
 // (no FMA: ISO C++ mode does not contract, and the target adds AVX2 only), so both variants
 // give identical numbers.
@@ -1064,7 +1064,7 @@ bool NeuronArray::free_exponential(int i, double i_extra_nA, double* y, double h
 
 namespace detail {
 bool use_wide_common_path(bool allow) {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SALVO_NO_WIDE_ISA)
   g_wide_common_path = allow && __builtin_cpu_supports("avx2");
 #else
   (void)allow;

@@ -62,7 +62,7 @@ __attribute__((always_inline)) inline void block_body(std::uint64_t* __restrict 
 static_assert(kN % 4 == 0 && kM % 4 == 0, "vector loops of 4 words");
 
 void block_generic(std::uint64_t* s, std::uint64_t* out) { block_body(s, out); }
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SALVO_NO_WIDE_ISA)
 __attribute__((target("avx2"))) void block_avx2(std::uint64_t* s, std::uint64_t* out) {
   block_body(s, out);
 }
@@ -71,7 +71,7 @@ __attribute__((target("avx2"))) void block_avx2(std::uint64_t* s, std::uint64_t*
 using BlockFn = void (*)(std::uint64_t*, std::uint64_t*);
 
 BlockFn select_block(bool allow_avx2) {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SALVO_NO_WIDE_ISA)
   if (allow_avx2 && __builtin_cpu_supports("avx2")) return block_avx2;
 #endif
   (void)allow_avx2;
