@@ -53,7 +53,7 @@ __attribute__((always_inline)) inline VF exp_clamped_v(VF x) {
 }
 
 // Whether any lane of a 4 × 64-bit compare result is set (all ones).
-__attribute__((always_inline)) inline bool any_lane(V4l m) {
+__attribute__((always_inline)) inline bool any_lane(const V4l& m) {
   typedef std::int64_t V2l __attribute__((vector_size(16)));
   const V2l m2 = __builtin_shufflevector(m, m, 0, 1) | __builtin_shufflevector(m, m, 2, 3);
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -206,7 +206,7 @@ void pair_sweep_generic(float* line, const double* partner, const double* group_
   pair_sweep_body<4>(line, partner, group_last, n_pad, t_prev, t_us, range, dt, blocks);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SALVO_NO_WIDE_ISA)
 __attribute__((target("avx2"))) void pair_sweep_avx2(float* line, const double* partner,
                                                      const double* group_last, int n_pad,
                                                      double t_prev, double t_us, float range,
@@ -219,7 +219,7 @@ using SweepFn = void (*)(float*, const double*, const double*, int, double, doub
                          std::int32_t*);
 
 SweepFn select_sweep(bool allow_avx2) {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SALVO_NO_WIDE_ISA)
   if (allow_avx2 && __builtin_cpu_supports("avx2")) return pair_sweep_avx2;
 #endif
   (void)allow_avx2;
