@@ -156,6 +156,14 @@ void BM_E2eLikeSteps(benchmark::State& state) {
 }
 BENCHMARK(BM_E2eLikeSteps);
 
+// The same with the baseline x86-64 (SSE2) sweep forced, as on a CPU without AVX2.
+void BM_E2eLikeStepsBaselineSse2(benchmark::State& state) {
+  salvo::detail::use_wide_sweep(false);
+  BM_E2eLikeSteps(state);
+  salvo::detail::use_wide_sweep(true);
+}
+BENCHMARK(BM_E2eLikeStepsBaselineSse2);
+
 void BM_CadcConvertRow(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   CorrelationSensors s(reference_params(n, 0.0), 1);

@@ -28,6 +28,7 @@ typedef float V8f __attribute__((vector_size(32)));
 typedef std::int32_t V8i __attribute__((vector_size(32)));
 typedef double V4d __attribute__((vector_size(32)));
 typedef std::int64_t V4l __attribute__((vector_size(32)));
+constexpr double kInfD = std::numeric_limits<double>::infinity();
 
 typedef float V4f __attribute__((vector_size(16)));
 typedef std::int32_t V4i __attribute__((vector_size(16)));
@@ -86,35 +87,56 @@ __attribute__((always_inline)) inline bool any_lane(VI m) {
 #endif
 }
 
+// Four partners of pass 1: the float Δt = t_us − tp where the partner pairs (t_prev < tp <
+// t_us; never = −inf does not), +inf where not; `any` set if one pairs. AVX2 (W = 8) compares
+// the double times and converts once; baseline SSE2 (W = 4) compares the float differences,
+// because GCC scalarises double-vector compares there. Same pairs either way: differences of
+// realistic times are >= 1e-10 µs or exactly 0, far above float underflow, and NaN (−inf −
+// −inf) compares false.
+template <int W>
+__attribute__((always_inline)) inline V4f pair_dt4(const double* partner, V4d t_prev, V4d t_us,
+                                                   bool& any) {
+  V4d tp;
+  std::memcpy(&tp, partner, sizeof tp);
+  if constexpr (W == 8) {
+    const V4l pairs = (tp > t_prev) & (tp < t_us);
+    any |= any_lane(pairs);
+    return __builtin_convertvector(pairs ? t_us - tp : V4d{} + kInfD, V4f);
+  } else {
+    const V4f zero = {};
+    const V4f d = __builtin_convertvector(t_us - tp, V4f);
+    const V4f since_prev = __builtin_convertvector(tp - t_prev, V4f);
+    const V4i pairs = (d > zero) & (since_prev > zero);
+    any |= any_lane(pairs);
+    return pairs ? d : zero + static_cast<float>(kInfD);
+  }
+}
+
 // Pass 1 of a sweep, per 8-partner block b with a partner that fired after t_prev
-// (`group_last`): the float Δt of every partner's pair with this spike at t_us, or +inf where
-// it does not pair (fired at or before t_prev, at t_us, or never), and b appended to `blocks`
-// where at least one partner pairs. Returns the number of blocks listed. The pairing test
-// compares the double times (t_prev < tp < t_us, false for never = −inf); one conversion to
-// float per partner. This is the same test as float(t_us − tp) > 0 && float(tp − t_prev) > 0:
-// differences of realistic times are >= 1e-10 µs or 0, far above float underflow.
+// (`group_last`): Δt of every partner (pair_dt4) into `dt`, and b appended to `blocks` where at
+// least one partner pairs; the hot lines of listed blocks are prefetched. Returns the number of
+// blocks listed.
+template <int W>
 __attribute__((always_inline)) inline int pair_deltas(
     const float* line, const double* __restrict partner, const double* __restrict group_last,
     int n_pad, double t_prev, double t_us, float* __restrict dt, std::int32_t* __restrict blocks) {
-  const V4d inf = V4d{} + std::numeric_limits<double>::infinity();
+  constexpr int kG = detail::kSweepGroup;
+  // Broadcast once (GCC builds a V4d from a scalar through the stack on SSE2).
+  const V4d t_prev_v = V4d{} + t_prev, t_us_v = V4d{} + t_us;
   int count = 0;
-  for (int b = 0; b < n_pad / detail::kSweepGroup; ++b) {
+  for (int b = 0; b < n_pad / kG; ++b) {
     if (!(group_last[b] > t_prev)) continue;
     // The hot block (1.5 cache lines) is likely in L3 only: fetch it while pass 1 goes on.
     const float* blk = line + detail::kHotBlockFloats * b;
     __builtin_prefetch(blk, 1);
     __builtin_prefetch(blk + detail::kHotBlockFloats - 1, 1);
-    V4l any = {};
-    for (int h = 0; h < detail::kSweepGroup; h += 4) {
-      V4d tp;
-      std::memcpy(&tp, partner + detail::kSweepGroup * b + h, sizeof tp);
-      const V4l pairs = (tp > t_prev) & (tp < t_us);
-      const V4f out = __builtin_convertvector(pairs ? t_us - tp : inf, V4f);
-      std::memcpy(dt + detail::kSweepGroup * b + h, &out, sizeof out);
-      any |= pairs;
+    bool any = false;
+    for (int h = 0; h < kG; h += 4) {
+      const V4f out = pair_dt4<W>(partner + kG * b + h, t_prev_v, t_us_v, any);
+      std::memcpy(dt + kG * b + h, &out, sizeof out);
     }
     blocks[count] = b;
-    count += any_lane(any) ? 1 : 0;
+    count += any ? 1 : 0;
   }
   return count;
 }
@@ -180,7 +202,7 @@ __attribute__((always_inline)) inline void pair_sweep_body(float* __restrict lin
                                                            int n_pad, double t_prev, double t_us,
                                                            float range, float* __restrict dt,
                                                            std::int32_t* __restrict blocks) {
-  const int count = pair_deltas(line, partner, group_last, n_pad, t_prev, t_us, dt, blocks);
+  const int count = pair_deltas<W>(line, partner, group_last, n_pad, t_prev, t_us, dt, blocks);
   constexpr int kG = detail::kSweepGroup;
   constexpr int kB = detail::kHotBlockFloats;
   constexpr int KK = 2;
