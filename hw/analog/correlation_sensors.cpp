@@ -509,15 +509,25 @@ double CorrelationSensors::accumulated_lsb(SensorChannel ch, int row, int col, d
 void CorrelationSensors::read_row(int row, double t_us, float* causal_lsb, float* acausal_lsb) {
   check_row(row);
   const double base = p_.baseline_lsb;
-  for (int c = 0; c < cols_; ++c) {
-    const double a = causal_hot_[causal_at(row, c)];
-    causal_lsb[c] = static_cast<float>(
-        base - (drift_on_ ? drifted(a, t_us - causal_touch_us_[causal_touch_at(row, c)]) : a));
-  }
-  for (int c = 0; c < cols_; ++c) {
-    const double a = acausal_hot_[acausal_at(row, c)];
-    acausal_lsb[c] = static_cast<float>(
-        base - (drift_on_ ? drifted(a, t_us - acausal_touch_us_[acausal_touch_at(row, c)]) : a));
+  if (!drift_on_) {
+    // Causal: one value per column line (stride of a whole line); acausal: the row's line.
+    const float* causal = causal_hot_.data() + causal_at(row, 0);
+    const float* acausal = acausal_hot_.data() + acausal_at(row, 0);
+    const std::size_t line =
+        static_cast<std::size_t>(rows_pad_ / detail::kSweepGroup) * detail::kHotBlockFloats;
+    for (int c = 0; c < cols_; ++c)
+      causal_lsb[c] = static_cast<float>(base - causal[static_cast<std::size_t>(c) * line]);
+    for (int c = 0; c < cols_; ++c)
+      acausal_lsb[c] = static_cast<float>(
+          base -
+          acausal[c / detail::kSweepGroup * detail::kHotBlockFloats + c % detail::kSweepGroup]);
+  } else {
+    for (int c = 0; c < cols_; ++c)
+      causal_lsb[c] =
+          static_cast<float>(base - accumulated_lsb(SensorChannel::kCausal, row, c, t_us));
+    for (int c = 0; c < cols_; ++c)
+      acausal_lsb[c] =
+          static_cast<float>(base - accumulated_lsb(SensorChannel::kAcausal, row, c, t_us));
   }
   // Temporal noise, fixed draw order (all causal columns, then all acausal) so runs are
   // reproducible. The engine has no other consumer, so σ = 0 may skip the draws.
@@ -531,10 +541,15 @@ void CorrelationSensors::read_row(int row, double t_us, float* causal_lsb, float
 
 void CorrelationSensors::reset_row(int row, double t_us) {
   check_row(row);
-  for (int c = 0; c < cols_; ++c) {
-    causal_hot_[causal_at(row, c)] = 0.0f;
-    acausal_hot_[acausal_at(row, c)] = 0.0f;
-    if (drift_on_) {
+  float* causal = causal_hot_.data() + causal_at(row, 0);
+  float* acausal = acausal_hot_.data() + acausal_at(row, 0);
+  const std::size_t line =
+      static_cast<std::size_t>(rows_pad_ / detail::kSweepGroup) * detail::kHotBlockFloats;
+  for (int c = 0; c < cols_; ++c) causal[static_cast<std::size_t>(c) * line] = 0.0f;
+  for (int b = 0; b < cols_pad_ / detail::kSweepGroup; ++b)
+    std::fill_n(acausal + b * detail::kHotBlockFloats, detail::kSweepGroup, 0.0f);
+  if (drift_on_) {
+    for (int c = 0; c < cols_; ++c) {
       causal_touch_us_[causal_touch_at(row, c)] = t_us;
       acausal_touch_us_[acausal_touch_at(row, c)] = t_us;
     }
