@@ -319,7 +319,8 @@ CorrelationSensors::CorrelationSensors(const CorrelationSensorParams& params, st
                 detail::kSweepGroup),
       cols_pad_((params.columns + detail::kSweepGroup - 1) / detail::kSweepGroup *
                 detail::kSweepGroup),
-      noise_engine_(make_engine(seed, Stream::kSensorNoise, static_cast<std::uint64_t>(half))) {
+      noise_engine_(
+          make_bulk_engine(seed, Stream::kSensorNoise, static_cast<std::uint64_t>(half))) {
   p_.validate();
   if (half < 0) throw InternalError("CorrelationSensors: negative half index");
   const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);

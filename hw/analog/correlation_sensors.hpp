@@ -244,7 +244,7 @@ class CorrelationSensors {
   std::vector<float> amp_mm_[2], tau_mm_[2];
   std::vector<std::uint8_t> amp_trim_, tau_trim_, enable_;
 
-  Engine noise_engine_;
+  BulkEngine noise_engine_;  // readout noise: Boost's mt19937_64 numbers, in blocks
 };
 
 }  // namespace salvo
