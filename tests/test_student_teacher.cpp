@@ -160,6 +160,27 @@ TEST(StudentTeacher, FrozenNoiseShrinksTheHiddenErrorNoise) {
   EXPECT_LT(metric(quiet, "hidden_error_rms_spikes"), 0.1 * e_open);  // 0.12
 }
 
+// hidden_error reference: B carries the outputs' spikes only in the nudged and the reference
+// phase, which get the same inputs and noise, so without a nudge they differ by their
+// starting states only (no membrane noise here: not at all), and with one by what it sent
+// through B.
+TEST(StudentTeacher, GatedFeedbackIsolatesTheNudgeSignal) {
+  const std::string args = kSmall +
+                           "--set experiment.feedback=bp --set experiment.epochs=2 "
+                           "--set experiment.frozen_noise=true --set experiment.frozen_inputs=true "
+                           "--set chip.noise.membrane_mV_rms=0 ";
+  const auto quiet =
+      run("gate0", args + "--set experiment.hidden_error=reference --set experiment.nudge_gain=0");
+  const auto ref = run("gate", args + "--set experiment.hidden_error=reference");
+  const auto sym = run("gates", args + "--set experiment.hidden_error=symmetric");
+  for (const auto* r : {&quiet, &ref, &sym}) ASSERT_EQ(r->code, 0) << r->output;
+  const double noise = metric(quiet, "hidden_error_rms_spikes");
+  EXPECT_LT(noise, 0.05);                                  // mini: 0 (deterministic)
+  EXPECT_GT(metric(ref, "hidden_error_rms_spikes"), 0.5);  // 0.90
+  EXPECT_GT(metric(sym, "hidden_error_rms_spikes"), 0.3);  // 0.57 (half the difference)
+  EXPECT_GT(changed(ref, "W1"), 0);
+}
+
 TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   const auto big = run("big", kSmall + "--set experiment.hidden=10");
   EXPECT_EQ(big.code, 2) << big.output;
@@ -181,4 +202,12 @@ TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
                             "firmware: one processor runs one program"),
             std::string::npos)
       << two.output;
+  const auto three = run("three", kSmall +
+                                      "--set experiment.forward_executor=firmware "
+                                      "--set experiment.hidden_error=symmetric");
+  EXPECT_EQ(three.code, 2) << three.output;
+  EXPECT_NE(three.output.find("experiment.hidden_error: symmetric: the forward-rule firmware "
+                              "counts two phases"),
+            std::string::npos)
+      << three.output;
 }

@@ -77,13 +77,23 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
         field("nudge_gain", &P::nudge_gain, 0.0, 1000.0,
               "nudged phase: nudge input rate per Hz of output error (target - free rate)"),
         field("nudge_weight", &P::nudge_weight, 0, 255, "weight code of the nudge synapses"),
-        field("frozen_inputs", &P::frozen_inputs,
-              "the free and the nudged phase of a pattern get the same input spike trains"),
+        field(
+            "frozen_inputs", &P::frozen_inputs,
+            "every phase of a pattern's presentation (free, nudged, reference) gets the same input "
+            "spike trains"),
         field("frozen_noise", &P::frozen_noise,
-              "the free and the nudged phase of a pattern restart the chip's background "
+              "every phase of a pattern's presentation restarts the chip's background "
               "generators from the same seed (one per presentation; the chip's generators have "
               "a seed register): both phases get the same noise trains, so the hidden neurons' "
               "count difference is the nudge's effect (plus membrane noise)"),
+        choice("hidden_error", &P::hidden_error, {"free", "reference", "symmetric"},
+               "how a hidden neuron's error is measured: free = nudged - free phase count, B "
+               "always on (the output -> hidden -> output loop is closed in every phase); "
+               "reference = B gated off (the output neurons' spikes not routed to the feedback "
+               "rows) in the free phase, the validation and the teacher's measurement, on in a "
+               "nudged and a reference phase (no nudge) whose count difference is the error; "
+               "symmetric = as reference, the second phase nudged by minus the nudge, error = "
+               "half the difference (twice the signal for the same noise)"),
         field("eta_hidden", &P::eta_hidden, 0.0, 1000.0,
               "W1 rate: codes per (hidden count change x input count)"),
         field("eta_output", &P::eta_output, 0.0, 1000.0,
@@ -141,6 +151,9 @@ void StudentTeacher::check(const Params& p, const Checker& check) {
     check.require(!(p.feedback == "sal" && p.executor == "firmware"), "forward_executor",
                   "firmware, and SAL on B with executor: firmware: one processor runs one program",
                   "host, or executor: host");
+    check.require(p.hidden_error == "free", "hidden_error",
+                  fmt::format("{}: the forward-rule firmware counts two phases", p.hidden_error),
+                  "free with forward_executor: firmware");
     check.require(p.window_us <= 200000.0 && p.input_rate_max_hz * p.window_us * 1e-6 < 65535.0,
                   "window_us",
                   fmt::format("{} µs: the firmware keeps counts in 16 bits", p.window_us),
@@ -163,7 +176,9 @@ void StudentTeacher::check(const Params& p, const Checker& check) {
 
 double StudentTeacher::task_us(const Params& p) {
   const double val = (p.settle_us + p.val_window_us) * p.val_patterns;
-  const double epoch = 2 * (p.settle_us + p.window_us) * p.train_patterns + p.sal_phase_us + val;
+  const int phases = p.hidden_error == "free" ? 2 : 3;
+  const double epoch =
+      phases * (p.settle_us + p.window_us) * p.train_patterns + p.sal_phase_us + val;
   // Before training: the loss over the training and the validation patterns.
   return (p.settle_us + p.val_window_us) * p.train_patterns + val + p.epochs * epoch;
 }
@@ -465,6 +480,7 @@ void StudentTeacher::make_task(session::Session& s) {
   // state a bp student reaches at the teacher's weights), measured on this chip.
   program_forward(core, t1, t2);
   set_feedback_to_transpose(core);
+  if (gated()) set_feedback_routed(core, false);  // the teacher too is measured without B
   teacher1_ = t1;
   teacher2_ = t2;
   std::vector<double> hsum(nh, 0), hsq(nh, 0);
@@ -504,12 +520,13 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
   const int no = p_.outputs;
   const double win = p_.window_us * 1e-6;
   const bool fw = forward_on_firmware();
-  // frozen_inputs: both phases get the same input spike trains (a copy of one engine state),
-  // so the count difference holds only what the nudge changed and the chip's own noise.
+  // frozen_inputs: every phase of a presentation gets the same input spike trains (a copy of
+  // one engine state), so the count difference holds only what the nudge changed and the
+  // chip's own noise.
   const std::uint64_t presentation = presentations_++;
   Engine trains = make_engine(s.seed(), Stream::kHostInput, 1000 + presentation);
-  Engine replay = trains;
-  auto freeze_noise = [&] {
+  const Engine first = trains;
+  const auto freeze_noise = [&] {
     if (p_.frozen_noise)
       for (int b = 0; b < core.background_count(); ++b)
         core.background(b).reseed(presentation, s.now_us());
@@ -524,18 +541,12 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
     se += std::pow(e * 1e-3, 2);
     nudge[k] = p_.nudge_gain * e;
   }
-  std::vector<int> nudged;
-  freeze_noise();
-  if (p_.feedback != "none")
-    nudged = phase(s, pat.rate_hz, nudge, p_.window_us, p_.frozen_inputs ? &replay : nullptr,
-                   fw ? 1 : -1);
-  else
-    advance(s, s.now_us() + p_.settle_us + p_.window_us);  // same schedule for every mode
-  for (int h = 0; h < p_.hidden && !nudged.empty(); ++h) {
-    diff_sq_ += std::pow(nudged[hid_id(h)] - free[hid_id(h)], 2);
+  const auto err1 = hidden_error(s, pat, free, nudge, first, freeze_noise);
+  for (std::int32_t e : err1) {
+    diff_sq_ += std::pow(e / double(1 << ST_ERR_Q), 2);
     diff_n_ += 1;
-    hidden_sum_ += free[hid_id(h)];
   }
+  for (int h = 0; h < p_.hidden && !err1.empty(); ++h) hidden_sum_ += free[hid_id(h)];
   if (fw) {
     // The host plays the pattern: the firmware gets its target and input counts.
     st_task_t task{};
@@ -545,9 +556,53 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
     s.firmware().write_block("st_task", task);
     command(s, ST_CMD_UPDATE);
   }
-  forward_update(core, pat, free, nudged, !fw);
+  forward_update(core, pat, free, err1, !fw);
   if (p_.feedback == "bp") set_feedback_to_transpose(core);
   return se / no;
+}
+
+std::vector<std::int32_t> StudentTeacher::hidden_error(session::Session& s, const Pattern& pat,
+                                                       const std::vector<int>& free,
+                                                       const std::vector<double>& nudge,
+                                                       const Engine& trains,
+                                                       const std::function<void()>& freeze_noise) {
+  const int phases = gated() ? 2 : 1;
+  if (p_.feedback == "none") {  // same schedule for every mode: idle time
+    advance(s, s.now_us() + phases * (p_.settle_us + p_.window_us));
+    return {};
+  }
+  Engine replay = trains, replay2 = trains;
+  Engine* in = p_.frozen_inputs ? &replay : nullptr;
+  const int fw = forward_on_firmware() ? 1 : -1;
+  std::vector<std::int32_t> err(p_.hidden);
+  if (!gated()) {
+    freeze_noise();
+    const auto nudged = phase(s, pat.rate_hz, nudge, p_.window_us, in, fw);
+    for (int h = 0; h < p_.hidden; ++h)
+      err[h] = (nudged[hid_id(h)] - free[hid_id(h)]) * (1 << ST_ERR_Q);
+    return err;
+  }
+  // B on for both phases: their difference is what the nudge sent back through B, with the
+  // loop output -> hidden -> output closed in both alike.
+  set_feedback_routed(s.core(), true);
+  freeze_noise();
+  const auto a = phase(s, pat.rate_hz, nudge, p_.window_us, in);
+  std::vector<double> second;
+  if (p_.hidden_error == "symmetric")
+    for (double n : nudge) second.push_back(-n);
+  freeze_noise();
+  const auto b = phase(s, pat.rate_hz, second, p_.window_us, p_.frozen_inputs ? &replay2 : nullptr);
+  set_feedback_routed(s.core(), false);
+  const int scale = p_.hidden_error == "symmetric" ? (1 << ST_ERR_Q) / 2 : (1 << ST_ERR_Q);
+  for (int h = 0; h < p_.hidden; ++h) err[h] = (a[hid_id(h)] - b[hid_id(h)]) * scale;
+  return err;
+}
+
+void StudentTeacher::set_feedback_routed(AnalogCore& core, bool on) {
+  for (int k = 0; k < p_.outputs; ++k)
+    core.set_neuron_label(
+        net_.neuron(core, out_id(k)),
+        AnalogCore::row_label(net_.half, net_.exc_row(out_id(k)), net_.rows_per_driver, 0), on);
 }
 
 std::int32_t StudentTeacher::target_q8(const Pattern& pat, int k) const {
@@ -560,8 +615,8 @@ std::int32_t StudentTeacher::input_count(const Pattern& pat, int i) const {
 }
 
 void StudentTeacher::forward_update(AnalogCore& core, const Pattern& pat,
-                                    const std::vector<int>& free, const std::vector<int>& nudged,
-                                    bool write) {
+                                    const std::vector<int>& free,
+                                    const std::vector<std::int32_t>& err1, bool write) {
   auto& syn = core.synapses(net_.half);
   const int nh = p_.hidden, no = p_.outputs;
   std::vector<std::uint8_t> exc(std::max(nh, no)), inh(std::max(nh, no));
@@ -589,12 +644,10 @@ void StudentTeacher::forward_update(AnalogCore& core, const Pattern& pat,
   for (int k = 0; k < no; ++k) err2[k] = target_q8(pat, k) - free[out_id(k)] * (1 << ST_ERR_Q);
   for (int h = 0; h < nh; ++h)
     row(p2, hid_id(h), out_id(0), no, free[hid_id(h)], err2, &shadow2_[h * no]);
-  // Hidden layer: error = nudged − free count (what arrived through B), pre = input count.
-  if (nudged.empty()) return;
+  // Hidden layer: error = what the nudge changed through B (hidden_error), pre = input count.
+  if (err1.empty()) return;
   const st_params_t p1{static_cast<std::int32_t>(std::lround(p_.eta_hidden * SAL_ONE)),
                        syn.weight_max()};
-  std::vector<std::int32_t> err1(nh);
-  for (int h = 0; h < nh; ++h) err1[h] = (nudged[hid_id(h)] - free[hid_id(h)]) * (1 << ST_ERR_Q);
   for (int i = 0; i < p_.inputs; ++i)
     row(p1, in_driver(i), hid_id(0), nh, input_count(pat, i), err1, &shadow1_[i * nh]);
 }
@@ -684,9 +737,11 @@ void StudentTeacher::train(session::Session& s) {
     train_mse = 0;
     for (int k : order) train_mse += train_pattern(s, train_[k]) / train_.size();
     if (p_.sal_phase_us > 0) {
+      if (gated()) set_feedback_routed(core, true);
       set_sal_active(s, true);
       advance(s, s.now_us() + p_.sal_phase_us);
       set_sal_active(s, false);
+      if (gated()) set_feedback_routed(core, false);
     }
     val = loss(s, val_);
     angle = angle_deg(core);

@@ -21,6 +21,7 @@
 // not learn).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +68,7 @@ struct StudentTeacherParams : SalParams {
   int nudge_weight = 20;
   bool frozen_inputs = false;
   bool frozen_noise = false;
+  std::string hidden_error = "free";  // free, reference, symmetric
   double eta_hidden = 0.0002;
   double eta_output = 0.001;
 };
@@ -99,6 +101,17 @@ class StudentTeacher : public Experiment {
   bool sal() const { return p_.feedback == "sal"; }
   bool on_firmware() const { return sal() && p_.executor == "firmware"; }
   bool forward_on_firmware() const { return p_.forward_executor == "firmware"; }
+  // hidden_error reference / symmetric: B carries the outputs' spikes only in the two phases
+  // whose difference is the hidden error (and in SAL's quiet phase); otherwise it is gated off.
+  bool gated() const { return p_.hidden_error != "free"; }
+  // Routes (on) or stops (off) the output neurons' spikes onto their feedback rows B.
+  void set_feedback_routed(AnalogCore& core, bool on);
+  // The phases after the free one that give the hidden error (Q8 counts per hidden neuron;
+  // empty with feedback: none, which idles through the same time).
+  std::vector<std::int32_t> hidden_error(session::Session& s, const Pattern& pat,
+                                         const std::vector<int>& free,
+                                         const std::vector<double>& nudge, const Engine& trains,
+                                         const std::function<void()>& freeze_noise);
 
   void wire(session::Session& s);
   void calibrate(session::Session& s);
@@ -126,7 +139,7 @@ class StudentTeacher : public Experiment {
   std::int32_t target_q8(const Pattern& pat, int k) const;    // over window_us, Q8
   std::int32_t input_count(const Pattern& pat, int i) const;  // over window_us
   void forward_update(AnalogCore& core, const Pattern& pat, const std::vector<int>& free,
-                      const std::vector<int>& nudged, bool write);
+                      const std::vector<std::int32_t>& err1_q8, bool write);
   // Validation MSE ((kHz)²) of the current student over `patterns`.
   double loss(session::Session& s, const std::vector<Pattern>& patterns);
   // One training pattern: free and nudged phase, then the forward update. Returns the
