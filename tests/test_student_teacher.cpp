@@ -29,7 +29,13 @@ const std::string kSmall = "--chip " + kSrc + "/configs/chips/mini.yaml --experi
                            "--set experiment.teacher_w=40 --set experiment.teacher_centered=false "
                            "--set experiment.input_rate_max_hz=40000 --set experiment.w_init=16 "
                            "--set experiment.window_us=1000 --set experiment.eta_hidden=0.005 "
-                           "--set experiment.eta_output=0.005 ";
+                           "--set experiment.eta_output=0.005 "
+                           // The scheme these tests were written for (the YAML's defaults
+                           // moved to gated symmetric feedback).
+                           "--set experiment.hidden_error=free --set experiment.nudge_gain=2 "
+                           "--set experiment.frozen_inputs=false "
+                           "--set experiment.frozen_noise=false "
+                           "--set experiment.val_window_us=5000 ";
 
 using Run = salvo::testing::SalvoRun;
 
