@@ -66,17 +66,12 @@ void BM_SynapseDeliver(benchmark::State& state) {
 }
 BENCHMARK(BM_SynapseDeliver)->Arg(256)->Arg(32);
 
-// The end-to-end benchmark's array: all labels 0 and every event addressed to 0 (uniform rows
-// add every amplitude without a label compare).
-void BM_SynapseDeliverUniformLabels(benchmark::State& state) {
-  SynapseArray a = make_array(256);
-  const std::vector<std::uint8_t> zeros(256, 0);
-  for (int r = 0; r < a.rows(); ++r) a.set_label_row(r, zeros.data());
-  auto labels = make_labels(4096);
-  for (auto& l : labels) l = static_cast<std::uint16_t>(l & ~0x3Fu);
+// Delivers the 4096 labels round and round; items = synapses visited (rows reached × 256).
+void deliver_loop(benchmark::State& state, SynapseArray& a,
+                  const std::vector<std::uint16_t>& labels, std::size_t rows_reserved) {
   std::vector<float> exc(256, 0.0f), inh(exc);
   std::vector<int> rows;
-  rows.reserve(64);
+  rows.reserve(rows_reserved);
   std::size_t i = 0;
   std::int64_t visits = 0;
   for (auto _ : state) {
@@ -87,6 +82,17 @@ void BM_SynapseDeliverUniformLabels(benchmark::State& state) {
   benchmark::DoNotOptimize(exc.data());
   state.SetItemsProcessed(visits);
 }
+
+// The end-to-end benchmark's array: all labels 0 and every event addressed to 0 (uniform rows
+// add every amplitude without a label compare).
+void BM_SynapseDeliverUniformLabels(benchmark::State& state) {
+  SynapseArray a = make_array(256);
+  const std::vector<std::uint8_t> zeros(256, 0);
+  for (int r = 0; r < a.rows(); ++r) a.set_label_row(r, zeros.data());
+  auto labels = make_labels(4096);
+  for (auto& l : labels) l = static_cast<std::uint16_t>(l & ~0x3Fu);
+  deliver_loop(state, a, labels, 64);
+}
 BENCHMARK(BM_SynapseDeliverUniformLabels);
 
 // All drivers answer every event (mask 0): 256 rows per event, the best case for the
@@ -95,18 +101,7 @@ void BM_SynapseDeliverAllRows(benchmark::State& state) {
   SynapseArray a = make_array(256);
   for (int d = 0; d < a.drivers(); ++d) a.set_driver(d, 0, 0);
   const auto labels = make_labels(4096);
-  std::vector<float> exc(256, 0.0f), inh(exc);
-  std::vector<int> rows;
-  rows.reserve(512);
-  std::size_t i = 0;
-  std::int64_t visits = 0;
-  for (auto _ : state) {
-    rows.clear();
-    visits += static_cast<std::int64_t>(a.deliver(labels[i], exc.data(), inh.data(), rows)) * 256;
-    i = (i + 1) & 4095;
-  }
-  benchmark::DoNotOptimize(exc.data());
-  state.SetItemsProcessed(visits);
+  deliver_loop(state, a, labels, 512);
 }
 BENCHMARK(BM_SynapseDeliverAllRows);
 

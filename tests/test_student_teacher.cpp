@@ -188,32 +188,24 @@ TEST(StudentTeacher, GatedFeedbackIsolatesTheNudgeSignal) {
 }
 
 TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
-  const auto big = run("big", kSmall + "--set experiment.hidden=10");
-  EXPECT_EQ(big.code, 2) << big.output;
-  EXPECT_NE(big.output.find("experiment.hidden: 4 inputs + 10 hidden + 3 outputs need"),
-            std::string::npos)
-      << big.output;
+  // Each case: the extra arguments and the start of the one-line error it must give.
+  auto refused = [](const std::string& name, const std::string& args, const std::string& error) {
+    const auto r = run(name, kSmall + args);
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find(error), std::string::npos) << r.output;
+    return r;
+  };
+  const auto big = refused("big", "--set experiment.hidden=10",
+                           "experiment.hidden: 4 inputs + 10 hidden + 3 outputs need");
   EXPECT_FALSE(fs::exists(big.out / "config.yaml")) << "refused before the run started";
-  const auto w = run("w", kSmall + "--set experiment.nudge_weight=64");
-  EXPECT_EQ(w.code, 2) << w.output;
-  EXPECT_NE(w.output.find("experiment.nudge_weight: 64 exceeds the 6-bit weight range"),
-            std::string::npos)
-      << w.output;
-  const auto two = run("two", kSmall +
-                                  "--set experiment.forward_executor=firmware "
-                                  "--set experiment.executor=firmware "
-                                  "--set experiment.sal_during_task=true");
-  EXPECT_EQ(two.code, 2) << two.output;
-  EXPECT_NE(two.output.find("experiment.forward_executor: firmware, and SAL on B with executor: "
-                            "firmware: one processor runs one program"),
-            std::string::npos)
-      << two.output;
-  const auto three = run("three", kSmall +
-                                      "--set experiment.forward_executor=firmware "
-                                      "--set experiment.hidden_error=symmetric");
-  EXPECT_EQ(three.code, 2) << three.output;
-  EXPECT_NE(three.output.find("experiment.hidden_error: symmetric: the forward-rule firmware "
-                              "counts two phases"),
-            std::string::npos)
-      << three.output;
+  refused("w", "--set experiment.nudge_weight=64",
+          "experiment.nudge_weight: 64 exceeds the 6-bit weight range");
+  refused("two",
+          "--set experiment.forward_executor=firmware --set experiment.executor=firmware "
+          "--set experiment.sal_during_task=true",
+          "experiment.forward_executor: firmware, and SAL on B with executor: firmware: one "
+          "processor runs one program");
+  refused("three",
+          "--set experiment.forward_executor=firmware --set experiment.hidden_error=symmetric",
+          "experiment.hidden_error: symmetric: the forward-rule firmware counts two phases");
 }
