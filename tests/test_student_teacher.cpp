@@ -187,6 +187,18 @@ TEST(StudentTeacher, GatedFeedbackIsolatesTheNudgeSignal) {
   EXPECT_GT(changed(ref, "W1"), 0);
 }
 
+// sal_pre_us: one quiet phase before the first epoch, in which SAL aligns B to the initial
+// W2ᵀ (the other modes idle through it: fa's B keeps its codes).
+TEST(StudentTeacher, SalPrePhaseAlignsBBeforeTheFirstEpoch) {
+  const std::string args = kSmall + "--set experiment.epochs=0 --set experiment.sal_pre_us=50000 ";
+  const auto sal = run("pre_sal", args + "--set experiment.feedback=sal");
+  const auto fa = run("pre_fa", args + "--set experiment.feedback=fa");
+  for (const auto* r : {&sal, &fa}) ASSERT_EQ(r->code, 0) << r->output;
+  EXPECT_LT(metric(sal, "angle_after_sal_pre_deg"), metric(sal, "angle_initial_deg") - 15)
+      << sal.output;
+  EXPECT_DOUBLE_EQ(metric(fa, "angle_after_sal_pre_deg"), metric(fa, "angle_initial_deg"));
+}
+
 TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   // Each case: the extra arguments and the start of the one-line error it must give.
   auto refused = [](const std::string& name, const std::string& args, const std::string& error) {

@@ -65,6 +65,10 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
               "per epoch, after the training patterns: a quiet phase (no input, no nudge; "
               "the neurons under their noise only) in which SAL's correlations are not faked by "
               "the patterns' common input (every feedback mode runs it: same schedule)"),
+        field("sal_pre_us", &P::sal_pre_us, 0.0, 1e7,
+              "before the first epoch: one quiet phase of this length (as sal_phase_us; every "
+              "feedback mode runs it), so that SAL's B is aligned before the hidden layer first "
+              "learns (0 = none)"),
         field("sal_during_task", &P::sal_during_task,
               "SAL (feedback: sal) updates B during the whole task, not only in the quiet "
               "phases (the firmware executor runs on its own timer: it needs true)"),
@@ -180,7 +184,7 @@ double StudentTeacher::task_us(const Params& p) {
   const double epoch =
       phases * (p.settle_us + p.window_us) * p.train_patterns + p.sal_phase_us + val;
   // Before training: the loss over the training and the validation patterns.
-  return (p.settle_us + p.val_window_us) * p.train_patterns + val + p.epochs * epoch;
+  return (p.settle_us + p.val_window_us) * p.train_patterns + val + p.sal_pre_us + p.epochs * epoch;
 }
 
 void StudentTeacher::run(RunContext& ctx) {
@@ -319,6 +323,15 @@ double StudentTeacher::angle_deg(AnalogCore& core) const {
       b.push_back(effective_weight(core, net_, out_id(k), hid_id(h)));
     }
   return measures::angle_deg(w, b);
+}
+
+// No input, no nudge, B routed: SAL (feedback: sal) updates B; the other modes idle alike.
+void StudentTeacher::quiet_phase(session::Session& s, double duration_us) {
+  if (gated()) set_feedback_routed(s.core(), true);
+  set_sal_active(s, true);
+  advance(s, s.now_us() + duration_us);
+  set_sal_active(s, false);
+  if (gated()) set_feedback_routed(s.core(), false);
 }
 
 void StudentTeacher::advance(session::Session& s, double t_us) {
@@ -730,19 +743,17 @@ void StudentTeacher::train(session::Session& s) {
   Engine order_eng = make_engine(s.seed(), Stream::kExperiment, 47);
   std::vector<int> order(train_.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<int>(k);
+  if (p_.sal_pre_us > 0) {
+    quiet_phase(s, p_.sal_pre_us);
+    ctx.metrics["angle_after_sal_pre_deg"] = angle_deg(core);
+  }
   double train_mse = train0, val = val0, angle = angle0, last5 = p_.epochs > 0 ? 0 : val0;
   for (int e = 1; e <= p_.epochs; ++e) {
     for (std::size_t k = order.size(); k > 1; --k)  // Fisher–Yates with the experiment's engine
       std::swap(order[k - 1], order[static_cast<std::size_t>(draw_uniform01(order_eng) * k)]);
     train_mse = 0;
     for (int k : order) train_mse += train_pattern(s, train_[k]) / train_.size();
-    if (p_.sal_phase_us > 0) {
-      if (gated()) set_feedback_routed(core, true);
-      set_sal_active(s, true);
-      advance(s, s.now_us() + p_.sal_phase_us);
-      set_sal_active(s, false);
-      if (gated()) set_feedback_routed(core, false);
-    }
+    if (p_.sal_phase_us > 0) quiet_phase(s, p_.sal_phase_us);
     val = loss(s, val_);
     angle = angle_deg(core);
     csv.row(e, train_mse, val, angle);

@@ -60,6 +60,7 @@ struct StudentTeacherParams : SalParams {
   double input_rate_max_hz = 50000.0;
   double settle_us = 200.0;
   double sal_phase_us = 20000.0;
+  double sal_pre_us = 0.0;
   bool sal_during_task = false;
   double window_us = 2000.0;
   double val_window_us = 5000.0;
@@ -166,6 +167,7 @@ class StudentTeacher : public Experiment {
   bool sal_active_ = false;          // host SAL executor: updating now
   // Host SAL executor: starts (sensors of the B rows reset) or stops updating.
   void set_sal_active(session::Session& s, bool on);
+  void quiet_phase(session::Session& s, double duration_us);
   Engine input_eng_;
   static constexpr std::uint32_t kRoundingSeed = 0x9E3779B9u;
   std::uint32_t rng_ = kRoundingSeed;  // stochastic rounding of the forward rule
