@@ -241,8 +241,9 @@ void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   for (int k = 0; k < n_; ++k) params_[static_cast<std::size_t>(idx(k))] = params[k];
   noise_.assign(np, MembraneNoiseCoefficients{});
   lin_.assign(np, Linear{});
-  cur_.assign(nb, StateBlock{});
-  nxt_.assign(nb, StateBlock{});
+  blocks_ = nb;
+  state_.assign(2 * nb, StateBlock{});
+  cur_buf_.assign(static_cast<std::size_t>(groups_), 0);
   CoefBlock inert{};
   for (int j = 0; j < kBlock; ++j) {
     inert.vth[j] = kInf;  // padding never spikes and is never clamped
@@ -464,8 +465,8 @@ void NeuronArray::derive(int i) {
 // Without adaptation anywhere the common path leaves w alone, so both state buffers must
 // hold the same (constant) w.
 void NeuronArray::sync_constant_w() {
-  for (std::size_t b = 0; b < cur_.size(); ++b) {
-    std::copy(std::begin(cur_[b].w), std::end(cur_[b].w), std::begin(nxt_[b].w));
+  for (int b = 0; b < static_cast<int>(blocks_); ++b) {
+    std::copy(std::begin(cur(b).w), std::end(cur(b).w), std::begin(nxt(b).w));
   }
 }
 
@@ -494,18 +495,18 @@ void NeuronArray::set_rk4_rate_step(double rate_step) {
 
 NeuronState NeuronArray::state(int neuron) const {
   const int i = awake_idx(neuron);
-  const StateBlock& s = cur_[i / kBlock];
+  const StateBlock& s = cur(i / kBlock);
   const int j = i % kBlock;
   return NeuronState{s.v[j], s.w[j], s.ie[j], s.ii[j], s.in[j], refr_[i]};
 }
 
 void NeuronArray::set_state(int neuron, const NeuronState& st) {
   const int i = awake_idx(neuron);
-  StateBlock& s = cur_[i / kBlock];
+  StateBlock& s = cur(i / kBlock);
   const int j = i % kBlock;
   s.v[j] = st.v_mV;
   s.w[j] = st.w_nA;
-  nxt_[i / kBlock].w[j] = st.w_nA;  // see sync_constant_w
+  nxt(i / kBlock).w[j] = st.w_nA;  // see sync_constant_w
   s.ie[j] = st.i_exc_nA;
   s.ii[j] = st.i_inh_nA;
   s.in[j] = st.i_noise_nA;
@@ -514,11 +515,11 @@ void NeuronArray::set_state(int neuron, const NeuronState& st) {
 
 void NeuronArray::reset() {
   for (int i = 0; i < n_pad_; ++i) {
-    StateBlock& s = cur_[i / kBlock];
+    StateBlock& s = cur(i / kBlock);
     const int j = i % kBlock;
     s.v[j] = real_slot(i) ? params_[i].v_leak_mV : 0.0;
     s.w[j] = s.ie[j] = s.ii[j] = s.in[j] = 0.0;
-    nxt_[i / kBlock].w[j] = 0.0;
+    nxt(i / kBlock).w[j] = 0.0;
     exc_in_[i] = inh_in_[i] = xi_[i] = xi2_[i] = 0.0;
     refr_[i] = -kInf;
   }
@@ -554,7 +555,9 @@ void NeuronArray::step(double t_start_us, std::vector<NeuronSpike>& out) {
   end_step();
 }
 
-void NeuronArray::end_step() { cur_.swap(nxt_); }
+void NeuronArray::end_step() {
+  for (std::uint8_t& buf : cur_buf_) buf ^= 1;
+}
 
 void NeuronArray::draw_noise(int b) {
   // N(0, 1) draws neuron by neuron from the block's own stream: xi of every neuron, directly
@@ -668,16 +671,16 @@ void NeuronArray::wake(int b) {
       stats.late_spikes += stats.late_scratch.size();
     }
     block_flag_[bs] = 0;
-    cur_[bs] = nxt_[bs];
+    cur(b) = nxt(b);
   }
   std::copy_n(ein, kBlock, exc_in_.data() + base);
   std::copy_n(iin, kBlock, inh_in_.data() + base);
 }
 
-// Whether block b (state just computed into nxt_, the step ending at t_end) may sleep.
+// Whether block b (state just computed into nxt(b), the step ending at t_end) may sleep.
 bool NeuronArray::may_sleep(int b, double t_end) const {
   if (block_flag_[b] != 0 || block_exp_[b] != 0) return false;
-  const StateBlock& s = nxt_[static_cast<std::size_t>(b)];
+  const StateBlock& s = nxt(b);
   for (int j = 0; j < kBlock; ++j) {
     const int i = b * kBlock + j;
     if (!real_slot(i)) continue;
@@ -752,7 +755,7 @@ void NeuronArray::step_group(int group, double t_start_us, std::vector<NeuronSpi
       ++asleep_count_[static_cast<std::size_t>(group)];
       asleep_from_step_[b] = steps;
       asleep_from_us_[b] = t_end;
-      cur_[static_cast<std::size_t>(b)] = nxt_[static_cast<std::size_t>(b)];  // both current
+      cur(b) = nxt(b);  // both current
     }
     awake.resize(static_cast<std::size_t>(kept));
   }
@@ -767,8 +770,11 @@ __attribute__((always_inline)) inline void NeuronArray::common_path_body(double 
                                                                          const int* blocks,
                                                                          int count) {
   constexpr int kL = static_cast<int>(sizeof(VD) / sizeof(double));
-  StateBlock* __restrict cur = cur_.data();
-  StateBlock* __restrict nxt = nxt_.data();
+  // Every block of one call belongs to one group (step_group, wake): one pair of buffers.
+  const unsigned buf =
+      count > 0 ? cur_buf_[static_cast<std::size_t>(group_of_block(blocks[0]))] : 0u;
+  StateBlock* __restrict cur = state_.data() + block_state(buf, 0);
+  StateBlock* __restrict nxt = state_.data() + block_state(buf ^ 1u, 0);
   const CoefBlock* __restrict coef = coef_.data();
   double* __restrict ein = exc_in_.data();
   double* __restrict iin = inh_in_.data();
@@ -862,7 +868,7 @@ __attribute__((target("avx2"))) void NeuronArray::common_path_avx2(double t0, do
 void NeuronArray::advance_slow(int i, double t0, std::vector<NeuronSpike>& out) {
   const NeuronCircuitParams& p = params_[i];
   const int b = i / kBlock, j = i % kBlock;
-  const StateBlock& s = cur_[b];
+  const StateBlock& s = cur(b);
   double y[5] = {s.v[j], s.w[j], s.ie[j], s.ii[j], s.in[j]};
   const double t_end = t0 + dt_us_;
   const double xi = xi_[i];
@@ -894,7 +900,7 @@ void NeuronArray::advance_slow(int i, double t0, std::vector<NeuronSpike>& out) 
   }
   y[4] += coef_[b].qn[j] * xi;  // the exact OU innovation of this step
   y[0] = std::min(std::max(y[0], p.v_min_mV), p.v_max_mV);
-  StateBlock& o = nxt_[b];
+  StateBlock& o = nxt(b);
   o.v[j] = y[0];
   o.w[j] = y[1];
   o.ie[j] = y[2];

@@ -114,8 +114,11 @@ class NeuronArray {
   // different threads at once; each touches only its own neurons and noise stream) and
   // appends its spikes to `out` ordered by time (then neuron); once every group of the step
   // is done, end_step() makes the new state current. step() == all groups, then end_step().
+  // end_step(group) does it for one group only: a group may run several steps in a row
+  // (step_group, end_step(group), step_group, ...) while the other groups run theirs.
   void step_group(int group, double t_start_us, std::vector<NeuronSpike>& out);
   void end_step();
+  void end_step(int group) { cur_buf_[static_cast<std::size_t>(group)] ^= 1; }
 
   // Idle blocks: a block of 8 neurons with no input, not refractory, without adaptation or
   // exponential term, and whose membrane cannot come within kSleepMarginSigma noise σ of
@@ -144,11 +147,11 @@ class NeuronArray {
     return group_stride_ / kBlock - asleep_count_[static_cast<std::size_t>(group)];
   }
 
-  double v_mV(int neuron) const { return at(cur_, &StateBlock::v, neuron); }
-  double w_nA(int neuron) const { return at(cur_, &StateBlock::w, neuron); }
-  double i_exc_nA(int neuron) const { return at(cur_, &StateBlock::ie, neuron); }
-  double i_inh_nA(int neuron) const { return at(cur_, &StateBlock::ii, neuron); }
-  double i_noise_nA(int neuron) const { return at(cur_, &StateBlock::in, neuron); }
+  double v_mV(int neuron) const { return at(state_, &StateBlock::v, neuron); }
+  double w_nA(int neuron) const { return at(state_, &StateBlock::w, neuron); }
+  double i_exc_nA(int neuron) const { return at(state_, &StateBlock::ie, neuron); }
+  double i_inh_nA(int neuron) const { return at(state_, &StateBlock::ii, neuron); }
+  double i_noise_nA(int neuron) const { return at(state_, &StateBlock::in, neuron); }
   double refractory_until_us(int neuron) const { return refr_[idx(neuron)]; }
   bool refractory(int neuron, double t_us) const { return refr_[idx(neuron)] > t_us; }
   NeuronState state(int neuron) const;
@@ -218,7 +221,8 @@ class NeuronArray {
   int group_base(int group) const { return group * group_stride_; }
   double at(const std::vector<StateBlock>& s, double (StateBlock::*f)[kBlock], int neuron) const {
     const int i = awake_idx(neuron);
-    return (s[i / kBlock].*f)[i % kBlock];
+    return (s[block_state(cur_buf_[static_cast<std::size_t>(i / group_stride_)], i / kBlock)].*
+            f)[i % kBlock];
   }
   void init(const std::vector<NeuronCircuitParams>& params);
   void derive(int i);
@@ -256,7 +260,28 @@ class NeuronArray {
   std::vector<NeuronCircuitParams> params_;
   std::vector<MembraneNoiseCoefficients> noise_;
   std::vector<Linear> lin_;
-  std::vector<StateBlock> cur_, nxt_;
+  // Two state buffers per block: state_[block_state(p, b)] is buffer p of block b; buffer
+  // cur_buf_[g] of the blocks of group g holds their current state, the other one receives
+  // the next step's (end_step flips it per group).
+  std::vector<StateBlock> state_;
+  std::vector<std::uint8_t> cur_buf_;
+  std::size_t blocks_ = 0;
+  std::size_t block_state(unsigned buf, int b) const {
+    return buf * blocks_ + static_cast<std::size_t>(b);
+  }
+  int group_of_block(int b) const { return b * kBlock / group_stride_; }
+  StateBlock& cur(int b) {
+    return state_[block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))], b)];
+  }
+  const StateBlock& cur(int b) const {
+    return state_[block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))], b)];
+  }
+  StateBlock& nxt(int b) {
+    return state_[block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))] ^ 1u, b)];
+  }
+  const StateBlock& nxt(int b) const {
+    return state_[block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))] ^ 1u, b)];
+  }
   std::vector<CoefBlock> coef_;
   std::vector<double> refr_;  // refractory until (µs), -inf when free
   std::vector<double> exc_in_, inh_in_, xi_, xi2_;

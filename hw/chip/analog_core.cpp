@@ -152,10 +152,10 @@ void AnalogCore::select_madc(int neuron) {
       madc_rational_ = true;
     }
   }
-  record_madc();  // the samples the current state already shows (sample 0: now)
+  record_madc(steps_);  // the samples the current state already shows (sample 0: now)
 }
 
-void AnalogCore::record_madc() {
+void AnalogCore::record_madc(std::uint64_t steps_done) {
   const double dt = dt_us();
   const double period = 1.0 / cfg_.madc.sample_rate_msps;
   const int max_code = (1 << cfg_.madc.bits) - 1;
@@ -175,7 +175,7 @@ void AnalogCore::record_madc() {
       boundary = madc_start_step_ + static_cast<std::uint64_t>(std::floor(n * ratio));
       t = static_cast<double>(madc_start_step_) * dt + static_cast<double>(n) * period;
     }
-    if (boundary > steps_) return;
+    if (boundary > steps_done) return;
     const double v = neurons_->v_mV(madc_neuron_);
     const int code = std::clamp(
         static_cast<int>(std::lround(v / cfg_.madc.v_full_scale_mV * max_code)), 0, max_code);
@@ -210,10 +210,32 @@ void AnalogCore::advance_to(double t_us) {
   const double dt = dt_us();
   // Step k ends at (k+1)·dt exactly (no accumulated rounding); a small tolerance lets
   // advancing to k·dt reach step k.
-  while ((static_cast<double>(steps_) + 1.0) * dt <= t_us + 1e-9 * dt) step_once();
+  auto fits = [&](std::uint64_t k) {
+    return (static_cast<double>(steps_ + k)) * dt <= t_us + 1e-9 * dt;
+  };
+  const int window = window_steps();
+  while (fits(1)) {
+    int k = 1;
+    while (k < window && fits(static_cast<std::uint64_t>(k) + 1)) ++k;
+    step_window(k);
+  }
 }
 
-void AnalogCore::step_half(int h, double t0, double t1) {
+int AnalogCore::window_steps() const {
+  // A per-step observer (tracing) sees every step's state: windows of one step. (The MADC
+  // samples its neuron inside the window, see run_half_window.)
+  if (step_observer_) return 1;
+  double latency = std::numeric_limits<double>::infinity();
+  for (const auto& b : buses_) latency = std::min(latency, b->latency_us());
+  // A window plus one whole step of margin (far above any rounding of event times) within
+  // the smallest bus latency: then an event offered in a window's step is delivered after
+  // the window's last step.
+  const double fit = std::floor(latency / dt_us() + 1e-6) - 1.0;
+  return static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(kMaxWindowSteps)));
+}
+
+void AnalogCore::step_half(int h, double t0, double t1, const std::vector<Event>& delivered,
+                           std::vector<NeuronSpike>& spikes) {
   const int per_half = neurons_per_half();
   HalfScratch& hs = half_[h];
   // Inputs delivered during the previous step act now.
@@ -222,14 +244,14 @@ void AnalogCore::step_half(int h, double t0, double t1) {
   // Bus deliveries inside this step [t0, t1) are converted into synaptic current jumps
   // now but act at the start of the next step: late by less than one step, never early.
   // Their exact times go to the correlation sensors (as pre spikes of the rows they hit),
-  // in time order (delivered_ is sorted).
+  // in time order (`delivered` is sorted).
   hs.pre_events.clear();
   std::size_t rows_hit = 0;
   {
     float* exc = exc_pending_.data() + h * per_half;
     float* inh = inh_pending_.data() + h * per_half;
     auto& syn = *synapses_[h];
-    for (const Event& e : delivered_) {
+    for (const Event& e : delivered) {
       hs.rows_hit.clear();
       syn.deliver(e.label, exc, inh, hs.rows_hit);
       for (int r : hs.rows_hit) hs.pre_events.push_back({e.t_us, r});
@@ -238,13 +260,13 @@ void AnalogCore::step_half(int h, double t0, double t1) {
     }
   }
 
-  hs.spikes.clear();
-  neurons_->step_group(h, t0, hs.spikes);
+  spikes.clear();
+  neurons_->step_group(h, t0, spikes);
   // Rows reached now add to the pending currents (all +0 otherwise: add_inputs consumed them).
   hs.pending = rows_hit > 0;
   const int rows = cfg_.synapses.rows_per_half;
   double work_ns = kWorkNsPerAwakeBlock * neurons_->awake_blocks(h) +
-                   kWorkNsPerSpike * static_cast<double>(hs.spikes.size()) +
+                   kWorkNsPerSpike * static_cast<double>(spikes.size()) +
                    kWorkNsPerSynapse * static_cast<double>(rows_hit * per_half);
   // Correlation sensors see pre (row) and post (column) spikes in one time order; at equal
   // times the pre spike goes first. Post spikes reach the sensors after
@@ -254,9 +276,9 @@ void AnalogCore::step_half(int h, double t0, double t1) {
     hs.work_ns = work_ns;
     return;
   }
-  const std::size_t posts_before = hs.post_pending.size() + hs.spikes.size();
+  const std::size_t posts_before = hs.post_pending.size() + spikes.size();
   CorrelationSensors& sensors = *sensors_[h];
-  for (const NeuronSpike& sp : hs.spikes)
+  for (const NeuronSpike& sp : spikes)
     hs.post_pending.push_back({sp.time_us + post_delay_us_, sp.neuron - h * per_half});
   std::size_t ip = 0;
   const auto& pre = hs.pre_events;
@@ -273,44 +295,74 @@ void AnalogCore::step_half(int h, double t0, double t1) {
   hs.work_ns = work_ns;
 }
 
-bool AnalogCore::parallel_step() const {
+bool AnalogCore::parallel_window() const {
   if (!pool_) return false;
-  double least = half_[0].work_ns;
-  for (const HalfScratch& hs : half_) least = std::min(least, hs.work_ns);
+  double least = half_[0].window_work_ns;
+  for (const HalfScratch& hs : half_) least = std::min(least, hs.window_work_ns);
   return least >= parallel_min_work_ns_;
 }
 
-void AnalogCore::step_once() {
-  const double t0 = t_us_;
-  const double t1 = static_cast<double>(steps_ + 1) * dt_us();
-
-  const double before_t1 = std::nextafter(t1, -1.0);  // the last time inside [t0, t1)
-  delivered_.clear();
-  for (auto& b : buses_) b->pop_until(before_t1, delivered_);
-  // (std::stable_sort takes a temporary buffer from the heap even for one element.)
-  if (delivered_.size() > 1)
-    std::stable_sort(delivered_.begin(), delivered_.end(),
-                     [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
-
-  // The halves share nothing within a step (their own neurons, noise stream, synapses and
-  // sensors); what crosses between them (buses, crossbar, counters) runs below, serially.
-  // Side by side only when every half has enough to do: handing a half to another core costs
-  // about a microsecond (cache lines between cores), more than a quiet half's step.
-  if (parallel_step()) {
-    ++parallel_steps_;
-    pool_->run(halves(), [&](int h) { step_half(h, t0, t1); });
-  } else {
-    for (int h = 0; h < halves(); ++h) step_half(h, t0, t1);
+void AnalogCore::run_half_window(int h, int k) {
+  HalfScratch& hs = half_[static_cast<std::size_t>(h)];
+  hs.window_work_ns = 0.0;
+  for (int j = 0; j < k; ++j) {
+    const double t0 = static_cast<double>(steps_ + static_cast<std::uint64_t>(j)) * dt_us();
+    const double t1 = static_cast<double>(steps_ + static_cast<std::uint64_t>(j) + 1) * dt_us();
+    step_half(h, t0, t1, window_delivered_[static_cast<std::size_t>(j)],
+              hs.window_spikes[static_cast<std::size_t>(j)]);
+    neurons_->end_step(h);
+    hs.window_work_ns += hs.work_ns;
+    // The MADC's neuron is in one half: that half samples it (only it touches madc_).
+    if (madc_neuron_ >= 0 && madc_neuron_ / neurons_per_half() == h)
+      record_madc(steps_ + static_cast<std::uint64_t>(j) + 1);
   }
-  neurons_->end_step();
+}
+
+void AnalogCore::step_window(int k) {
+  // Every delivery of the window's steps is on the buses already (window_steps): popped
+  // step by step as the steps would pop them.
+  if (window_delivered_.size() < static_cast<std::size_t>(k)) {
+    window_delivered_.resize(static_cast<std::size_t>(k));
+    for (HalfScratch& hs : half_) hs.window_spikes.resize(static_cast<std::size_t>(k));
+  }
+  for (int j = 0; j < k; ++j) {
+    const double t1 = static_cast<double>(steps_ + static_cast<std::uint64_t>(j) + 1) * dt_us();
+    const double before_t1 = std::nextafter(t1, -1.0);  // the last time inside the step
+    std::vector<Event>& delivered = window_delivered_[static_cast<std::size_t>(j)];
+    delivered.clear();
+    for (auto& b : buses_) b->pop_until(before_t1, delivered);
+    // (std::stable_sort takes a temporary buffer from the heap even for one element.)
+    if (delivered.size() > 1)
+      std::stable_sort(delivered.begin(), delivered.end(),
+                       [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+  }
+
+  // The halves share nothing within a window (their own neurons, noise stream, synapses and
+  // sensors; what one half's spikes do to the other arrives through a bus, after the
+  // window): each runs the window's steps in a row. What crosses between them (buses,
+  // crossbar, counters) runs below, serially, step by step. Side by side only when every
+  // half has enough to do: handing a half to another core costs about a microsecond (cache
+  // lines between cores), more than a quiet half's steps.
+  if (parallel_window()) {
+    parallel_steps_ += static_cast<std::uint64_t>(k);
+    pool_->run(halves(), [&](int h) { run_half_window(h, k); });
+  } else {
+    for (int h = 0; h < halves(); ++h) run_half_window(h, k);
+  }
+  for (int j = 0; j < k; ++j) finish_step(static_cast<std::size_t>(j));
+}
+
+void AnalogCore::finish_step(std::size_t j) {
+  const double t1 = static_cast<double>(steps_ + 1) * dt_us();
+  const double before_t1 = std::nextafter(t1, -1.0);
   // One time order (then neuron) over the halves' sorted spike lists.
   step_spikes_.clear();
-  step_spikes_.swap(half_[0].spikes);
+  step_spikes_.swap(half_[0].window_spikes[j]);
   for (int h = 1; h < halves(); ++h) {
     merged_.clear();
-    std::merge(step_spikes_.begin(), step_spikes_.end(), half_[h].spikes.begin(),
-               half_[h].spikes.end(), std::back_inserter(merged_),
-               [](const NeuronSpike& a, const NeuronSpike& b) {
+    const std::vector<NeuronSpike>& half_spikes = half_[h].window_spikes[j];
+    std::merge(step_spikes_.begin(), step_spikes_.end(), half_spikes.begin(), half_spikes.end(),
+               std::back_inserter(merged_), [](const NeuronSpike& a, const NeuronSpike& b) {
                  return a.time_us < b.time_us || (a.time_us == b.time_us && a.neuron < b.neuron);
                });
     step_spikes_.swap(merged_);
@@ -354,7 +406,6 @@ void AnalogCore::step_once() {
 
   ++steps_;
   t_us_ = static_cast<double>(steps_) * dt_us();
-  if (madc_neuron_ >= 0) record_madc();
   if (step_observer_) step_observer_(t_us_);
 }
 

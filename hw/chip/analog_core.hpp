@@ -112,9 +112,10 @@ class AnalogCore {
   // `salvo run --threads`).
   static void set_default_threads(int threads);
   static int default_threads();
-  // With more than one thread, a step runs its halves side by side only when the previous
-  // step's work of every half (a count of what it did, weighted by typical costs in ns:
-  // kWorkNs*) was at least this much; otherwise the caller runs them one after the other.
+  // With more than one thread, a window of steps (step_window) runs its halves side by side
+  // only when the previous window's work of every half (a count of what it did, weighted by
+  // typical costs in ns: kWorkNs*) was at least this much; otherwise the caller runs them
+  // one after the other.
   // Where a half runs never changes what it computes. 0: always side by side.
   static constexpr double kParallelMinWorkNs = 2000.0;
   void set_parallel_min_work_ns(double ns) { parallel_min_work_ns_ = ns; }
@@ -150,11 +151,20 @@ class AnalogCore {
   double effective_weight_mV(int half, int row, int col);
 
  private:
-  void step_once();
-  // Each half's share of a step, run in parallel (see set_threads).
-  void step_half(int half, double t0, double t1);
-  // Whether this step's halves go to the pool (see set_parallel_min_work_ns).
-  bool parallel_step() const;
+  // Steps advance in windows of up to window_steps(): the halves run the window's steps
+  // (side by side, see set_threads), then the caller does the serial part of each step
+  // (spikes to the crossbar and buses, counters) in order. Results equal step by step.
+  static constexpr int kMaxWindowSteps = 8;
+  int window_steps() const;
+  void step_window(int steps);
+  void run_half_window(int half, int steps);
+  // One step of one half: the step's bus deliveries in, its spikes (time order) out.
+  void step_half(int half, double t0, double t1, const std::vector<Event>& delivered,
+                 std::vector<NeuronSpike>& spikes);
+  // The serial part of step `j` of the window (the step that ends at (steps_ + 1)·dt).
+  void finish_step(std::size_t j);
+  // Whether this window's halves go to the pool (see set_parallel_min_work_ns).
+  bool parallel_window() const;
   // Typical host costs (ns, one core) of a half's step: an awake 8-neuron block (noise draws
   // and common path), a spike (rare path), a synapse reached by a row event, a sensor visit.
   static constexpr double kWorkNsPerAwakeBlock = 40.0;
@@ -197,12 +207,13 @@ class AnalogCore {
   };
   struct HalfScratch {
     std::vector<PreEvent> pre_events;
-    std::deque<PostEvent> post_pending;  // post spikes on their way to the sensors
-    std::vector<NeuronSpike> spikes;
+    std::deque<PostEvent> post_pending;                   // post spikes on their way to the sensors
+    std::vector<std::vector<NeuronSpike>> window_spikes;  // per step of the window
     std::vector<int> rows_hit;
     std::uint64_t synaptic_events = 0;
-    double work_ns = 0.0;  // estimated host work of its last step (parallel_step)
-    bool pending = false;  // rows reached in the last step: inputs for this one
+    double work_ns = 0.0;         // estimated host work of its last step
+    double window_work_ns = 0.0;  // ... and of its last window (parallel_window)
+    bool pending = false;         // rows reached in the last step: inputs for this one
   };
   std::vector<HalfScratch> half_;
   std::unique_ptr<WorkerPool> pool_;
@@ -216,7 +227,7 @@ class AnalogCore {
   };
   std::vector<Offer> offers_;
   std::vector<Event> generated_;
-  std::vector<Event> delivered_;
+  std::vector<std::vector<Event>> window_delivered_;  // per step of the window
 
   VoltageMap voltage_map_;
   CurrentMap current_map_;
@@ -227,7 +238,8 @@ class AnalogCore {
   // MADC sample n (counted from select_madc) is due at madc_start_us_ + n·period and shows
   // the membrane at the last step boundary at or before that time: boundary
   // madc_start_step_ + floor(n·p/q), where p/q = period/dt (exact for commensurate rates).
-  void record_madc();
+  // Samples due by the end of step `steps_done` (the state now current).
+  void record_madc(std::uint64_t steps_done);
   int madc_neuron_ = -1;
   std::uint64_t madc_start_step_ = 0;
   std::uint64_t madc_next_ = 0;  // index of the next sample
