@@ -568,7 +568,12 @@ void NeuronArray::draw_noise(int b) {
   const int real = block_real_[static_cast<std::size_t>(b)];
   const unsigned second = block_second_draw_[static_cast<std::size_t>(b)];
   double z[2 * kBlock];
-  normals.fill(z, real + __builtin_popcount(second));
+  // Bits set in the 8-bit mask, in a few integer operations (__builtin_popcount is a libgcc
+  // call on the x86-64 baseline, without the POPCNT instruction).
+  unsigned bits = second - ((second >> 1) & 0x55u);
+  bits = (bits & 0x33u) + ((bits >> 2) & 0x33u);
+  bits = (bits + (bits >> 4)) & 0x0Fu;
+  normals.fill(z, real + static_cast<int>(bits));
   double* __restrict xi = xi_.data() + base;
   double* __restrict xi2 = xi2_.data() + base;
   if (second == 0) {
