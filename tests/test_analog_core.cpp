@@ -228,6 +228,18 @@ TwoHalfRun two_half_run(int threads, double min_work_ns = 0.0, double step_us = 
   return out;
 }
 
+// Two runs computed the same: spikes, membranes, sensors and MADC samples, bit for bit.
+void expect_same_run(const TwoHalfRun& a, const TwoHalfRun& b) {
+  ASSERT_EQ(a.spikes.size(), b.spikes.size());
+  for (std::size_t i = 0; i < a.spikes.size(); ++i) {
+    EXPECT_EQ(a.spikes[i].t_us, b.spikes[i].t_us) << i;
+    EXPECT_EQ(a.spikes[i].neuron, b.spikes[i].neuron) << i;
+  }
+  EXPECT_EQ(a.v_mV, b.v_mV);
+  EXPECT_EQ(a.sensors_lsb, b.sensors_lsb);
+  EXPECT_EQ(a.madc, b.madc);
+}
+
 }  // namespace
 
 TEST(AnalogCore, ResultsDoNotDependOnTheThreadCount) {
@@ -238,13 +250,7 @@ TEST(AnalogCore, ResultsDoNotDependOnTheThreadCount) {
   bool both_halves = false;
   for (const auto& s : one.spikes) both_halves |= s.neuron >= 32;
   EXPECT_TRUE(both_halves);
-  ASSERT_EQ(one.spikes.size(), two.spikes.size());
-  for (std::size_t i = 0; i < one.spikes.size(); ++i) {
-    EXPECT_EQ(one.spikes[i].t_us, two.spikes[i].t_us) << i;
-    EXPECT_EQ(one.spikes[i].neuron, two.spikes[i].neuron) << i;
-  }
-  EXPECT_EQ(one.v_mV, two.v_mV);
-  EXPECT_EQ(one.sensors_lsb, two.sensors_lsb);
+  expect_same_run(one, two);
   double charge = 0;
   for (double x : one.sensors_lsb) charge += x;
   EXPECT_GT(charge, 0.0);
@@ -256,13 +262,7 @@ TEST(AnalogCore, ResultsDoNotDependOnWhichStepsRunSideBySide) {
   const TwoHalfRun one = two_half_run(1), mixed = two_half_run(2, kMixedWorkNs);
   EXPECT_GT(mixed.parallel_steps, 400u);
   EXPECT_LT(mixed.parallel_steps, 3600u);
-  ASSERT_EQ(one.spikes.size(), mixed.spikes.size());
-  for (std::size_t i = 0; i < one.spikes.size(); ++i) {
-    EXPECT_EQ(one.spikes[i].t_us, mixed.spikes[i].t_us) << i;
-    EXPECT_EQ(one.spikes[i].neuron, mixed.spikes[i].neuron) << i;
-  }
-  EXPECT_EQ(one.v_mV, mixed.v_mV);
-  EXPECT_EQ(one.sensors_lsb, mixed.sensors_lsb);
+  expect_same_run(one, mixed);
 }
 
 // Windows of steps (the halves run up to 4 steps without hearing from each other) compute
@@ -271,15 +271,8 @@ TEST(AnalogCore, WindowsOfStepsGiveTheResultsOfSingleSteps) {
   for (int threads : {1, 2}) {
     const TwoHalfRun windows = two_half_run(threads), single = two_half_run(threads, 0.0, 0.1);
     ASSERT_GT(single.spikes.size(), 200u);
-    ASSERT_EQ(windows.spikes.size(), single.spikes.size());
-    for (std::size_t i = 0; i < single.spikes.size(); ++i) {
-      EXPECT_EQ(windows.spikes[i].t_us, single.spikes[i].t_us) << i;
-      EXPECT_EQ(windows.spikes[i].neuron, single.spikes[i].neuron) << i;
-    }
-    EXPECT_EQ(windows.v_mV, single.v_mV);
-    EXPECT_EQ(windows.sensors_lsb, single.sensors_lsb);
     EXPECT_EQ(windows.madc.size(), 2 * 4001u);  // 10 MSPS over 400 µs, sample 0 included
-    EXPECT_EQ(windows.madc, single.madc);
+    expect_same_run(windows, single);
   }
 }
 
