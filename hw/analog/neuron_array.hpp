@@ -147,11 +147,11 @@ class NeuronArray {
     return group_stride_ / kBlock - asleep_count_[static_cast<std::size_t>(group)];
   }
 
-  double v_mV(int neuron) const { return at(state_, &StateBlock::v, neuron); }
-  double w_nA(int neuron) const { return at(state_, &StateBlock::w, neuron); }
-  double i_exc_nA(int neuron) const { return at(state_, &StateBlock::ie, neuron); }
-  double i_inh_nA(int neuron) const { return at(state_, &StateBlock::ii, neuron); }
-  double i_noise_nA(int neuron) const { return at(state_, &StateBlock::in, neuron); }
+  double v_mV(int neuron) const { return at(&StateBlock::v, neuron); }
+  double w_nA(int neuron) const { return at(&StateBlock::w, neuron); }
+  double i_exc_nA(int neuron) const { return at(&StateBlock::ie, neuron); }
+  double i_inh_nA(int neuron) const { return at(&StateBlock::ii, neuron); }
+  double i_noise_nA(int neuron) const { return at(&StateBlock::in, neuron); }
   double refractory_until_us(int neuron) const { return refr_[idx(neuron)]; }
   bool refractory(int neuron, double t_us) const { return refr_[idx(neuron)] > t_us; }
   NeuronState state(int neuron) const;
@@ -219,10 +219,9 @@ class NeuronArray {
     return slot % group_stride_ < group_size_ && neuron_of(slot) < n_;
   }
   int group_base(int group) const { return group * group_stride_; }
-  double at(const std::vector<StateBlock>& s, double (StateBlock::*f)[kBlock], int neuron) const {
+  double at(double (StateBlock::*f)[kBlock], int neuron) const {
     const int i = awake_idx(neuron);
-    return (s[block_state(cur_buf_[static_cast<std::size_t>(i / group_stride_)], i / kBlock)].*
-            f)[i % kBlock];
+    return (cur(i / kBlock).*f)[i % kBlock];
   }
   void init(const std::vector<NeuronCircuitParams>& params);
   void derive(int i);
@@ -270,18 +269,14 @@ class NeuronArray {
     return buf * blocks_ + static_cast<std::size_t>(b);
   }
   int group_of_block(int b) const { return b * kBlock / group_stride_; }
-  StateBlock& cur(int b) {
-    return state_[block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))], b)];
+  // Index in state_ of block b's current (next = 0) or next (next = 1) state.
+  std::size_t state_of(int b, unsigned next) const {
+    return block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))] ^ next, b);
   }
-  const StateBlock& cur(int b) const {
-    return state_[block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))], b)];
-  }
-  StateBlock& nxt(int b) {
-    return state_[block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))] ^ 1u, b)];
-  }
-  const StateBlock& nxt(int b) const {
-    return state_[block_state(cur_buf_[static_cast<std::size_t>(group_of_block(b))] ^ 1u, b)];
-  }
+  StateBlock& cur(int b) { return state_[state_of(b, 0)]; }
+  const StateBlock& cur(int b) const { return state_[state_of(b, 0)]; }
+  StateBlock& nxt(int b) { return state_[state_of(b, 1)]; }
+  const StateBlock& nxt(int b) const { return state_[state_of(b, 1)]; }
   std::vector<CoefBlock> coef_;
   std::vector<double> refr_;  // refractory until (µs), -inf when free
   std::vector<double> exc_in_, inh_in_, xi_, xi2_;

@@ -273,7 +273,7 @@ void AnalogCore::step_half(int h, double t0, double t1, const std::vector<Event>
   // sensors.post_delay_us (the back-propagated pulse), matching the bus latency of the pre
   // spikes keeps the two directions of a reciprocal pair measured symmetrically.
   if (!cfg_.sensors.enabled) {
-    hs.work_ns = work_ns;
+    hs.window_work_ns += work_ns;
     return;
   }
   const std::size_t posts_before = hs.post_pending.size() + spikes.size();
@@ -292,7 +292,7 @@ void AnalogCore::step_half(int h, double t0, double t1, const std::vector<Event>
   for (; ip < pre.size(); ++ip) sensors.on_pre(pre[ip].row, pre[ip].t_us);
   const std::size_t posts = posts_before - hs.post_pending.size();
   work_ns += kWorkNsPerSensorVisit * static_cast<double>(pre.size() * per_half + posts * rows);
-  hs.work_ns = work_ns;
+  hs.window_work_ns += work_ns;
 }
 
 bool AnalogCore::parallel_window() const {
@@ -306,12 +306,9 @@ void AnalogCore::run_half_window(int h, int k) {
   HalfScratch& hs = half_[static_cast<std::size_t>(h)];
   hs.window_work_ns = 0.0;
   for (int j = 0; j < k; ++j) {
-    const double t0 = static_cast<double>(steps_ + static_cast<std::uint64_t>(j)) * dt_us();
-    const double t1 = static_cast<double>(steps_ + static_cast<std::uint64_t>(j) + 1) * dt_us();
-    step_half(h, t0, t1, window_delivered_[static_cast<std::size_t>(j)],
-              hs.window_spikes[static_cast<std::size_t>(j)]);
+    const auto jj = static_cast<std::size_t>(j);
+    step_half(h, window_t_[jj], window_t_[jj + 1], window_delivered_[jj], hs.window_spikes[jj]);
     neurons_->end_step(h);
-    hs.window_work_ns += hs.work_ns;
     // The MADC's neuron is in one half: that half samples it (only it touches madc_).
     if (madc_neuron_ >= 0 && madc_neuron_ / neurons_per_half() == h)
       record_madc(steps_ + static_cast<std::uint64_t>(j) + 1);
@@ -325,12 +322,16 @@ void AnalogCore::step_window(int k) {
     window_delivered_.resize(static_cast<std::size_t>(k));
     for (HalfScratch& hs : half_) hs.window_spikes.resize(static_cast<std::size_t>(k));
   }
-  for (int j = 0; j < k; ++j) {
-    const double t1 = static_cast<double>(steps_ + static_cast<std::uint64_t>(j) + 1) * dt_us();
-    const double before_t1 = std::nextafter(t1, -1.0);  // the last time inside the step
-    std::vector<Event>& delivered = window_delivered_[static_cast<std::size_t>(j)];
+  // The steps' bounds, once: step j is [window_t_[j], window_t_[j + 1]), its last time
+  // window_last_[j].
+  for (int j = 0; j <= k; ++j)
+    window_t_[static_cast<std::size_t>(j)] =
+        static_cast<double>(steps_ + static_cast<std::uint64_t>(j)) * dt_us();
+  for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j) {
+    window_last_[j] = std::nextafter(window_t_[j + 1], -1.0);
+    std::vector<Event>& delivered = window_delivered_[j];
     delivered.clear();
-    for (auto& b : buses_) b->pop_until(before_t1, delivered);
+    for (auto& b : buses_) b->pop_until(window_last_[j], delivered);
     // (std::stable_sort takes a temporary buffer from the heap even for one element.)
     if (delivered.size() > 1)
       std::stable_sort(delivered.begin(), delivered.end(),
@@ -353,8 +354,8 @@ void AnalogCore::step_window(int k) {
 }
 
 void AnalogCore::finish_step(std::size_t j) {
-  const double t1 = static_cast<double>(steps_ + 1) * dt_us();
-  const double before_t1 = std::nextafter(t1, -1.0);
+  const double t1 = window_t_[j + 1];
+  const double before_t1 = window_last_[j];
   // One time order (then neuron) over the halves' sorted spike lists.
   step_spikes_.clear();
   step_spikes_.swap(half_[0].window_spikes[j]);

@@ -5,6 +5,7 @@
 // up to any later time on demand, which is how the SystemC Chip and the processors use it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -211,8 +212,7 @@ class AnalogCore {
     std::vector<std::vector<NeuronSpike>> window_spikes;  // per step of the window
     std::vector<int> rows_hit;
     std::uint64_t synaptic_events = 0;
-    double work_ns = 0.0;         // estimated host work of its last step
-    double window_work_ns = 0.0;  // ... and of its last window (parallel_window)
+    double window_work_ns = 0.0;  // estimated host work of its last window (parallel_window)
     bool pending = false;         // rows reached in the last step: inputs for this one
   };
   std::vector<HalfScratch> half_;
@@ -227,7 +227,9 @@ class AnalogCore {
   };
   std::vector<Offer> offers_;
   std::vector<Event> generated_;
-  std::vector<std::vector<Event>> window_delivered_;  // per step of the window
+  std::vector<std::vector<Event>> window_delivered_;    // per step of the window
+  std::array<double, kMaxWindowSteps + 1> window_t_{};  // step j of the window: [t_j, t_j+1)
+  std::array<double, kMaxWindowSteps> window_last_{};   // the last time inside step j
 
   VoltageMap voltage_map_;
   CurrentMap current_map_;
