@@ -2,10 +2,13 @@
 // backprop-like learning with B = W2ᵀ, output-only learning, SAL aligning B while the task
 // is learned, the forward rule on the processor against the host's kernel, and the cross-key
 // checks.
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -47,12 +50,13 @@ double metric(const Run& r, const char* name) {
   return r.summary.at("metrics").at(name).get<double>();
 }
 
-// Codes of one layer from weights_final.csv: how many differ from their initial codes.
-int changed(const Run& r, const std::string& layer) {
+// The rows of one layer in weights_final.csv (layer, pre, post, code, effective_mV,
+// initial_code, teacher_code), split at the commas.
+std::vector<std::vector<std::string>> layer_rows(const Run& r, const std::string& layer) {
   std::ifstream f(r.out / "weights_final.csv");
   std::string line;
   std::getline(f, line);
-  int n = 0;
+  std::vector<std::vector<std::string>> rows;
   while (std::getline(f, line)) {
     if (line.rfind(layer + ",", 0) != 0) continue;
     std::vector<std::string> c;
@@ -60,9 +64,29 @@ int changed(const Run& r, const std::string& layer) {
     for (std::size_t b; (b = line.find(',', a)) != std::string::npos; a = b + 1)
       c.push_back(line.substr(a, b - a));
     c.push_back(line.substr(a));
-    n += c.at(3) != c.at(5);
+    rows.push_back(std::move(c));
   }
+  return rows;
+}
+
+// Codes of one layer: how many differ from their initial codes.
+int changed(const Run& r, const std::string& layer) {
+  int n = 0;
+  for (const auto& c : layer_rows(r, layer)) n += c.at(3) != c.at(5);
   return n;
+}
+
+// A layer's initial codes.
+std::vector<int> initial_codes(const Run& r, const std::string& layer) {
+  std::vector<int> codes;
+  for (const auto& c : layer_rows(r, layer)) codes.push_back(std::stoi(c.at(5)));
+  return codes;
+}
+
+int max_abs(const std::vector<int>& v) {
+  int m = 0;
+  for (int x : v) m = std::max(m, std::abs(x));
+  return m;
 }
 
 }  // namespace
@@ -199,6 +223,26 @@ TEST(StudentTeacher, SalPrePhaseAlignsBBeforeTheFirstEpoch) {
   EXPECT_DOUBLE_EQ(metric(fa, "angle_after_sal_pre_deg"), metric(fa, "angle_initial_deg"));
 }
 
+// w2_init: the initial W2 codes span ±w2_init while W1 keeps ±w_init; unset (-1), W2 follows
+// w_init and the draws are those of w2_init = w_init.
+TEST(StudentTeacher, W2InitSetsTheInitialW2RangeOnly) {
+  const std::string args = kSmall + "--set experiment.epochs=0 --set experiment.w_init=2 ";
+  const auto wide = run("w2_wide", args + "--set experiment.w2_init=30");
+  const auto dflt = run("w2_default", args);
+  const auto same = run("w2_same", args + "--set experiment.w2_init=2");
+  for (const auto* r : {&wide, &dflt, &same}) ASSERT_EQ(r->code, 0) << r->output;
+  const auto w1 = initial_codes(wide, "W1"), w2 = initial_codes(wide, "W2");
+  ASSERT_EQ(w1.size(), 4u * 6u);
+  ASSERT_EQ(w2.size(), 6u * 3u);
+  EXPECT_LE(max_abs(w1), 2);
+  EXPECT_GT(max_abs(w2), 16);  // 18 codes in ±30: all within ±16 has p ≈ 2e-5
+  EXPECT_LE(max_abs(w2), 30);
+  EXPECT_EQ(initial_codes(dflt, "W1"), w1);  // W1 is drawn first, the same either way
+  EXPECT_LE(max_abs(initial_codes(dflt, "W2")), 2);
+  EXPECT_EQ(initial_codes(dflt, "W2"), initial_codes(same, "W2"));
+  EXPECT_EQ(initial_codes(dflt, "B"), initial_codes(same, "B"));
+}
+
 TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   // Each case: the extra arguments and the start of the one-line error it must give.
   auto refused = [](const std::string& name, const std::string& args, const std::string& error) {
@@ -212,6 +256,8 @@ TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   EXPECT_FALSE(fs::exists(big.out / "config.yaml")) << "refused before the run started";
   refused("w", "--set experiment.nudge_weight=64",
           "experiment.nudge_weight: 64 exceeds the 6-bit weight range");
+  refused("w2", "--set experiment.w2_init=64",
+          "experiment.w2_init: 64 exceeds the 6-bit weight range");
   refused("two",
           "--set experiment.forward_executor=firmware --set experiment.executor=firmware "
           "--set experiment.sal_during_task=true",

@@ -48,6 +48,10 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
               "depends on the pattern rather than on a large per-neuron bias"),
         field("w_init", &P::w_init, 0, 255,
               "student forward codes drawn uniformly in [-w_init, w_init]"),
+        field("w2_init", &P::w2_init, -1, 255,
+              "if >= 0: the student's W2 (hidden -> output) codes drawn uniformly in "
+              "[-w2_init, w2_init] instead (W1 keeps w_init; -1: w_init), so that SAL has a W2 "
+              "to align B to while W1 stays small"),
         choice("student_init", &P::student_init, {"random", "teacher"},
                "the student's forward codes: random (±w_init), or the teacher's (a perfect "
                "student: its loss is the floor the measurement can reach)"),
@@ -142,6 +146,10 @@ void StudentTeacher::check(const Params& p, const Checker& check) {
     check.require(v <= wmax, key,
                   fmt::format("{} exceeds the {}-bit weight range", v, cfg.synapses.weight_bits),
                   fmt::format("0..{}", wmax));
+  check.require(
+      p.w2_init <= wmax, "w2_init",
+      fmt::format("{} exceeds the {}-bit weight range", p.w2_init, cfg.synapses.weight_bits),
+      fmt::format("-1 (w_init) or 0..{}", wmax));
   if (p.feedback == "sal" && p.executor == "firmware")
     check_sal_firmware(p.outputs, p.hidden, "hidden", check);
   if (p.forward_executor == "firmware") {
@@ -244,7 +252,8 @@ void StudentTeacher::wire(session::Session& s) {
     return static_cast<int>(std::floor(draw_uniform01(eng) * (2 * m + 1))) - m;
   };
   for (int k = 0; k < ni * nh; ++k) w1_init_.push_back(draw(p_.w_init));
-  for (int k = 0; k < nh * no; ++k) w2_init_.push_back(draw(p_.w_init));
+  for (int k = 0; k < nh * no; ++k)
+    w2_init_.push_back(draw(p_.w2_init < 0 ? p_.w_init : p_.w2_init));
   for (int k = 0; k < no * nh; ++k) b_init_codes_.push_back(draw(p_.b_init));
   if (sal())
     for (int k = 0; k < no; ++k)

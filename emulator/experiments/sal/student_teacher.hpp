@@ -54,6 +54,7 @@ struct StudentTeacherParams : SalParams {
   int teacher_w = 24;
   bool teacher_centered = true;
   int w_init = 4;
+  int w2_init = -1;                     // -1: w_init
   std::string student_init = "random";  // random, teacher
   int b_init = 16;
   double feedback_scale = 1.0;
