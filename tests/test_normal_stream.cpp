@@ -1,10 +1,15 @@
 // StandardNormalStream (the membrane noise's block draws) against Boost's
 // normal_distribution<double>(0, 1) called once per number on the same engine: every number
 // bit-identical, including the rare ziggurat paths (wedges, tail) and across block refills.
+// BlockNormalStreams (one stream per neuron block, drawn ahead by another thread) against a
+// plain stream per block: the same numbers whoever drew them, with the producer running,
+// absent, switched off and on, and across a reset.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include <boost/random/normal_distribution.hpp>
@@ -68,6 +73,79 @@ TEST(StandardNormalStream, MomentsOfAStandardNormal) {
   m2 /= n;
   EXPECT_NEAR(m1, 0.0, 5.0 / std::sqrt(n));
   EXPECT_NEAR(m2, 1.0, 5.0 * std::sqrt(2.0 / n));
+}
+
+std::vector<std::uint64_t> block_seeds(int blocks) {
+  std::vector<std::uint64_t> seeds;
+  for (int b = 0; b < blocks; ++b)
+    seeds.push_back(engine_seed(5, Stream::kMembraneNoise, static_cast<std::uint64_t>(b)));
+  return seeds;
+}
+
+// Draws `rounds` requests of varying size from every block in turn and checks each number
+// against that block's own plain stream.
+void expect_same_as_plain(BlockNormalStreams& streams, std::vector<StandardNormalStream>& plain,
+                          int rounds) {
+  const int sizes[] = {8, 16, 9, 1, 64, 63, 130, 12, 8, 11};
+  std::vector<double> scratch(200), want(200);
+  for (int r = 0; r < rounds; ++r) {
+    for (int b = 0; b < streams.blocks(); ++b) {
+      const int n = sizes[(r + b) % 10];
+      const double* got = streams.next(b, n, scratch.data());
+      plain[static_cast<std::size_t>(b)].fill(want.data(), n);
+      for (int k = 0; k < n; ++k)
+        ASSERT_TRUE(same_bits(got[k], want[static_cast<std::size_t>(k)]))
+            << "block " << b << " round " << r << " number " << k;
+    }
+  }
+}
+
+TEST(BlockNormalStreams, PrefetchedDrawsAreEachBlocksOwnStream) {
+  const int blocks = 5;
+  BlockNormalStreams streams;
+  streams.assign(block_seeds(blocks));
+  std::vector<StandardNormalStream> plain;
+  for (std::uint64_t s : block_seeds(blocks)) plain.emplace_back(s);
+
+  // No producer, prefetch off: straight from the streams.
+  expect_same_as_plain(streams, plain, 50);
+  EXPECT_EQ(streams.consumer_fills(), 0u);
+
+  // A producer thread drawing ahead the whole time.
+  streams.set_prefetch(true);
+  std::atomic<bool> stop{false};
+  std::atomic<long> produced{0};
+  std::thread producer([&] {
+    while (!stop.load())
+      if (streams.produce()) produced.fetch_add(1);
+  });
+  expect_same_as_plain(streams, plain, 3000);
+  // Off with numbers drawn ahead (handed out first), then on again.
+  streams.set_prefetch(false);
+  expect_same_as_plain(streams, plain, 300);
+  streams.set_prefetch(true);
+  expect_same_as_plain(streams, plain, 3000);
+  // A reset with the producer running restarts every block.
+  streams.reset(block_seeds(blocks));
+  plain.clear();
+  for (std::uint64_t s : block_seeds(blocks)) plain.emplace_back(s);
+  expect_same_as_plain(streams, plain, 3000);
+  stop = true;
+  producer.join();
+  EXPECT_GT(produced.load(), 0);
+}
+
+TEST(BlockNormalStreams, ConsumersFillTheRingsThemselvesWithoutAProducer) {
+  BlockNormalStreams streams;
+  streams.assign(block_seeds(3));
+  std::vector<StandardNormalStream> plain;
+  for (std::uint64_t s : block_seeds(3)) plain.emplace_back(s);
+  streams.set_prefetch(true);  // nobody calls produce()
+  expect_same_as_plain(streams, plain, 200);
+  EXPECT_GT(streams.consumer_fills(), 0u);
+  // The consumer's own thread may draw ahead between its draws too.
+  EXPECT_TRUE(streams.produce());
+  expect_same_as_plain(streams, plain, 200);
 }
 
 }  // namespace

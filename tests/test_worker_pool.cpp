@@ -74,4 +74,50 @@ TEST(WorkerPool, ATaskExceptionReachesTheCallerAfterTheRegion) {
   EXPECT_EQ(ran.load(), 7);
 }
 
+// Idle work runs on a helper while the caller does something else, stops when unset (no call
+// after set_idle_work(nullptr) returns), and a helper that fell asleep for lack of it comes
+// back on wake_idle().
+TEST(WorkerPool, IdleWorkRunsOnHelpersUntilUnset) {
+  WorkerPool pool(2);
+  struct Work {
+    std::atomic<long> calls{0};
+    std::atomic<bool> wanted{true};
+    std::atomic<bool> unset{false};
+    std::atomic<bool> called_after_unset{false};
+  } w;
+  auto fn = [](void* ctx) {
+    auto& work = *static_cast<Work*>(ctx);
+    if (work.unset.load()) work.called_after_unset = true;
+    work.calls.fetch_add(1);
+    return work.wanted.load();
+  };
+  pool.set_idle_work(fn, &w);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (w.calls.load() < 1000 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  EXPECT_GE(w.calls.load(), 1000);
+  // Regions still run while idle work is set.
+  std::atomic<int> sum{0};
+  pool.run(4, [&](int k) { sum.fetch_add(k); });
+  EXPECT_EQ(sum.load(), 6);
+
+  // Nothing to do: the helper goes to sleep (calls stop growing), wake_idle brings it back.
+  w.wanted = false;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const long asleep = w.calls.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(w.calls.load(), asleep) << "the helper kept calling idle work with none to do";
+  pool.wake_idle();
+  while (w.calls.load() == asleep && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  EXPECT_GT(w.calls.load(), asleep);
+
+  w.wanted = true;
+  pool.wake_idle();
+  pool.set_idle_work(nullptr, nullptr);
+  w.unset = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_FALSE(w.called_after_unset.load());
+}
+
 TEST(WorkerPool, AvailableCpusIsPositive) { EXPECT_GE(WorkerPool::available_cpus(), 1); }

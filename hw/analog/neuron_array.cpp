@@ -261,9 +261,7 @@ void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   block_flag_.assign(nb, 0);
   block_exp_.assign(nb, 0);
   block_second_draw_.assign(nb, 0);
-  noise_normals_.clear();
-  for (std::size_t b = 0; b < nb; ++b)
-    noise_normals_.emplace_back(engine_seed(seed_, Stream::kMembraneNoise, b));
+  noise_normals_.assign(noise_seeds());
   asleep_.assign(nb, 0);
   asleep_from_step_.assign(nb, 0);
   asleep_from_us_.assign(nb, 0.0);
@@ -513,6 +511,13 @@ void NeuronArray::set_state(int neuron, const NeuronState& st) {
   refr_[i] = st.refractory_until_us;
 }
 
+std::vector<std::uint64_t> NeuronArray::noise_seeds() const {
+  std::vector<std::uint64_t> seeds(blocks_);
+  for (std::size_t b = 0; b < blocks_; ++b)
+    seeds[b] = engine_seed(seed_, Stream::kMembraneNoise, b);
+  return seeds;
+}
+
 void NeuronArray::reset() {
   for (int i = 0; i < n_pad_; ++i) {
     StateBlock& s = cur(i / kBlock);
@@ -523,8 +528,7 @@ void NeuronArray::reset() {
     exc_in_[i] = inh_in_[i] = xi_[i] = xi2_[i] = 0.0;
     refr_[i] = -kInf;
   }
-  for (std::size_t b = 0; b < noise_normals_.size(); ++b)
-    noise_normals_[b].reset(engine_seed(seed_, Stream::kMembraneNoise, b));
+  noise_normals_.reset(noise_seeds());
   std::fill(asleep_.begin(), asleep_.end(), 0);
   std::fill(asleep_count_.begin(), asleep_count_.end(), 0);
   wake_all_lists();
@@ -563,17 +567,16 @@ void NeuronArray::draw_noise(int b) {
   // N(0, 1) draws neuron by neuron from the block's own stream: xi of every neuron, directly
   // followed by xi2 for the neurons that need a second draw (only those: the others' second
   // term is zero). One block of draws, then spread out.
-  StandardNormalStream& normals = noise_normals_[static_cast<std::size_t>(b)];
   const int base = b * kBlock;
   const int real = block_real_[static_cast<std::size_t>(b)];
   const unsigned second = block_second_draw_[static_cast<std::size_t>(b)];
-  double z[2 * kBlock];
+  double scratch[2 * kBlock];
   // Bits set in the 8-bit mask, in a few integer operations (__builtin_popcount is a libgcc
   // call on the x86-64 baseline, without the POPCNT instruction).
   unsigned bits = second - ((second >> 1) & 0x55u);
   bits = (bits & 0x33u) + ((bits >> 2) & 0x33u);
   bits = (bits + (bits >> 4)) & 0x0Fu;
-  normals.fill(z, real + static_cast<int>(bits));
+  const double* z = noise_normals_.next(b, real + static_cast<int>(bits), scratch);
   double* __restrict xi = xi_.data() + base;
   double* __restrict xi2 = xi2_.data() + base;
   if (second == 0) {

@@ -142,6 +142,16 @@ class NeuronArray {
       n += s * static_cast<std::uint64_t>(group_stride_ / kBlock);
     return n;
   }
+  // Noise drawn ahead by another thread (BlockNormalStreams): while prefetch is on, an idle
+  // thread may call produce_noise() at any time, also while blocks step; every neuron gets
+  // the same draws either way. Whoever calls produce_noise() must stop before the array is
+  // destroyed.
+  void set_noise_prefetch(bool on) { noise_normals_.set_prefetch(on); }
+  bool produce_noise() { return noise_normals_.produce(); }
+  // Chunks of noise the stepping threads had to draw themselves (the producer not keeping up
+  // or not running); read between steps.
+  std::uint64_t noise_consumer_fills() const { return noise_normals_.consumer_fills(); }
+
   // Blocks of 8 neurons of a group that are stepped (not asleep).
   int awake_blocks(int group) const {
     return group_stride_ / kBlock - asleep_count_[static_cast<std::size_t>(group)];
@@ -240,6 +250,7 @@ class NeuronArray {
   void advance_slow(int i, double t0, std::vector<NeuronSpike>& out);
   // The membrane-noise draws of one step for block b (xi_, xi2_), from its own stream.
   void draw_noise(int b);
+  std::vector<std::uint64_t> noise_seeds() const;  // of every block's stream
   // The common path of one step for blocks [first, end), with the template the array's
   // configuration selects.
   void common_step(double t0, double t_end, const int* blocks, int count);
@@ -292,7 +303,7 @@ class NeuronArray {
   bool any_adaptation_ = false;
   bool noise_on_ = false;
   bool noise_second_draw_ = false;
-  std::vector<StandardNormalStream> noise_normals_;  // per block
+  BlockNormalStreams noise_normals_;  // per block
   // Sleeping blocks (see set_sleep): the group step count when each fell asleep, and the
   // time the first skipped step started.
   bool sleep_on_ = true;

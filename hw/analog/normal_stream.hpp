@@ -6,8 +6,11 @@
 // only without one out-of-line call and one engine round trip through memory per number.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "hw/common/bulk_mt.hpp"
 
@@ -31,6 +34,77 @@ class StandardNormalStream {
 
  private:
   BulkMt19937_64 engine_;
+};
+
+// BlockNormalStreams: one StandardNormalStream per block of neurons, optionally drawn ahead by
+// another thread. Not a chip block: host-side, like the stream. draw(b, …) returns block b's
+// next numbers — the same numbers in the same order whoever computed them, so prefetching
+// changes no result. With prefetch on, produce() (called by an otherwise idle thread) fills
+// each block's ring of chunks ahead of its consumer; a consumer that finds its ring empty
+// fills the next chunk itself (the block's stream is handed over under a per-block lock), so
+// it never waits for a producer that is not running.
+//
+// Threads: draw(b, …) for one block from one thread at a time (the thread stepping it);
+// produce() from any number of other threads; everything else only while no draw runs
+// (produce() may run: these pause it).
+class BlockNormalStreams {
+ public:
+  // Normals per chunk and chunks per ring: 4 × 64 normals are 16 to 32 steps of a block.
+  static constexpr int kChunk = 64;
+  static constexpr unsigned kChunks = 4;
+
+  BlockNormalStreams();
+  ~BlockNormalStreams();
+  BlockNormalStreams(const BlockNormalStreams&) = delete;
+  BlockNormalStreams& operator=(const BlockNormalStreams&) = delete;
+
+  // Block b's stream is StandardNormalStream(seeds[b]); any buffered numbers are dropped.
+  void assign(const std::vector<std::uint64_t>& seeds);
+  // Restarts every block b at seeds[b] (seeds.size() == blocks()).
+  void reset(const std::vector<std::uint64_t>& seeds);
+  int blocks() const { return static_cast<int>(blocks_.size()); }
+
+  // Block b's next n N(0, 1) draws: a pointer to them, into the ring when they lie in one
+  // chunk of it, else into `scratch` (room for n). Valid until the next call for block b.
+  const double* next(int b, int n, double* scratch);
+
+  // Prefetch on: produce() fills rings from now on. Off: it stops; numbers already drawn
+  // ahead are still handed out first.
+  void set_prefetch(bool on);
+  bool prefetch() const { return prefetch_.load(std::memory_order_relaxed); }
+  // Fills one chunk of one block whose ring has room (round robin); false when none has, or
+  // prefetch is off.
+  bool produce();
+  // Chunks consumers had to fill themselves (prefetch on, ring empty): a sign the producer
+  // is not running. Read it while no draw runs.
+  std::uint64_t consumer_fills() const;
+
+ private:
+  struct Block;
+  // A consumer's own bookkeeping of one block (only the thread drawing the block touches it).
+  struct alignas(32) Cursor {
+    std::uint64_t pos = 0;            // numbers read from the ring so far
+    std::uint32_t seen_produced = 0;  // the last look at Block::produced
+    std::uint32_t released = 0;       // the last value stored into Block::consumed
+    std::uint64_t fills = 0;          // chunks filled here (no producer had)
+  };
+  // Stops produce() and waits until no call of it is inside (resume() lets it run again).
+  void pause();
+  void resume();
+  // Fills chunk `produced` of block `blk` from its stream (caller holds blk's lock).
+  static void fill_chunk(Block& blk, std::uint32_t produced);
+  // Makes chunk c of blk readable (filling it here if no producer has); false if prefetch
+  // is off and the ring is used up (then the stream is the consumer's).
+  bool reach_chunk(Block& blk, Cursor& cur, std::uint32_t c, bool ahead);
+
+  // Read by consumers on every call (rarely written)...
+  std::vector<std::unique_ptr<Block>> blocks_;
+  std::vector<Cursor> cursors_;
+  std::atomic<bool> prefetch_{false};
+  // ... and written by producers all the time: on another cache line.
+  alignas(64) std::atomic<bool> paused_{false};
+  std::atomic<int> producing_{0};
+  std::atomic<std::size_t> next_block_{0};  // produce()'s round-robin position
 };
 
 }  // namespace salvo

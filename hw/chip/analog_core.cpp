@@ -67,11 +67,20 @@ void AnalogCore::set_default_threads(int threads) {
 
 int AnalogCore::default_threads() { return g_default_threads; }
 
+// The pool's helpers call into neurons_ (noise drawn ahead): they stop first.
+AnalogCore::~AnalogCore() { pool_.reset(); }
+
 void AnalogCore::set_threads(int threads) {
   if (threads < 1) throw InternalError("AnalogCore: thread count must be >= 1");
   const int used = std::min(threads, halves());
   if (used == this->threads()) return;
   pool_ = used > 1 ? std::make_unique<WorkerPool>(used) : nullptr;
+  // A helper without a half to run draws the membrane noise ahead (the same numbers).
+  neurons_->set_noise_prefetch(pool_ != nullptr);
+  if (pool_)
+    pool_->set_idle_work(
+        [](void* neurons) { return static_cast<NeuronArray*>(neurons)->produce_noise(); },
+        neurons_.get());
 }
 
 std::uint16_t AnalogCore::row_label(int half, int row, int rows_per_driver, int address) {
@@ -351,6 +360,12 @@ void AnalogCore::step_window(int k) {
     for (int h = 0; h < halves(); ++h) run_half_window(h, k);
   }
   for (int j = 0; j < k; ++j) finish_step(static_cast<std::size_t>(j));
+  // Every 16 windows: if the steps drew noise the helpers had not drawn ahead, wake a
+  // sleeping one.
+  if (pool_ && (++windows_ & 15u) == 0 && neurons_->noise_consumer_fills() != noise_fills_seen_) {
+    noise_fills_seen_ = neurons_->noise_consumer_fills();
+    pool_->wake_idle();
+  }
 }
 
 void AnalogCore::finish_step(std::size_t j) {

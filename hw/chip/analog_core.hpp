@@ -48,6 +48,7 @@ struct CrossbarInputs {
 class AnalogCore {
  public:
   AnalogCore(const ChipConfig& config, std::uint64_t seed);
+  ~AnalogCore();
   AnalogCore(const AnalogCore&) = delete;
   AnalogCore& operator=(const AnalogCore&) = delete;
 
@@ -219,6 +220,8 @@ class AnalogCore {
   std::unique_ptr<WorkerPool> pool_;
   double parallel_min_work_ns_ = kParallelMinWorkNs;
   std::uint64_t parallel_steps_ = 0;
+  std::uint64_t windows_ = 0;
+  std::uint64_t noise_fills_seen_ = 0;  // neurons_->noise_consumer_fills() at the last look
   std::vector<NeuronSpike> step_spikes_, merged_;
   struct Offer {
     double t_us;

@@ -26,6 +26,8 @@ inline void cpu_relax() {
 constexpr auto kHelperSpin = std::chrono::microseconds(200);
 // How long the caller spins for tasks still running on a helper before it starts yielding
 // its core (only matters when the OS descheduled that helper mid-task).
+// Pauses between two calls of idle work that found nothing to do.
+constexpr int kIdleBackoff = 32;
 constexpr auto kCallerSpin = std::chrono::microseconds(50);
 
 template <class Done>
@@ -66,6 +68,7 @@ WorkerPool::WorkerPool(int threads) {
 }
 
 WorkerPool::~WorkerPool() {
+  set_idle_work(nullptr, nullptr);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_.store(true);
@@ -107,10 +110,7 @@ void WorkerPool::run_erased(int tasks, void* fn, Thunk thunk) {
   // seq_cst store, then the sleeping_ load (seq_cst): pairs with helper_main, so either a
   // helper sees the new region before it blocks or we see it blocked and wake it.
   work_.store(region << 32 | static_cast<std::uint64_t>(tasks) << 16);
-  if (sleeping_.load() > 0) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    wake_.notify_all();
-  }
+  wake_idle();
   work(false);
   auto all_done = [&] { return finished_.load(std::memory_order_acquire) == tasks; };
   spin_until(all_done, kCallerSpin);
@@ -122,15 +122,63 @@ void WorkerPool::run_erased(int tasks, void* fn, Thunk thunk) {
   }
 }
 
+void WorkerPool::notify() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++pokes_;
+  wake_.notify_all();
+}
+
+void WorkerPool::set_idle_work(IdleFn fn, void* ctx) {
+  // seq_cst store, then in_idle_ loads: pairs with run_idle (its in_idle_ increment before
+  // its idle_on_ load), so no helper calls the old fn after this returns.
+  idle_on_.store(false);
+  while (in_idle_.load() != 0) cpu_relax();
+  idle_fn_ = fn;
+  idle_ctx_ = ctx;
+  if (fn) {
+    idle_on_.store(true);
+    wake_idle();
+  }
+}
+
+bool WorkerPool::run_idle() {
+  in_idle_.fetch_add(1);
+  const bool did = idle_on_.load() && idle_fn_(idle_ctx_);
+  in_idle_.fetch_sub(1);
+  return did;
+}
+
+template <class Wanted>
+bool WorkerPool::idle_until(Wanted&& wanted) {
+  auto deadline = std::chrono::steady_clock::now() + kHelperSpin;
+  for (;;) {
+    bool did = false;
+    for (int k = 0; k < 128; ++k) {
+      if (wanted()) return true;
+      if (run_idle()) {
+        did = true;
+        continue;
+      }
+      // Nothing to do: look again a little later (each look reads lines other threads write).
+      for (int j = 0; j < kIdleBackoff && !wanted(); ++j) cpu_relax();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (did)
+      deadline = now + kHelperSpin;
+    else if (now > deadline)
+      return wanted();
+  }
+}
+
 void WorkerPool::helper_main() {
   for (;;) {
     // seq_cst loads (plain loads on x86): see run_erased.
     auto wanted = [&] { return stop_.load() || claimable(work_.load()); };
-    spin_until(wanted, kHelperSpin);
-    if (!wanted()) {
+    if (!idle_until(wanted)) {
       std::unique_lock<std::mutex> lock(mutex_);
+      const std::uint64_t pokes = pokes_;
       sleeping_.fetch_add(1);
-      wake_.wait(lock, wanted);
+      wake_.wait(lock, [&] { return wanted() || pokes_ != pokes; });
       sleeping_.fetch_sub(1);
     }
     if (stop_.load()) return;

@@ -40,6 +40,18 @@ class WorkerPool {
     run_erased(tasks, &fn, [](void* f, int k) { (*static_cast<F*>(f))(k); });
   }
 
+  // Idle work: a helper without a task calls fn(ctx) over and over; fn returns whether it did
+  // anything and must return within a few microseconds (a new region waits for it). It runs
+  // alongside the caller's own work, so it must be safe against whatever the caller does
+  // meanwhile. nullptr stops it. Returns once no helper is inside the previous fn.
+  using IdleFn = bool (*)(void*);
+  void set_idle_work(IdleFn fn, void* ctx);
+  // Wakes helpers that went to sleep (no region and no idle work for a while): call when idle
+  // work may have appeared. Cheap when none sleeps.
+  void wake_idle() {
+    if (sleeping_.load() > 0) notify();
+  }
+
   // Threads this process may use: the CPUs of its affinity mask (at least 1).
   static int available_cpus();
 
@@ -47,6 +59,11 @@ class WorkerPool {
   using Thunk = void (*)(void*, int);
   void run_erased(int tasks, void* fn, Thunk thunk);
   void helper_main();
+  void notify();
+  // Runs idle work until wanted() holds or there was none for a while; whether wanted().
+  template <class Wanted>
+  bool idle_until(Wanted&& wanted);
+  bool run_idle();
   // Claims and runs tasks of the current region until none is left (from the first unclaimed
   // task up, or from the last one down); false if none was left.
   bool work(bool from_top);
@@ -61,8 +78,15 @@ class WorkerPool {
   std::atomic<int> finished_{0};
   std::atomic<int> sleeping_{0};
   std::atomic<bool> stop_{false};
+  // Idle work (set_idle_work): fn/ctx are written while idle_on_ is false and no helper is
+  // inside run_idle (in_idle_ == 0).
+  IdleFn idle_fn_ = nullptr;
+  void* idle_ctx_ = nullptr;
+  std::atomic<bool> idle_on_{false};
+  std::atomic<int> in_idle_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::uint64_t pokes_ = 0;  // notify() calls (under mutex_): wakes helpers for idle work
   std::mutex error_mutex_;
   std::exception_ptr error_;
 };
