@@ -98,6 +98,7 @@ void BlockNormalStreams::assign(const std::vector<std::uint64_t>& seeds) {
   blocks_.reserve(seeds.size());
   for (std::uint64_t s : seeds) blocks_.push_back(std::make_unique<Block>(s));
   cursors_.assign(seeds.size(), Cursor{});
+  for (std::size_t b = 0; b < seeds.size(); ++b) cursors_[b].ring = blocks_[b]->ring[0];
   resume();
 }
 
@@ -109,6 +110,7 @@ void BlockNormalStreams::reset(const std::vector<std::uint64_t>& seeds) {
     blk.produced.store(0);
     blk.consumed.store(0);
     cursors_[b] = Cursor{};
+    cursors_[b].ring = blk.ring[0];
   }
   resume();
 }
@@ -155,7 +157,7 @@ bool BlockNormalStreams::reach_chunk(Block& blk, Cursor& cur, std::uint32_t c, b
   return true;
 }
 
-const double* BlockNormalStreams::next(int b, int n, double* scratch) {
+const double* BlockNormalStreams::next_slow(int b, int n, double* scratch) {
   Block& blk = *blocks_[static_cast<std::size_t>(b)];
   Cursor& cur = cursors_[static_cast<std::size_t>(b)];
   const bool ahead = prefetch_.load(std::memory_order_relaxed);
@@ -173,16 +175,13 @@ const double* BlockNormalStreams::next(int b, int n, double* scratch) {
     blk.stream.fill(scratch, n);
     return scratch;
   }
+  const std::uint32_t c = chunk_of(pos);
   const int off = static_cast<int>(pos % kChunk);
-  if (off + n <= kChunk && chunk_of(pos) < cur.seen_produced) {
-    // The common case: inside a chunk that is there.
-    const std::uint32_t c = chunk_of(pos);
-    const double* z = &blk.ring[c % kChunks][off];
+  if (off + n <= kChunk && (c < cur.seen_produced || reach_chunk(blk, cur, c, ahead))) {
     cur.pos = pos + static_cast<std::uint64_t>(n);
-    // The next step's numbers were written by another core: ask for them now.
-    __builtin_prefetch(z + n + 8);
-    return z;
+    return cur.ring + (c % kChunks) * kChunk + off;
   }
+  // Across a chunk's end: chunk by chunk into scratch.
   for (int k = 0; k < n;) {
     const std::uint32_t c = chunk_of(pos);
     const int at = static_cast<int>(pos % kChunk);

@@ -66,7 +66,21 @@ class BlockNormalStreams {
 
   // Block b's next n N(0, 1) draws: a pointer to them, into the ring when they lie in one
   // chunk of it, else into `scratch` (room for n). Valid until the next call for block b.
-  const double* next(int b, int n, double* scratch);
+  const double* next(int b, int n, double* scratch) {
+    Cursor& cur = cursors_[static_cast<std::size_t>(b)];
+    const std::uint64_t pos = cur.pos;
+    const auto c = static_cast<std::uint32_t>(pos / kChunk);
+    const int off = static_cast<int>(pos % kChunk);
+    if (c == cur.released && c < cur.seen_produced && off + n <= kChunk) {
+      // The common case: inside a chunk that is there, nothing to hand back.
+      const double* z = cur.ring + (c % kChunks) * kChunk + off;
+      cur.pos = pos + static_cast<std::uint64_t>(n);
+      // The next numbers were written by another core: ask for them now.
+      __builtin_prefetch(z + n + 8);
+      return z;
+    }
+    return next_slow(b, n, scratch);
+  }
 
   // Prefetch on: produce() fills rings from now on. Off: it stops; numbers already drawn
   // ahead are still handed out first.
@@ -87,7 +101,9 @@ class BlockNormalStreams {
     std::uint32_t seen_produced = 0;  // the last look at Block::produced
     std::uint32_t released = 0;       // the last value stored into Block::consumed
     std::uint64_t fills = 0;          // chunks filled here (no producer had)
+    const double* ring = nullptr;     // the block's ring, chunk after chunk
   };
+  const double* next_slow(int b, int n, double* scratch);
   // Stops produce() and waits until no call of it is inside (resume() lets it run again).
   void pause();
   void resume();
