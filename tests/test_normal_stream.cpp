@@ -108,6 +108,7 @@ TEST(BlockNormalStreams, PrefetchedDrawsAreEachBlocksOwnStream) {
   for (std::uint64_t s : block_seeds(blocks)) plain.emplace_back(s);
 
   // No producer, prefetch off: straight from the streams.
+  streams.set_prefetch(false);
   expect_same_as_plain(streams, plain, 50);
   EXPECT_EQ(streams.consumer_fills(), 0u);
 
@@ -140,7 +141,7 @@ TEST(BlockNormalStreams, ConsumersFillTheRingsThemselvesWithoutAProducer) {
   streams.assign(block_seeds(3));
   std::vector<StandardNormalStream> plain;
   for (std::uint64_t s : block_seeds(3)) plain.emplace_back(s);
-  streams.set_prefetch(true);  // nobody calls produce()
+  EXPECT_TRUE(streams.prefetch());  // the default; nobody calls produce()
   expect_same_as_plain(streams, plain, 200);
   EXPECT_GT(streams.consumer_fills(), 0u);
   // The consumer's own thread may draw ahead between its draws too.

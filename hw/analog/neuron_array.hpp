@@ -142,11 +142,9 @@ class NeuronArray {
       n += s * static_cast<std::uint64_t>(group_stride_ / kBlock);
     return n;
   }
-  // Noise drawn ahead by another thread (BlockNormalStreams): while prefetch is on, an idle
-  // thread may call produce_noise() at any time, also while blocks step; every neuron gets
-  // the same draws either way. Whoever calls produce_noise() must stop before the array is
-  // destroyed.
-  void set_noise_prefetch(bool on) { noise_normals_.set_prefetch(on); }
+  // Noise drawn ahead by another thread (BlockNormalStreams): an idle thread may call
+  // produce_noise() at any time, also while blocks step; every neuron gets the same draws
+  // either way. Whoever calls produce_noise() must stop before the array is destroyed.
   bool produce_noise() { return noise_normals_.produce(); }
   // Chunks of noise the stepping threads had to draw themselves (the producer not keeping up
   // or not running); read between steps.

@@ -36,16 +36,19 @@ class StandardNormalStream {
   BulkMt19937_64 engine_;
 };
 
-// BlockNormalStreams: one StandardNormalStream per block of neurons, optionally drawn ahead by
-// another thread. Not a chip block: host-side, like the stream. draw(b, …) returns block b's
-// next numbers — the same numbers in the same order whoever computed them, so prefetching
-// changes no result. With prefetch on, produce() (called by an otherwise idle thread) fills
-// each block's ring of chunks ahead of its consumer; a consumer that finds its ring empty
-// fills the next chunk itself (the block's stream is handed over under a per-block lock), so
-// it never waits for a producer that is not running.
+// BlockNormalStreams: one StandardNormalStream per block of neurons, drawn a chunk at a time
+// and optionally ahead by another thread. Not a chip block: host-side, like the stream.
+// next(b, …) returns block b's next numbers — the same numbers in the same order whoever drew
+// them and however many at a time, so neither chunks nor prefetching change any result.
+// Prefetch on (the default): numbers go through each block's ring of chunks; produce()
+// (called by an otherwise idle thread) fills rings ahead of their consumers, and a consumer
+// that finds its ring empty fills the next chunk itself (the block's stream is handed over
+// under a per-block lock), so it never waits for a producer that is not running. A chunk of
+// 64 at once is cheaper than the 8 to 16 numbers of one step, so this pays without a producer
+// too. Off: straight from the streams, a step's numbers at a time.
 //
-// Threads: draw(b, …) for one block from one thread at a time (the thread stepping it);
-// produce() from any number of other threads; everything else only while no draw runs
+// Threads: next(b, …) for one block from one thread at a time (the thread stepping it);
+// produce() from any number of other threads; everything else only while no next() runs
 // (produce() may run: these pause it).
 class BlockNormalStreams {
  public:
@@ -82,8 +85,8 @@ class BlockNormalStreams {
     return next_slow(b, n, scratch);
   }
 
-  // Prefetch on: produce() fills rings from now on. Off: it stops; numbers already drawn
-  // ahead are still handed out first.
+  // On: through the rings, produce() fills them from now on. Off: produce() stops; numbers
+  // already in the rings are still handed out first, then straight from the streams.
   void set_prefetch(bool on);
   bool prefetch() const { return prefetch_.load(std::memory_order_relaxed); }
   // Fills one chunk of one block whose ring has room (round robin); false when none has, or
@@ -116,7 +119,7 @@ class BlockNormalStreams {
   // Read by consumers on every call (rarely written)...
   std::vector<std::unique_ptr<Block>> blocks_;
   std::vector<Cursor> cursors_;
-  std::atomic<bool> prefetch_{false};
+  std::atomic<bool> prefetch_{true};
   // ... and written by producers all the time: on another cache line.
   alignas(64) std::atomic<bool> paused_{false};
   std::atomic<int> producing_{0};

@@ -76,7 +76,6 @@ void AnalogCore::set_threads(int threads) {
   if (used == this->threads()) return;
   pool_ = used > 1 ? std::make_unique<WorkerPool>(used) : nullptr;
   // A helper without a half to run draws the membrane noise ahead (the same numbers).
-  neurons_->set_noise_prefetch(pool_ != nullptr);
   if (pool_)
     pool_->set_idle_work(
         [](void* neurons) { return static_cast<NeuronArray*>(neurons)->produce_noise(); },
