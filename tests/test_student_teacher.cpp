@@ -243,6 +243,20 @@ TEST(StudentTeacher, W2InitSetsTheInitialW2RangeOnly) {
   EXPECT_EQ(initial_codes(dflt, "B"), initial_codes(same, "B"));
 }
 
+// w1_freeze_epochs: W1 keeps every initial code during the first k epochs while W2 learns;
+// after them W1 learns again.
+TEST(StudentTeacher, W1FreezeEpochsHoldsW1Only) {
+  const std::string args = kSmall + "--set experiment.feedback=bp --set experiment.epochs=2 ";
+  const auto frozen = run("w1_frozen", args + "--set experiment.w1_freeze_epochs=2");
+  const auto thawed = run("w1_thawed", args + "--set experiment.w1_freeze_epochs=1");
+  for (const auto* r : {&frozen, &thawed}) ASSERT_EQ(r->code, 0) << r->output;
+  EXPECT_EQ(changed(frozen, "W1"), 0);
+  EXPECT_EQ(metric(frozen, "w1_codes_changed"), 0);
+  EXPECT_GT(changed(frozen, "W2"), 0);
+  EXPECT_GT(changed(thawed, "W1"), 0);
+  EXPECT_EQ(initial_codes(thawed, "W1"), initial_codes(frozen, "W1"));
+}
+
 TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   // Each case: the extra arguments and the start of the one-line error it must give.
   auto refused = [](const std::string& name, const std::string& args, const std::string& error) {
@@ -266,4 +280,8 @@ TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
   refused("three",
           "--set experiment.forward_executor=firmware --set experiment.hidden_error=symmetric",
           "experiment.hidden_error: symmetric: the forward-rule firmware counts two phases");
+  refused("freeze",
+          "--set experiment.forward_executor=firmware --set experiment.w1_freeze_epochs=1",
+          "experiment.w1_freeze_epochs: 1: the forward-rule firmware updates W1 from the first "
+          "epoch");
 }

@@ -37,6 +37,11 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
                "nudge and sequences the phases through the mailbox); host = the same C kernel "
                "called by the host at the same point of the schedule"),
         field("epochs", &P::epochs, 0, 100000, "passes over the training patterns"),
+        field("w1_freeze_epochs", &P::w1_freeze_epochs, 0, 100000,
+              "W1 (input -> hidden) is not updated during the first k epochs (W2 and, with "
+              "feedback: sal, B keep learning; the hidden error is still measured), so that a "
+              "large initial W2 does not send large errors into W1 early (host forward rule "
+              "only)"),
         field("train_patterns", &P::train_patterns, 1, 10000, "training input patterns"),
         field("val_patterns", &P::val_patterns, 1, 10000, "held-out validation patterns"),
         field("teacher_seed", &P::teacher_seed, 0, std::numeric_limits<int>::max(),
@@ -163,6 +168,10 @@ void StudentTeacher::check(const Params& p, const Checker& check) {
     check.require(!(p.feedback == "sal" && p.executor == "firmware"), "forward_executor",
                   "firmware, and SAL on B with executor: firmware: one processor runs one program",
                   "host, or executor: host");
+    check.require(p.w1_freeze_epochs == 0, "w1_freeze_epochs",
+                  fmt::format("{}: the forward-rule firmware updates W1 from the first epoch",
+                              p.w1_freeze_epochs),
+                  "0 with forward_executor: firmware");
     check.require(p.hidden_error == "free", "hidden_error",
                   fmt::format("{}: the forward-rule firmware counts two phases", p.hidden_error),
                   "free with forward_executor: firmware");
@@ -667,7 +676,7 @@ void StudentTeacher::forward_update(AnalogCore& core, const Pattern& pat,
   for (int h = 0; h < nh; ++h)
     row(p2, hid_id(h), out_id(0), no, free[hid_id(h)], err2, &shadow2_[h * no]);
   // Hidden layer: error = what the nudge changed through B (hidden_error), pre = input count.
-  if (err1.empty()) return;
+  if (err1.empty() || w1_frozen_) return;
   const st_params_t p1{static_cast<std::int32_t>(std::lround(p_.eta_hidden * SAL_ONE)),
                        syn.weight_max()};
   for (int i = 0; i < p_.inputs; ++i)
@@ -758,6 +767,7 @@ void StudentTeacher::train(session::Session& s) {
   }
   double train_mse = train0, val = val0, angle = angle0, last5 = p_.epochs > 0 ? 0 : val0;
   for (int e = 1; e <= p_.epochs; ++e) {
+    w1_frozen_ = e <= p_.w1_freeze_epochs;
     for (std::size_t k = order.size(); k > 1; --k)  // Fisher–Yates with the experiment's engine
       std::swap(order[k - 1], order[static_cast<std::size_t>(draw_uniform01(order_eng) * k)]);
     train_mse = 0;

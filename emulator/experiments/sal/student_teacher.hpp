@@ -48,6 +48,7 @@ struct StudentTeacherParams : SalParams {
   std::string feedback = "sal";           // sal, fa, bp, none
   std::string forward_executor = "host";  // host, firmware
   int epochs = 20;
+  int w1_freeze_epochs = 0;  // W1 not updated in the first k epochs
   int train_patterns = 16;
   int val_patterns = 8;
   std::uint64_t teacher_seed = 1;
@@ -174,6 +175,7 @@ class StudentTeacher : public Experiment {
   std::uint32_t rng_ = kRoundingSeed;  // stochastic rounding of the forward rule
   std::uint32_t seq_ = 0;              // forward firmware: last mailbox command
   std::uint64_t fw_mismatches_ = 0;
+  bool w1_frozen_ = false;  // during the first w1_freeze_epochs epochs
   double diff_sq_ = 0, diff_n_ = 0,
          hidden_sum_ = 0;  // hidden error (nudged − free) statistics    // codes the firmware wrote
                            // that the host's kernel did not
