@@ -26,9 +26,9 @@ inline void cpu_relax() {
 constexpr auto kHelperSpin = std::chrono::microseconds(200);
 // How long the caller spins for tasks still running on a helper before it starts yielding
 // its core (only matters when the OS descheduled that helper mid-task).
+constexpr auto kCallerSpin = std::chrono::microseconds(50);
 // Pauses between two calls of idle work that found nothing to do.
 constexpr int kIdleBackoff = 256;
-constexpr auto kCallerSpin = std::chrono::microseconds(50);
 
 template <class Done>
 void spin_until(Done&& done, std::chrono::microseconds budget) {

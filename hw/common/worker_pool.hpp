@@ -3,7 +3,8 @@
 // it computes — every task owns its data, so results do not depend on the thread count.
 // Built for many tiny parallel regions (10 000 steps per ms of hardware time, a few µs each):
 // helpers spin briefly between regions (a kernel wake-up per step would cost more than the
-// step) and block when the caller goes quiet for longer.
+// step) and block when the caller goes quiet for longer. Between regions a helper may run
+// idle work instead of spinning (set_idle_work: the analog core's noise drawn ahead).
 #pragma once
 
 #include <atomic>
