@@ -73,11 +73,11 @@ inline void cpu_relax() {
 struct alignas(128) BlockNormalStreams::Block {
   explicit Block(std::uint64_t seed) : stream(seed) {}
 
-  std::atomic<std::uint32_t> produced{0};  // chunks filled so far (changed under `lock`)
+  std::atomic<std::uint64_t> produced{0};  // chunks filled so far (changed under `lock`)
   std::atomic<std::uint32_t> lock{0};      // 1 while someone draws from `stream`
   StandardNormalStream stream;
 
-  alignas(128) std::atomic<std::uint32_t> consumed{0};  // chunks read completely
+  alignas(128) std::atomic<std::uint64_t> consumed{0};  // chunks read completely
 
   alignas(128) double ring[kChunks][kChunk];
 };
@@ -131,12 +131,12 @@ std::uint64_t BlockNormalStreams::consumer_fills() const {
   return n;
 }
 
-void BlockNormalStreams::fill_chunk(Block& blk, std::uint32_t produced) {
+void BlockNormalStreams::fill_chunk(Block& blk, std::uint64_t produced) {
   blk.stream.fill(blk.ring[produced % kChunks], kChunk);
   blk.produced.store(produced + 1, std::memory_order_release);
 }
 
-bool BlockNormalStreams::reach_chunk(Block& blk, Cursor& cur, std::uint32_t c, bool ahead) {
+bool BlockNormalStreams::reach_chunk(Block& blk, Cursor& cur, std::uint64_t c, bool ahead) {
   cur.seen_produced = blk.produced.load(std::memory_order_acquire);
   if (c < cur.seen_produced) return true;
   // Chunk c is not there yet (c == produced and nothing of it was read).
@@ -162,7 +162,7 @@ const double* BlockNormalStreams::next_slow(int b, int n, double* scratch) {
   Cursor& cur = cursors_[static_cast<std::size_t>(b)];
   const bool ahead = prefetch_.load(std::memory_order_relaxed);
   std::uint64_t pos = cur.pos;
-  auto chunk_of = [](std::uint64_t p) { return static_cast<std::uint32_t>(p / kChunk); };
+  auto chunk_of = [](std::uint64_t p) { return p / kChunk; };
   // The chunks before pos are read (the last call's pointer into the ring is dead now): the
   // producer may refill them.
   if (chunk_of(pos) != cur.released) {
@@ -175,7 +175,7 @@ const double* BlockNormalStreams::next_slow(int b, int n, double* scratch) {
     blk.stream.fill(scratch, n);
     return scratch;
   }
-  const std::uint32_t c = chunk_of(pos);
+  const std::uint64_t c = chunk_of(pos);
   const int off = static_cast<int>(pos % kChunk);
   if (off + n <= kChunk && (c < cur.seen_produced || reach_chunk(blk, cur, c, ahead))) {
     cur.pos = pos + static_cast<std::uint64_t>(n);
@@ -183,7 +183,7 @@ const double* BlockNormalStreams::next_slow(int b, int n, double* scratch) {
   }
   // Across a chunk's end: chunk by chunk into scratch.
   for (int k = 0; k < n;) {
-    const std::uint32_t c = chunk_of(pos);
+    const std::uint64_t c = chunk_of(pos);
     const int at = static_cast<int>(pos % kChunk);
     if (c >= cur.seen_produced && !reach_chunk(blk, cur, c, ahead)) {
       blk.stream.fill(scratch + k, n - k);  // the ring is used up: the direct path from now

@@ -72,7 +72,7 @@ class BlockNormalStreams {
   const double* next(int b, int n, double* scratch) {
     Cursor& cur = cursors_[static_cast<std::size_t>(b)];
     const std::uint64_t pos = cur.pos;
-    const auto c = static_cast<std::uint32_t>(pos / kChunk);
+    const std::uint64_t c = pos / kChunk;
     const int off = static_cast<int>(pos % kChunk);
     if (c == cur.released && c < cur.seen_produced && off + n <= kChunk) {
       // The common case: inside a chunk that is there, nothing to hand back.
@@ -101,8 +101,8 @@ class BlockNormalStreams {
   // A consumer's own bookkeeping of one block (only the thread drawing the block touches it).
   struct alignas(32) Cursor {
     std::uint64_t pos = 0;            // numbers read from the ring so far
-    std::uint32_t seen_produced = 0;  // the last look at Block::produced
-    std::uint32_t released = 0;       // the last value stored into Block::consumed
+    std::uint64_t seen_produced = 0;  // the last look at Block::produced
+    std::uint64_t released = 0;       // the last value stored into Block::consumed
     std::uint64_t fills = 0;          // chunks filled here (no producer had)
     const double* ring = nullptr;     // the block's ring, chunk after chunk
   };
@@ -111,10 +111,10 @@ class BlockNormalStreams {
   void pause();
   void resume();
   // Fills chunk `produced` of block `blk` from its stream (caller holds blk's lock).
-  static void fill_chunk(Block& blk, std::uint32_t produced);
+  static void fill_chunk(Block& blk, std::uint64_t produced);
   // Makes chunk c of blk readable (filling it here if no producer has); false if prefetch
   // is off and the ring is used up (then the stream is the consumer's).
-  bool reach_chunk(Block& blk, Cursor& cur, std::uint32_t c, bool ahead);
+  bool reach_chunk(Block& blk, Cursor& cur, std::uint64_t c, bool ahead);
 
   // Read by consumers on every call (rarely written)...
   std::vector<std::unique_ptr<Block>> blocks_;
