@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 #include <type_traits>
 
 #include <boost/random/normal_distribution.hpp>
@@ -87,7 +88,7 @@ BlockNormalStreams::~BlockNormalStreams() { pause(); }
 
 void BlockNormalStreams::pause() {
   paused_.store(true);
-  while (producing_.load() != 0) cpu_relax();
+  while (producing_.load() != 0) std::this_thread::yield();
 }
 
 void BlockNormalStreams::resume() { paused_.store(false); }
@@ -142,11 +143,14 @@ bool BlockNormalStreams::reach_chunk(Block& blk, Cursor& cur, std::uint64_t c, b
   // Chunk c is not there yet (c == produced and nothing of it was read).
   if (!ahead) return false;
   // Fill it here rather than wait for a producer that may not be running; one holding the
-  // lock is inside one chunk's fill.
-  for (std::uint32_t free = 0; !blk.lock.compare_exchange_weak(free, 1, std::memory_order_acquire,
-                                                               std::memory_order_relaxed);
+  // lock is inside one chunk's fill (if the OS took its core meanwhile, give it back).
+  for (std::uint32_t free = 0, tries = 0; !blk.lock.compare_exchange_weak(
+           free, 1, std::memory_order_acquire, std::memory_order_relaxed);
        free = 0)
-    cpu_relax();
+    if (++tries % 256 == 0)
+      std::this_thread::yield();
+    else
+      cpu_relax();
   cur.seen_produced = blk.produced.load(std::memory_order_relaxed);
   if (c >= cur.seen_produced) {
     fill_chunk(blk, c);
