@@ -145,8 +145,9 @@ po::options_description run_options(RunFiles& f) {
       "trace-window", po::value(&f.trace_window),
       "hardware-time window in µs, T0:T1 (either side may be empty; default the whole run)")(
       "threads", po::value<std::string>(),
-      "host threads advancing the chip halves in parallel (default: $SALVO_THREADS, else the "
-      "CPUs available; results are identical for every N)");
+      "host threads advancing the chip halves in parallel; a thread without a half draws "
+      "the membrane noise ahead (default: $SALVO_THREADS, else the CPUs available; results "
+      "are identical for every N; on a machine busy with other work use 1)");
   return desc;
 }
 
