@@ -18,14 +18,16 @@ int cmd_report(const Args& args) {
       "Per condition and axis value: n, mean with 95 % confidence interval, standard deviation,\n"
       "median, quartiles, min and max of every metric of a sweep, in SWEEP_DIR/report.csv, and\n"
       "one plot per metric (median against the axis, quartile band, one line per condition) in\n"
-      "SWEEP_DIR/report_<metric>.png. Also merges the rows of --shard runs into sweep.csv.\n\n"
+      "SWEEP_DIR/report_<metric>.png. When the runs write loss.csv or angle.csv, also the\n"
+      "median and quartiles of those curves per condition and axis values (report_curves.csv,\n"
+      "report_curve_<file>_<column>.png). Also merges the rows of --shard runs into sweep.csv.\n\n"
       "options");
   sweep::ReportOptions o;
   bool no_plots = false;
   desc.add_options()("help,h", "this help")("dir", po::value(&o.dir),
                                             "the sweep's output directory")(
       "x", po::value(&o.x_axis), "the axis on the plots' x axis (default: the first axis)")(
-      "no-plots", po::bool_switch(&no_plots), "only report.csv")(
+      "no-plots", po::bool_switch(&no_plots), "only report.csv (no plots, no curves)")(
       "all", po::bool_switch(&o.plot_all), "also plot summary.* figures and wall_time_s");
   po::positional_options_description positional;
   positional.add("dir", 1);

@@ -166,6 +166,26 @@ SweepTable load_sweep(const std::string& dir_text) {
       dir_text));
 }
 
+namespace {
+
+// Runs tools/<script> ARGS with `python`; 0, or 1 with a warning if it is missing or fails.
+int run_plot_script(const std::string& python, const char* script, const std::string& args) {
+  const fs::path path = fs::path(SALVO_SOURCE_DIR) / "tools" / script;
+  if (!fs::exists(path)) {
+    spdlog::warn("report: plots skipped: {} not found", path.string());
+    return 0;
+  }
+  const std::string cmd = fmt::format("MPLBACKEND=Agg {} '{}' {}", python, path.string(), args);
+  const int rc = std::system(cmd.c_str());
+  if (rc != 0) {
+    spdlog::warn("report: plotting failed (exit {}): {}", rc, cmd);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int run_report(const ReportOptions& options) {
   const SweepTable t = load_sweep(options.dir);
   if (!options.x_axis.empty() &&
@@ -228,7 +248,7 @@ int run_report(const ReportOptions& options) {
                t.rows.size(), ok, keys.size(), t.value_columns.size(),
                (dir / "report.csv").c_str());
 
-  if (!options.plots || plotted.empty()) return 0;
+  if (!options.plots) return 0;
   const std::string python = output::find_plot_python();
   if (python.empty()) {
     spdlog::warn(
@@ -236,22 +256,19 @@ int run_report(const ReportOptions& options) {
         "python3-matplotlib)");
     return 0;
   }
-  const fs::path script = fs::path(SALVO_SOURCE_DIR) / "tools" / "plot_report.py";
-  if (!fs::exists(script)) {
-    spdlog::warn("report: plots skipped: {} not found", script.string());
-    return 0;
+  int status = 0;
+  if (!plotted.empty()) {
+    std::string args = fmt::format("'{}'", (dir / "report.csv").string());
+    if (!options.x_axis.empty()) args += fmt::format(" --x '{}'", options.x_axis);
+    args += " --metrics";
+    for (const auto& m : plotted) args += fmt::format(" '{}'", m);
+    status = run_plot_script(python, "plot_report.py", args);
   }
-  std::string cmd = fmt::format("MPLBACKEND=Agg {} '{}' '{}'", python, script.string(),
-                                (dir / "report.csv").string());
-  if (!options.x_axis.empty()) cmd += fmt::format(" --x '{}'", options.x_axis);
-  cmd += " --metrics";
-  for (const auto& m : plotted) cmd += fmt::format(" '{}'", m);
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0) {
-    spdlog::warn("report: plotting failed (exit {}): {}", rc, cmd);
-    return 1;
-  }
-  return 0;
+  // The runs' per-epoch / per-time curves (loss.csv, angle.csv), if they write any.
+  if (ok > 0)
+    status = std::max(status,
+                      run_plot_script(python, "plot_curves.py", fmt::format("'{}'", options.dir)));
+  return status;
 }
 
 }  // namespace salvo::sweep
