@@ -171,6 +171,26 @@ TEST(StudentTeacher, FirmwareAndHostExecutorsComputeIdenticalWeights) {
   EXPECT_LT(metric(r, "loss_final"), metric(r, "loss_initial") / 2) << r.output;
 }
 
+// The gated errors (three phases: free, then two B-on phases nudged by ± the nudge) and the W1
+// freeze on the processor: the firmware counts the third phase and skips W1 on the update
+// command's flag; the host's check of every code still finds no difference.
+TEST(StudentTeacher, FirmwareRunsTheGatedErrorsAndTheW1Freeze) {
+  const std::string args = kSmall +
+                           "--set experiment.feedback=bp --set chip.mismatch.scale=0 "
+                           "--set experiment.epochs=2 --set experiment.forward_executor=firmware "
+                           "--set experiment.hidden_error=symmetric ";
+  const auto thawed = run("fw_sym", args + "--set experiment.w1_freeze_epochs=1");
+  const auto frozen = run("fw_sym_frozen", args + "--set experiment.w1_freeze_epochs=2");
+  for (const auto* r : {&thawed, &frozen}) {
+    ASSERT_EQ(r->code, 0) << r->output;
+    EXPECT_EQ(metric(*r, "forward_updates"), 2 * 6);
+    EXPECT_EQ(metric(*r, "forward_firmware_host_mismatches"), 0) << r->output;
+    EXPECT_GT(changed(*r, "W2"), 0);
+  }
+  EXPECT_EQ(changed(frozen, "W1"), 0);
+  EXPECT_GT(changed(thawed, "W1"), 0);
+}
+
 // Without a nudge the free and the nudged phase differ only by noise: frozen noise (the
 // background generators restarted from the same seed) and frozen inputs leave the membrane
 // noise (and the phases' different starting states), which alone is a small remainder.
@@ -277,11 +297,4 @@ TEST(StudentTeacher, CrossKeyChecksRunBeforeTheChipIsBuilt) {
           "--set experiment.sal_during_task=true",
           "experiment.forward_executor: firmware, and SAL on B with executor: firmware: one "
           "processor runs one program");
-  refused("three",
-          "--set experiment.forward_executor=firmware --set experiment.hidden_error=symmetric",
-          "experiment.hidden_error: symmetric: the forward-rule firmware counts two phases");
-  refused("freeze",
-          "--set experiment.forward_executor=firmware --set experiment.w1_freeze_epochs=1",
-          "experiment.w1_freeze_epochs: 1: the forward-rule firmware updates W1 from the first "
-          "epoch");
 }

@@ -21,22 +21,30 @@
 #define ST_MAX_OUT 16
 #endif
 
+#define ST_PHASES 3 /* 0 free, 1 nudged, 2 the second B-on phase of the gated errors */
+
 enum {
-  ST_CMD_COUNT_START = 1, /* arg phase (0 free, 1 nudged): reset counters and that phase's sums */
+  ST_CMD_COUNT_START = 1, /* arg phase (< ST_PHASES): reset counters and that phase's sums */
   ST_CMD_COUNT_ADD = 2,   /* arg phase: add the rate counters to its sums, reset the counters */
-  ST_CMD_UPDATE = 3,      /* the forward update from both phases' sums and st_task */
+  ST_CMD_UPDATE = 3,      /* the forward update from the phases' sums and st_task; arg bit 0:
+                             W1 frozen for this update (W2 only) */
   ST_CMD_STOP = 4         /* exit(0) */
 };
 
 typedef struct {
   uint32_t magic;
   uint32_t n_in, n_hid, n_out;
-  uint32_t hidden_learns;        /* 0: W1 frozen (feedback none; no nudged phase) */
-  int32_t eta_hidden_q16;        /* W1: shadow codes (Q16.16) per (count change x input count) */
-  int32_t eta_output_q16;        /* W2: per (count error x hidden count) */
-  uint32_t w_max;                /* largest weight code */
-  uint32_t rng_seed;             /* xorshift32 state of the stochastic rounding (the host's too) */
-  uint8_t in_exc_row[ST_MAX_IN]; /* input i's excitatory row (the inhibitory one follows) */
+  uint32_t hidden_learns; /* 0: W1 frozen (feedback none; no nudged phase) */
+  int32_t eta_hidden_q16; /* W1: shadow codes (Q16.16) per (count change x input count) */
+  int32_t eta_output_q16; /* W2: per (count error x hidden count) */
+  uint32_t w_max;         /* largest weight code */
+  uint32_t rng_seed;      /* xorshift32 state of the stochastic rounding (the host's too) */
+  /* A hidden neuron's error (Q8) = (phase-1 count - phase-hidden_ref_phase count) x
+   * hidden_err_scale: reference phase 0 (free) and 256 for hidden_error free, 2 and 256 for
+   * reference, 2 and 128 (half the difference) for symmetric. */
+  uint32_t hidden_ref_phase;
+  int32_t hidden_err_scale;
+  uint8_t in_exc_row[ST_MAX_IN];   /* input i's excitatory row (the inhibitory one follows) */
   uint8_t hid_exc_row[ST_MAX_HID]; /* hidden neuron h's excitatory row */
   uint8_t hid_column[ST_MAX_HID];  /* its column (= neuron index within the half) */
   uint8_t out_column[ST_MAX_OUT];
@@ -51,7 +59,7 @@ typedef struct {
   uint32_t commands;
   uint32_t updates;
   /* Counts of the last measurement per phase: hidden 0..n_hid-1, then the outputs. */
-  uint16_t count[2][ST_MAX_HID + ST_MAX_OUT];
+  uint16_t count[ST_PHASES][ST_MAX_HID + ST_MAX_OUT];
   uint32_t update_cycles_lo, update_cycles_hi; /* busy cycles inside updates */
   uint32_t max_update_cycles;
 } st_stats_t;

@@ -40,8 +40,8 @@ const Fields<StudentTeacherParams>& StudentTeacher::fields() {
         field("w1_freeze_epochs", &P::w1_freeze_epochs, 0, 100000,
               "W1 (input -> hidden) is not updated during the first k epochs (W2 and, with "
               "feedback: sal, B keep learning; the hidden error is still measured), so that a "
-              "large initial W2 does not send large errors into W1 early (host forward rule "
-              "only)"),
+              "large initial W2 does not send large errors into W1 early (both forward "
+              "executors)"),
         field("train_patterns", &P::train_patterns, 1, 10000, "training input patterns"),
         field("val_patterns", &P::val_patterns, 1, 10000, "held-out validation patterns"),
         field("teacher_seed", &P::teacher_seed, 0, std::numeric_limits<int>::max(),
@@ -168,13 +168,6 @@ void StudentTeacher::check(const Params& p, const Checker& check) {
     check.require(!(p.feedback == "sal" && p.executor == "firmware"), "forward_executor",
                   "firmware, and SAL on B with executor: firmware: one processor runs one program",
                   "host, or executor: host");
-    check.require(p.w1_freeze_epochs == 0, "w1_freeze_epochs",
-                  fmt::format("{}: the forward-rule firmware updates W1 from the first epoch",
-                              p.w1_freeze_epochs),
-                  "0 with forward_executor: firmware");
-    check.require(p.hidden_error == "free", "hidden_error",
-                  fmt::format("{}: the forward-rule firmware counts two phases", p.hidden_error),
-                  "free with forward_executor: firmware");
     check.require(p.window_us <= 200000.0 && p.input_rate_max_hz * p.window_us * 1e-6 < 65535.0,
                   "window_us",
                   fmt::format("{} µs: the firmware keeps counts in 16 bits", p.window_us),
@@ -585,7 +578,7 @@ double StudentTeacher::train_pattern(session::Session& s, const Pattern& pat) {
     for (int i = 0; i < p_.inputs; ++i)
       task.input_count[i] = static_cast<std::uint16_t>(input_count(pat, i));
     s.firmware().write_block("st_task", task);
-    command(s, ST_CMD_UPDATE);
+    command(s, ST_CMD_UPDATE, w1_frozen_ ? 1u : 0u);
   }
   forward_update(core, pat, free, err1, !fw);
   if (p_.feedback == "bp") set_feedback_to_transpose(core);
@@ -617,16 +610,21 @@ std::vector<std::int32_t> StudentTeacher::hidden_error(session::Session& s, cons
   // loop output -> hidden -> output closed in both alike.
   set_feedback_routed(s.core(), true);
   freeze_noise();
-  const auto a = phase(s, pat.rate_hz, nudge, p_.window_us, in);
+  const auto a = phase(s, pat.rate_hz, nudge, p_.window_us, in, fw);
   std::vector<double> second;
   if (p_.hidden_error == "symmetric")
     for (double n : nudge) second.push_back(-n);
   freeze_noise();
-  const auto b = phase(s, pat.rate_hz, second, p_.window_us, p_.frozen_inputs ? &replay2 : nullptr);
+  const auto b = phase(s, pat.rate_hz, second, p_.window_us, p_.frozen_inputs ? &replay2 : nullptr,
+                       fw > 0 ? 2 : -1);
   set_feedback_routed(s.core(), false);
-  const int scale = p_.hidden_error == "symmetric" ? (1 << ST_ERR_Q) / 2 : (1 << ST_ERR_Q);
+  const int scale = hidden_err_scale();
   for (int h = 0; h < p_.hidden; ++h) err[h] = (a[hid_id(h)] - b[hid_id(h)]) * scale;
   return err;
+}
+
+int StudentTeacher::hidden_err_scale() const {
+  return p_.hidden_error == "symmetric" ? (1 << ST_ERR_Q) / 2 : (1 << ST_ERR_Q);
 }
 
 void StudentTeacher::set_feedback_routed(AnalogCore& core, bool on) {
@@ -695,6 +693,8 @@ void StudentTeacher::start_forward_firmware(session::Session& s) {
   cfg.eta_output_q16 = static_cast<std::int32_t>(std::lround(p_.eta_output * SAL_ONE));
   cfg.w_max = static_cast<std::uint32_t>(s.core().synapses(net_.half).weight_max());
   cfg.rng_seed = kRoundingSeed;
+  cfg.hidden_ref_phase = gated() ? 2 : 0;  // the phase the nudged one is compared with
+  cfg.hidden_err_scale = hidden_err_scale();
   for (int i = 0; i < p_.inputs; ++i)
     cfg.in_exc_row[i] = static_cast<std::uint8_t>(net_.exc_row(in_driver(i)));
   for (int h = 0; h < p_.hidden; ++h) {

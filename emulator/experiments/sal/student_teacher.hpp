@@ -107,6 +107,8 @@ class StudentTeacher : public Experiment {
   // hidden_error reference / symmetric: B carries the outputs' spikes only in the two phases
   // whose difference is the hidden error (and in SAL's quiet phase); otherwise it is gated off.
   bool gated() const { return p_.hidden_error != "free"; }
+  // A hidden error count difference in Q8: half of it with the symmetric phases.
+  int hidden_err_scale() const;
   // Routes (on) or stops (off) the output neurons' spikes onto their feedback rows B.
   void set_feedback_routed(AnalogCore& core, bool on);
   // The phases after the free one that give the hidden error (Q8 counts per hidden neuron;
