@@ -184,6 +184,30 @@ int run_plot_script(const std::string& python, const char* script, const std::st
   return 0;
 }
 
+// The metric plots (plot_report.py) and, if any point is ok, the runs' per-epoch / per-time
+// curves (plot_curves.py: loss.csv, angle.csv, if they write any); 1 if one of them failed.
+int draw_plots(const ReportOptions& options, const std::vector<std::string>& plotted, bool any_ok) {
+  const std::string python = output::find_plot_python();
+  if (python.empty()) {
+    spdlog::warn(
+        "report: plots skipped: no python3 with matplotlib (Debian: apt-get install "
+        "python3-matplotlib)");
+    return 0;
+  }
+  int status = 0;
+  if (!plotted.empty()) {
+    std::string args = fmt::format("'{}'", (fs::path(options.dir) / "report.csv").string());
+    if (!options.x_axis.empty()) args += fmt::format(" --x '{}'", options.x_axis);
+    args += " --metrics";
+    for (const auto& m : plotted) args += fmt::format(" '{}'", m);
+    status = run_plot_script(python, "plot_report.py", args);
+  }
+  if (any_ok)
+    status = std::max(status,
+                      run_plot_script(python, "plot_curves.py", fmt::format("'{}'", options.dir)));
+  return status;
+}
+
 }  // namespace
 
 int run_report(const ReportOptions& options) {
@@ -248,27 +272,7 @@ int run_report(const ReportOptions& options) {
                t.rows.size(), ok, keys.size(), t.value_columns.size(),
                (dir / "report.csv").c_str());
 
-  if (!options.plots) return 0;
-  const std::string python = output::find_plot_python();
-  if (python.empty()) {
-    spdlog::warn(
-        "report: plots skipped: no python3 with matplotlib (Debian: apt-get install "
-        "python3-matplotlib)");
-    return 0;
-  }
-  int status = 0;
-  if (!plotted.empty()) {
-    std::string args = fmt::format("'{}'", (dir / "report.csv").string());
-    if (!options.x_axis.empty()) args += fmt::format(" --x '{}'", options.x_axis);
-    args += " --metrics";
-    for (const auto& m : plotted) args += fmt::format(" '{}'", m);
-    status = run_plot_script(python, "plot_report.py", args);
-  }
-  // The runs' per-epoch / per-time curves (loss.csv, angle.csv), if they write any.
-  if (ok > 0)
-    status = std::max(status,
-                      run_plot_script(python, "plot_curves.py", fmt::format("'{}'", options.dir)));
-  return status;
+  return options.plots ? draw_plots(options, plotted, ok > 0) : 0;
 }
 
 }  // namespace salvo::sweep

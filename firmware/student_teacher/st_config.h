@@ -24,9 +24,9 @@
 #define ST_PHASES 3 /* 0 free, 1 nudged, 2 the second B-on phase of the gated errors */
 
 enum {
-  ST_CMD_COUNT_START = 1, /* arg phase (< ST_PHASES): reset counters and that phase's sums */
-  ST_CMD_COUNT_ADD = 2,   /* arg phase: add the rate counters to its sums, reset the counters */
-  ST_CMD_UPDATE = 3,      /* the forward update from the phases' sums and st_task; arg bit 0:
+  ST_CMD_COUNT_START = 1, /* arg phase (< ST_PHASES): reset the counters and that phase's counts */
+  ST_CMD_COUNT_ADD = 2,   /* arg phase: add the rate counters to its counts, reset the counters */
+  ST_CMD_UPDATE = 3,      /* the forward update from the phases' counts and st_task; arg bit 0:
                              W1 frozen for this update (W2 only) */
   ST_CMD_STOP = 4         /* exit(0) */
 };
