@@ -228,6 +228,38 @@ TEST(NeuronArray, HeldAtResetForTheRefractoryPeriod) {
   EXPECT_NEAR(a.v_mV(0), v_inf + (p.v_reset_mV - v_inf) * std::exp(-free / p.tau_mem_us), 1e-9);
 }
 
+// A reset above the threshold sends the neuron down the rare path for every step of its
+// refractory period: the currents decay exactly as exp(−t/τ) all the same, and a parameter
+// change in the middle takes effect at once (no decay factor of the old τ is reused).
+TEST(NeuronArray, ResetAboveThresholdDecaysTheCurrentsWithTheCurrentTau) {
+  NeuronCircuitParams p = lif();
+  p.v_reset_mV = p.v_threshold_mV + 10.0;
+  p.t_ref_us = 20.0;
+  NeuronArray a({p}, 0.1, 1);
+  NeuronState s = at_rest(p);
+  s.v_mV = p.v_reset_mV;
+  s.i_exc_nA = 5.0;
+  s.i_inh_nA = 2.0;
+  s.refractory_until_us = 20.0;
+  a.set_state(0, s);
+  const auto first = run(a, 10.0);
+  EXPECT_TRUE(first.empty());
+  EXPECT_EQ(a.v_mV(0), p.v_reset_mV);
+  EXPECT_NEAR(a.i_exc_nA(0), 5.0 * std::exp(-10.0 / p.tau_syn_exc_us), 1e-12);
+  EXPECT_NEAR(a.i_inh_nA(0), 2.0 * std::exp(-10.0 / p.tau_syn_inh_us), 1e-12);
+  const double ie = a.i_exc_nA(0), ii = a.i_inh_nA(0);
+  p.tau_syn_exc_us = 2.0;
+  a.set_params(0, p);
+  const auto second = run(a, 15.0, 10.0);
+  EXPECT_TRUE(second.empty());
+  EXPECT_NEAR(a.i_exc_nA(0), ie * std::exp(-5.0 / 2.0), 1e-12);
+  EXPECT_NEAR(a.i_inh_nA(0), ii * std::exp(-5.0 / p.tau_syn_inh_us), 1e-12);
+  // Refractoriness over, the membrane above threshold fires at once.
+  const auto third = run(a, 20.2, 15.0);
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_NEAR(third[0].time_us, 20.0, 1e-9);
+}
+
 TEST(NeuronArray, SpikesOfAStepAreOrderedByTime) {
   std::vector<NeuronCircuitParams> ps;
   for (int n = 0; n < 40; ++n) {

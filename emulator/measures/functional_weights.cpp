@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -135,11 +136,14 @@ std::vector<int> index_of(const std::vector<int>& neurons) {
 // control sums c' of every post spike, and the sums of c², c·c', c'² that form Σ g(s)².
 class PairAccumulator {
  public:
-  PairAccumulator(std::size_t n, const FunctionalOptions& o, double last_pre)
+  // group_of[k]: the group of index k when only pairs across groups count; empty: all pairs.
+  PairAccumulator(std::size_t n, const FunctionalOptions& o, double last_pre,
+                  const std::vector<int>& group_of)
       : n_(n),
         o_(o),
         shifted_(o.chance == FunctionalOptions::Chance::kShiftedWindow),
         last_pre_(last_pre),
+        group_of_(group_of),
         n_pre(n, 0),
         n_post(n, 0),
         observed(n * n, 0.0),
@@ -149,26 +153,37 @@ class PairAccumulator {
         sum_k2(n * n, 0.0),
         c_now_(n, 0.0),
         k_now_(n, 0.0),
-        is_touched_(n, 0) {}
+        is_touched_(n, 0),
+        active_(group_of.empty() ? 1
+                                 : static_cast<std::size_t>(
+                                       *std::max_element(group_of.begin(), group_of.end())) +
+                                       1) {}
 
   // The next spike (time order) of the neuron with index q.
   void add(double t_us, int q) {
     ++n_post[q];
-    while (!active_.empty() && t_us >= active_.front().t + reach(o_)) active_.pop_front();
-    // As a post spike: every active pre window that contains it.
+    for (auto& pending : active_)
+      while (!pending.empty() && t_us >= pending.front().t + reach(o_)) pending.pop_front();
+    // As a post spike: every active pre window that contains it (of the other groups only).
+    // A pre neuron's spikes are all in one list, in time order, so each pair sums its terms
+    // in the same order whatever the grouping.
+    const std::size_t own = group_of_.empty() ? 0 : static_cast<std::size_t>(group_of_[q]);
     touched_.clear();
-    for (const Active& a : active_) {
-      const double lag = t_us - a.t;
-      const bool in_window = lag >= o_.d0_us && lag < o_.d1_us;
-      const bool in_control =
-          shifted_ && lag >= o_.shift_us + o_.d0_us && lag < o_.shift_us + o_.d1_us;
-      if (!in_window && !in_control) continue;
-      if (!is_touched_[a.pre]) {
-        is_touched_[a.pre] = 1;
-        touched_.push_back(a.pre);
+    for (std::size_t g = 0; g < active_.size(); ++g) {
+      if (!group_of_.empty() && g == own) continue;
+      for (const Active& a : active_[g]) {
+        const double lag = t_us - a.t;
+        const bool in_window = lag >= o_.d0_us && lag < o_.d1_us;
+        const bool in_control =
+            shifted_ && lag >= o_.shift_us + o_.d0_us && lag < o_.shift_us + o_.d1_us;
+        if (!in_window && !in_control) continue;
+        if (!is_touched_[a.pre]) {
+          is_touched_[a.pre] = 1;
+          touched_.push_back(a.pre);
+        }
+        if (in_window) c_now_[a.pre] += kernel(o_, lag);
+        if (in_control) k_now_[a.pre] += kernel(o_, lag - o_.shift_us);
       }
-      if (in_window) c_now_[a.pre] += kernel(o_, lag);
-      if (in_control) k_now_[a.pre] += kernel(o_, lag - o_.shift_us);
     }
     for (int p : touched_) {
       const std::size_t e = static_cast<std::size_t>(p) * n_ + static_cast<std::size_t>(q);
@@ -185,7 +200,7 @@ class PairAccumulator {
     // As a pre spike (its window starts d0 > 0 later, so it never counts itself).
     if (t_us < last_pre_) {
       ++n_pre[q];
-      active_.push_back({t_us, q});
+      active_[own].push_back({t_us, q});
     }
   }
 
@@ -214,6 +229,7 @@ class PairAccumulator {
   const FunctionalOptions& o_;
   bool shifted_;
   double last_pre_;
+  const std::vector<int>& group_of_;
 
  public:
   std::vector<std::size_t> n_pre, n_post;
@@ -223,15 +239,19 @@ class PairAccumulator {
   std::vector<double> c_now_, k_now_;
   std::vector<std::uint8_t> is_touched_;
   std::vector<int> touched_;
-  // Active pre spikes: those whose window or control window may still contain a later spike.
-  std::deque<Active> active_;
+  // Active pre spikes, one list per group: those whose window or control window may still
+  // contain a later spike.
+  std::vector<std::deque<Active>> active_;
 };
 
 }  // namespace
 
-FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
-                                   const std::vector<int>& neurons, double t_begin_us,
-                                   double t_end_us, const FunctionalOptions& o) {
+namespace {
+
+// The matrix over `neurons`; with `groups` (one per neuron) only the pairs across groups.
+FunctionalMatrix pair_matrix(const std::vector<RecordedSpike>& spikes,
+                             const std::vector<int>& neurons, const std::vector<int>& groups,
+                             double t_begin_us, double t_end_us, const FunctionalOptions& o) {
   check(t_begin_us, t_end_us, o);
   const std::size_t n = neurons.size();
   FunctionalMatrix m;
@@ -253,17 +273,43 @@ FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
   if (!std::is_sorted(sp.begin(), sp.end(), earlier))
     std::stable_sort(sp.begin(), sp.end(), earlier);
 
-  PairAccumulator acc(n, o, t_end_us - reach(o));
+  PairAccumulator acc(n, o, t_end_us - reach(o), groups);
   for (const auto& s : sp) acc.add(s.t_us, idx(s.neuron));
 
   const double w_over_t = window_weight(o) / (t_end_us - t_begin_us);
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   for (std::size_t p = 0; p < n; ++p)
     for (std::size_t q = 0; q < n; ++q) {
       const std::size_t e = p * n + q;
+      if (!groups.empty() && groups[p] == groups[q]) {
+        m.entries[e] = FunctionalWeight{kNaN, kNaN, kNaN, kNaN, acc.n_pre[p], acc.n_post[q]};
+        continue;
+      }
       m.entries[e] = finish(acc.n_pre[p], acc.n_post[q], acc.observed[e], acc.control[e],
                             acc.g2(p, q, w_over_t), w_over_t, o);
     }
   return m;
+}
+
+}  // namespace
+
+FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
+                                   const std::vector<int>& neurons, double t_begin_us,
+                                   double t_end_us, const FunctionalOptions& o) {
+  return pair_matrix(spikes, neurons, {}, t_begin_us, t_end_us, o);
+}
+
+FunctionalMatrix functional_matrix_between(const std::vector<RecordedSpike>& spikes,
+                                           const std::vector<int>& neurons,
+                                           const std::vector<int>& groups, double t_begin_us,
+                                           double t_end_us, const FunctionalOptions& o) {
+  if (groups.size() != neurons.size())
+    throw UserError(fmt::format("functional weights: {} groups for {} neurons (allowed: one each)",
+                                groups.size(), neurons.size()));
+  for (int g : groups)
+    if (g < 0 || g > 1023)
+      throw UserError(fmt::format("functional weights: group {} (allowed: 0 ... 1023)", g));
+  return pair_matrix(spikes, neurons, groups, t_begin_us, t_end_us, o);
 }
 
 std::vector<double> cross_correlogram(const std::vector<RecordedSpike>& spikes, int pre, int post,

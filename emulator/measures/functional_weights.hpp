@@ -81,6 +81,14 @@ struct FunctionalMatrix {
 FunctionalMatrix functional_matrix(const std::vector<RecordedSpike>& spikes,
                                    const std::vector<int>& neurons, double t_begin_us,
                                    double t_end_us, const FunctionalOptions& options = {});
+// Only the pairs whose two neurons lie in different groups (groups[k] in 0 ... 1023: the group of
+// neurons[k], e.g. the layer), at the cost of those pairs alone: each such entry is the full
+// matrix's, bit for bit. Pairs within a group are not measured: n_pre and n_post are set, the
+// other fields are NaN. UserError for a groups list of another length or a group out of range.
+FunctionalMatrix functional_matrix_between(const std::vector<RecordedSpike>& spikes,
+                                           const std::vector<int>& neurons,
+                                           const std::vector<int>& groups, double t_begin_us,
+                                           double t_end_us, const FunctionalOptions& options = {});
 
 // Cross-correlogram of post against pre over lags [−max_lag_us, max_lag_us) in bins of bin_us,
 // as excess post spikes per pre spike per bin (observed − rate chance); pre spikes whose lag

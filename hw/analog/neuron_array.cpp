@@ -48,6 +48,7 @@ __attribute__((always_inline)) inline void vstore(void* p, V x) {
 }
 bool g_wide_common_path = false;  // set below: AVX2 where the CPU has it
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kMaxTaylorTerms = 40;
 // A neuron whose reset is above its threshold and that has no refractory period would
 // spike forever inside one step; it is held at reset after this many.
@@ -241,6 +242,7 @@ void NeuronArray::init(const std::vector<NeuronCircuitParams>& params) {
   for (int k = 0; k < n_; ++k) params_[static_cast<std::size_t>(idx(k))] = params[k];
   noise_.assign(np, MembraneNoiseCoefficients{});
   lin_.assign(np, Linear{});
+  refr_decay_.assign(np, RefractoryDecay{kNaN, 0.0, 0.0, 0.0, 0.0});
   blocks_ = nb;
   state_.assign(2 * nb, StateBlock{});
   cur_buf_.assign(static_cast<std::size_t>(groups_), 0);
@@ -334,6 +336,7 @@ void NeuronArray::derive(int i) {
   check(p.noise_v_rms_mV == 0.0 || (p.noise_tau_us > 0.0 && std::isfinite(p.noise_tau_us)),
         neuron_of(i), "noise_tau_us must be a positive finite time");
 
+  refr_decay_[static_cast<std::size_t>(i)].r = kNaN;  // its factors belong to the old rates
   Linear& L = lin_[i];
   L.g_m = rate_of(p.tau_mem_us);
   L.inv_c = 1.0 / p.c_mem_pF;
@@ -919,14 +922,23 @@ void NeuronArray::advance_slow(int i, double t0, std::vector<NeuronSpike>& out) 
 void NeuronArray::refractory_segment(int i, double* y, double r) {
   const Linear& L = lin_[i];
   const NeuronCircuitParams& p = params_[i];
-  y[0] = p.v_reset_mV;
-  if (p.adaptation && L.g_w > 0.0) {
-    const double w_inf = 1e-3 * p.adapt_a_nS * (p.v_reset_mV - p.v_leak_mV);
-    y[1] = w_inf + (y[1] - w_inf) * std::exp(-L.g_w * r);
+  const bool adapting = p.adaptation && L.g_w > 0.0;
+  RefractoryDecay& d = refr_decay_[static_cast<std::size_t>(i)];
+  if (!(d.r == r)) {
+    d.r = r;
+    d.e = std::exp(-L.g_e * r);
+    d.i = std::exp(-L.g_i * r);
+    d.n = std::exp(-L.g_n * r);
+    d.w = adapting ? std::exp(-L.g_w * r) : 0.0;
   }
-  y[2] *= std::exp(-L.g_e * r);
-  y[3] *= std::exp(-L.g_i * r);
-  y[4] *= std::exp(-L.g_n * r);
+  y[0] = p.v_reset_mV;
+  if (adapting) {
+    const double w_inf = 1e-3 * p.adapt_a_nS * (p.v_reset_mV - p.v_leak_mV);
+    y[1] = w_inf + (y[1] - w_inf) * d.w;
+  }
+  y[2] *= d.e;
+  y[3] *= d.i;
+  y[4] *= d.n;
 }
 
 bool NeuronArray::free_linear(int i, double i_extra_nA, double* y, double h, double* s_spike) {

@@ -268,6 +268,13 @@ class NeuronArray {
   std::vector<NeuronCircuitParams> params_;
   std::vector<MembraneNoiseCoefficients> noise_;
   std::vector<Linear> lin_;
+  // The decay factors of the last refractory segment per slot, by its length r (NaN: none
+  // yet). A neuron held at reset above its threshold (large mismatch) spends whole steps in
+  // refractory_segment, and (t0 + dt) − t0 takes the same value step after step.
+  struct RefractoryDecay {
+    double r, e, i, n, w;  // exp(−g r) of the excitatory, inhibitory, noise and adaptation terms
+  };
+  std::vector<RefractoryDecay> refr_decay_;
   // Two state buffers per block: state_[block_state(p, b)] is buffer p of block b; buffer
   // cur_buf_[g] of the blocks of group g holds their current state, the other one receives
   // the next step's (end_step flips it per group).

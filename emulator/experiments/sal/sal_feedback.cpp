@@ -176,12 +176,16 @@ void SalFeedback::measure_functional(session::Session& s) {
   const int na = p_.layer_a, nb = p_.layer_b;
   const double part = std::min(p_.functional_window_us, p_.duration_us);
   if (!(part > 0)) return;
-  std::vector<int> ids;
-  for (int k = 0; k < na + nb; ++k) ids.push_back(net_.neuron(core, k));
+  std::vector<int> ids, layer;
+  for (int k = 0; k < na + nb; ++k) {
+    ids.push_back(net_.neuron(core, k));
+    layer.push_back(k < na ? 0 : 1);
+  }
   measures::FunctionalOptions fo;
   fo.kernel_tau_us = s.chip_config().sensors.tau_us;
   auto functional = [&](double t0, double t1, double& raw, double& corrected) {
-    const auto m = measures::functional_matrix(core.spikes(), ids, t0, t1, fo);
+    // Only the pairs between the layers are used: the within-layer ones are not measured.
+    const auto m = measures::functional_matrix_between(core.spikes(), ids, layer, t0, t1, fo);
     std::vector<double> fb, fw;
     double var_b = 0, var_w = 0;
     for (int a = 0; a < na; ++a)
