@@ -170,6 +170,18 @@ void propagate(const LinearView& L, double rate_bound, const double* c, double* 
   }
 }
 
+// col[j] = the state one step (h) after the unit state e_j, without constant terms: column j
+// of the one-step propagator.
+void unit_responses(const LinearView& L, double rate_bound, double h, double col[5][5]) {
+  const double zero[5] = {0, 0, 0, 0, 0};
+  for (int j = 0; j < 5; ++j) {
+    double y[5] = {0, 0, 0, 0, 0};
+    y[j] = 1.0;
+    propagate(L, rate_bound, zero, y, h);
+    for (int r = 0; r < 5; ++r) col[j][r] = y[r];
+  }
+}
+
 // Root of f on [lo, hi] with f(lo) < 0 <= f(hi): Newton steps kept inside the bracket,
 // bisection where Newton would leave it. f_df(s, &df) returns f(s) and sets df = f'(s).
 template <class F>
@@ -308,33 +320,72 @@ void check(bool ok, int neuron, const char* what) {
   }
 }
 
+// The checks of one neuron's parameters (UserError naming the neuron and the rule).
+void validate(const NeuronCircuitParams& p, int neuron) {
+  auto positive_tau = [](double t) { return t > 0.0; };  // +inf allowed, NaN rejected
+  check(p.c_mem_pF > 0.0 && std::isfinite(p.c_mem_pF), neuron, "c_mem_pF must be > 0");
+  check(positive_tau(p.tau_mem_us), neuron, "tau_mem_us must be > 0");
+  check(positive_tau(p.tau_syn_exc_us), neuron, "tau_syn_exc_us must be > 0");
+  check(positive_tau(p.tau_syn_inh_us), neuron, "tau_syn_inh_us must be > 0");
+  check(p.t_ref_us >= 0.0, neuron, "t_ref_us must be >= 0");
+  check(std::isfinite(p.v_leak_mV) && std::isfinite(p.v_reset_mV) &&
+            !std::isnan(p.v_threshold_mV) && std::isfinite(p.v_exp_mV),
+        neuron, "potentials must be finite");
+  check(p.v_min_mV < p.v_max_mV, neuron, "v_min_mV must be below v_max_mV");
+  check(!p.exponential || (p.delta_t_mV >= 0.0 && std::isfinite(p.delta_t_mV)), neuron,
+        "delta_t_mV must be >= 0");
+  check(!p.adaptation || (p.adapt_a_nS >= 0.0 && std::isfinite(p.adapt_a_nS)), neuron,
+        "adapt_a_nS must be >= 0");
+  check(!p.adaptation || std::isfinite(p.adapt_b_nA), neuron, "adapt_b_nA must be finite");
+  check(!p.adaptation || positive_tau(p.tau_adapt_us), neuron, "tau_adapt_us must be > 0");
+  check(std::isfinite(p.syn_gain_exc) && std::isfinite(p.syn_gain_inh), neuron,
+        "synaptic gains must be finite");
+  check(std::isfinite(p.i_offset_nA), neuron, "i_offset_nA must be finite");
+  check(p.noise_v_rms_mV >= 0.0 && std::isfinite(p.noise_v_rms_mV), neuron,
+        "noise_v_rms_mV must be >= 0");
+  check(p.noise_v_rms_mV == 0.0 || (p.noise_tau_us > 0.0 && std::isfinite(p.noise_tau_us)), neuron,
+        "noise_tau_us must be a positive finite time");
+}
+
+// Membrane noise: exact OU update of the current; the membrane gets the regression of its
+// in-step response on the innovation (one normal draw per neuron and step). g_m, g_n: the
+// membrane and noise-current rates, h: the step; all zero without noise.
+MembraneNoiseCoefficients membrane_noise(const NeuronCircuitParams& p, double g_m, double g_n,
+                                         double h) {
+  MembraneNoiseCoefficients nc{};
+  if (p.noise_v_rms_mV > 0.0) {
+    const double c_pF = p.c_mem_pF;
+    nc.sigma_i_nA =
+        NeuronArray::noise_current_for_v_rms(p.noise_v_rms_mV, c_pF, p.tau_mem_us, p.noise_tau_us);
+    nc.decay = std::exp(-g_n * h);
+    const double var_i = nc.sigma_i_nA * nc.sigma_i_nA * -std::expm1(-2.0 * g_n * h);
+    const double diffusion = 2.0 * nc.sigma_i_nA * nc.sigma_i_nA * g_n;  // s^2 of dI = s dW
+    const double a = std::min(g_m, g_n), b = std::max(g_m, g_n);
+    // g(r): membrane response at lag r to a unit current impulse filtered by the OU decay.
+    auto g = [a, b](double r) { return std::exp(-a * r) * r * phi((b - a) * r); };
+    using Gauss = boost::math::quadrature::gauss<double, 20>;
+    const double cov =
+        diffusion / c_pF *
+        Gauss::integrate([&](double r) { return std::exp(-g_n * r) * g(r); }, 0.0, h);
+    const double var_v =
+        diffusion / (c_pF * c_pF) * Gauss::integrate([&](double r) { return g(r) * g(r); }, 0.0, h);
+    nc.innovation_nA = std::sqrt(var_i);
+    nc.v_share_mV = nc.innovation_nA > 0.0 ? cov / nc.innovation_nA : 0.0;
+    nc.v_residual_mV2 = std::max(0.0, var_v - nc.v_share_mV * nc.v_share_mV);
+    // Stationary variance the omitted part would remove: residual / (1 - exp(-2 h / tau_m)).
+    const double keep = -std::expm1(-2.0 * g_m * h);
+    nc.residual_fraction =
+        keep > 0.0 ? nc.v_residual_mV2 / (keep * p.noise_v_rms_mV * p.noise_v_rms_mV) : kInf;
+    nc.second_draw = nc.residual_fraction > NeuronArray::kNoiseResidualLimit;
+  }
+  return nc;
+}
+
 }  // namespace
 
 void NeuronArray::derive(int i) {
   const NeuronCircuitParams& p = params_[i];
-  auto positive_tau = [](double t) { return t > 0.0; };  // +inf allowed, NaN rejected
-  check(p.c_mem_pF > 0.0 && std::isfinite(p.c_mem_pF), neuron_of(i), "c_mem_pF must be > 0");
-  check(positive_tau(p.tau_mem_us), neuron_of(i), "tau_mem_us must be > 0");
-  check(positive_tau(p.tau_syn_exc_us), neuron_of(i), "tau_syn_exc_us must be > 0");
-  check(positive_tau(p.tau_syn_inh_us), neuron_of(i), "tau_syn_inh_us must be > 0");
-  check(p.t_ref_us >= 0.0, neuron_of(i), "t_ref_us must be >= 0");
-  check(std::isfinite(p.v_leak_mV) && std::isfinite(p.v_reset_mV) &&
-            !std::isnan(p.v_threshold_mV) && std::isfinite(p.v_exp_mV),
-        neuron_of(i), "potentials must be finite");
-  check(p.v_min_mV < p.v_max_mV, neuron_of(i), "v_min_mV must be below v_max_mV");
-  check(!p.exponential || (p.delta_t_mV >= 0.0 && std::isfinite(p.delta_t_mV)), neuron_of(i),
-        "delta_t_mV must be >= 0");
-  check(!p.adaptation || (p.adapt_a_nS >= 0.0 && std::isfinite(p.adapt_a_nS)), neuron_of(i),
-        "adapt_a_nS must be >= 0");
-  check(!p.adaptation || std::isfinite(p.adapt_b_nA), neuron_of(i), "adapt_b_nA must be finite");
-  check(!p.adaptation || positive_tau(p.tau_adapt_us), neuron_of(i), "tau_adapt_us must be > 0");
-  check(std::isfinite(p.syn_gain_exc) && std::isfinite(p.syn_gain_inh), neuron_of(i),
-        "synaptic gains must be finite");
-  check(std::isfinite(p.i_offset_nA), neuron_of(i), "i_offset_nA must be finite");
-  check(p.noise_v_rms_mV >= 0.0 && std::isfinite(p.noise_v_rms_mV), neuron_of(i),
-        "noise_v_rms_mV must be >= 0");
-  check(p.noise_v_rms_mV == 0.0 || (p.noise_tau_us > 0.0 && std::isfinite(p.noise_tau_us)),
-        neuron_of(i), "noise_tau_us must be a positive finite time");
+  validate(p, neuron_of(i));
 
   refr_decay_[static_cast<std::size_t>(i)].r = kNaN;  // its factors belong to the old rates
   Linear& L = lin_[i];
@@ -357,14 +408,8 @@ void NeuronArray::derive(int i) {
 
   const LinearView view{L.g_m, L.inv_c, L.adapt, L.a_w, L.g_w, L.g_e, L.g_i, L.g_n};
   const double h = dt_us_;
-  const double zero[5] = {0, 0, 0, 0, 0};
   double col[5][5];
-  for (int j = 0; j < 5; ++j) {
-    double y[5] = {0, 0, 0, 0, 0};
-    y[j] = 1.0;
-    propagate(view, L.rate_bound, zero, y, h);
-    for (int r = 0; r < 5; ++r) col[j][r] = y[r];
-  }
+  unit_responses(view, L.rate_bound, h, col);
   CoefBlock& cb = coef_[i / kBlock];
   const int j = i % kBlock;
   cb.pvv[j] = col[0][0];
@@ -379,51 +424,21 @@ void NeuronArray::derive(int i) {
   cb.pwn[j] = col[4][1];
   cb.de[j] = std::exp(-L.g_e * h);
   cb.di[j] = std::exp(-L.g_i * h);
-  {
-    double c[5];
-    constants(i, 0.0, c);
+  // (V, w) one step after rest under the constant terms c.
+  auto from_rest = [&](const double* c, double& v, double& w) {
     double y[5] = {0, 0, 0, 0, 0};
     propagate(view, L.rate_bound, c, y, h);
-    cb.kv[j] = y[0];
-    cb.kw[j] = y[1];
-  }
-  double r_v = 0.0, r_w = 0.0;  // response to a unit constant current over one step
-  {
-    const double c[5] = {L.inv_c, 0, 0, 0, 0};
-    double y[5] = {0, 0, 0, 0, 0};
-    propagate(view, L.rate_bound, c, y, h);
-    r_v = y[0];
-    r_w = y[1];
-  }
+    v = y[0];
+    w = y[1];
+  };
+  double c[5];
+  constants(i, 0.0, c);
+  from_rest(c, cb.kv[j], cb.kw[j]);
+  const double unit[5] = {L.inv_c, 0, 0, 0, 0};
+  double r_v, r_w;  // response to a unit constant current over one step
+  from_rest(unit, r_v, r_w);
 
-  // Membrane noise: exact OU update of the current; the membrane gets the regression of its
-  // in-step response on the innovation (one normal draw per neuron and step).
-  MembraneNoiseCoefficients& nc = noise_[i];
-  nc = MembraneNoiseCoefficients{};
-  if (p.noise_v_rms_mV > 0.0) {
-    const double g_m = L.g_m, g_n = L.g_n, c_pF = p.c_mem_pF;
-    nc.sigma_i_nA = noise_current_for_v_rms(p.noise_v_rms_mV, c_pF, p.tau_mem_us, p.noise_tau_us);
-    nc.decay = std::exp(-g_n * h);
-    const double var_i = nc.sigma_i_nA * nc.sigma_i_nA * -std::expm1(-2.0 * g_n * h);
-    const double diffusion = 2.0 * nc.sigma_i_nA * nc.sigma_i_nA * g_n;  // s^2 of dI = s dW
-    const double a = std::min(g_m, g_n), b = std::max(g_m, g_n);
-    // g(r): membrane response at lag r to a unit current impulse filtered by the OU decay.
-    auto g = [a, b](double r) { return std::exp(-a * r) * r * phi((b - a) * r); };
-    using Gauss = boost::math::quadrature::gauss<double, 20>;
-    const double cov =
-        diffusion / c_pF *
-        Gauss::integrate([&](double r) { return std::exp(-g_n * r) * g(r); }, 0.0, h);
-    const double var_v =
-        diffusion / (c_pF * c_pF) * Gauss::integrate([&](double r) { return g(r) * g(r); }, 0.0, h);
-    nc.innovation_nA = std::sqrt(var_i);
-    nc.v_share_mV = nc.innovation_nA > 0.0 ? cov / nc.innovation_nA : 0.0;
-    nc.v_residual_mV2 = std::max(0.0, var_v - nc.v_share_mV * nc.v_share_mV);
-    // Stationary variance the omitted part would remove: residual / (1 - exp(-2 h / tau_m)).
-    const double keep = -std::expm1(-2.0 * g_m * h);
-    nc.residual_fraction =
-        keep > 0.0 ? nc.v_residual_mV2 / (keep * p.noise_v_rms_mV * p.noise_v_rms_mV) : kInf;
-    nc.second_draw = nc.residual_fraction > kNoiseResidualLimit;
-  }
+  const MembraneNoiseCoefficients& nc = noise_[i] = membrane_noise(p, L.g_m, L.g_n, h);
   const double r_lif = h * phi(L.g_m * h) * L.inv_c;
   kappa_[i] = nc.v_share_mV / r_lif;
   kappa2_[i] = nc.second_draw ? std::sqrt(nc.v_residual_mV2) / r_lif : 0.0;
@@ -442,6 +457,14 @@ void NeuronArray::derive(int i) {
   cb.exp_mask[j] = exponential ? -1 : 0;
   cb.adapt_mask[j] = p.adaptation ? -1 : 0;
 
+  update_flags(i);
+  if (!any_adaptation_) sync_constant_w();
+}
+
+// The array's and neuron i's block's flags after neuron i changed: noise, second draws,
+// adaptation, exponential terms.
+void NeuronArray::update_flags(int i) {
+  const bool second_draw = noise_[i].second_draw;
   noise_on_ = false;
   noise_second_draw_ = false;
   any_adaptation_ = false;
@@ -451,16 +474,14 @@ void NeuronArray::derive(int i) {
     noise_second_draw_ = noise_second_draw_ || noise_[k].second_draw;
     any_adaptation_ = any_adaptation_ || params_[k].adaptation;
   }
-  if (!nc.second_draw) xi2_[i] = 0.0;  // its second term is zero: keep it exactly so
+  if (!second_draw) xi2_[i] = 0.0;  // its second term is zero: keep it exactly so
   block_second_draw_[i / kBlock] &= static_cast<std::uint8_t>(~(1u << (i % kBlock)));
-  if (nc.second_draw)
-    block_second_draw_[i / kBlock] |= static_cast<std::uint8_t>(1u << (i % kBlock));
+  if (second_draw) block_second_draw_[i / kBlock] |= static_cast<std::uint8_t>(1u << (i % kBlock));
   block_exp_[i / kBlock] = 0;
   for (int k = i / kBlock * kBlock; k < (i / kBlock + 1) * kBlock; ++k) {
     if (real_slot(k) && (kind_[k] & kExponential))
       block_exp_[i / kBlock] |= static_cast<std::uint8_t>(1u << (k % kBlock));
   }
-  if (!any_adaptation_) sync_constant_w();
 }
 
 // Without adaptation anywhere the common path leaves w alone, so both state buffers must

@@ -233,6 +233,7 @@ class NeuronArray {
   }
   void init(const std::vector<NeuronCircuitParams>& params);
   void derive(int i);
+  void update_flags(int i);
   void sync_constant_w();
   // Affine term c of y' = A y + c with an extra constant current (the in-step noise).
   void constants(int i, double i_extra_nA, double* c) const;
